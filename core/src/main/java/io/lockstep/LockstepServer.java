@@ -1,0 +1,234 @@
+package io.lockstep;
+
+import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LockstepConfig;
+import io.lockstep.config.LockstepConfig.PostgresConfig;
+import io.lockstep.config.LockstepConfig.RedisConfig;
+import io.lockstep.connection.ConnectionVerticle;
+import io.lockstep.embedded.EmbeddedServices;
+import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.store.Migrations;
+import io.lockstep.store.PostgresTarget;
+import io.lockstep.sync.RetentionVerticle;
+import io.lockstep.sync.SyncVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One Lockstep node: starts the embedded PostgreSQL and Redis when none is configured, migrates the
+ * schema, and deploys the sync, retention and connection verticles on the given Vert.x. Always the
+ * same code path: the node talks to a real PostgreSQL and a real Redis, embedded or external.
+ */
+public final class LockstepServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LockstepServer.class);
+
+  private final Vertx vertx;
+  private final LockstepConfig config;
+  private final EmbeddedPostgres embeddedPostgres;
+  private final EmbeddedRedis embeddedRedis;
+  private final Pool pool;
+  private final Redis redis;
+  private final TokenAuth auth;
+  private final LockstepMetrics metrics;
+  private final List<String> deployments = new ArrayList<>();
+
+  private LockstepServer(Vertx vertx, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
+                         EmbeddedRedis embeddedRedis) {
+    this.vertx = vertx;
+    this.config = config;
+    this.embeddedPostgres = embeddedPostgres;
+    this.embeddedRedis = embeddedRedis;
+    this.metrics = new LockstepMetrics();
+    this.pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(config.pg().poolSize()))
+        .connectingTo(PostgresTarget.parse(config.pg().url()).connectOptions())
+        .using(vertx)
+        .build();
+    this.redis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(config.redis().url())
+        .setMaxPoolSize(config.redis().poolSize())
+        .setMaxPoolWaiting(4096));
+    this.auth = new TokenAuth(vertx, config.jwt());
+  }
+
+  /** Starts a node; the future fails with one sentence saying what is missing when it cannot. */
+  public static Future<LockstepServer> start(Vertx vertx, LockstepConfig requested) {
+    LockstepConfig named = requested.nodeId().isBlank()
+        ? requested.withNodeId(UUID.randomUUID().toString().substring(0, 8)) : requested;
+    return vertx.executeBlocking(() -> prepare(named))
+        .compose(prepared -> prepared.server().deploy());
+  }
+
+  private record Prepared(LockstepServer server) {
+  }
+
+  /** Blocking start-up work: embedded services, secrets, migrations. */
+  private static Prepared prepare(LockstepConfig config) {
+    Vertx vertx = Vertx.currentContext().owner();
+    EmbeddedPostgres postgres = null;
+    EmbeddedRedis redis = null;
+    try {
+      Path dataDir = Path.of(config.embedded().dataDir()).toAbsolutePath();
+      PostgresConfig pg = config.pg();
+      if (pg.embedded()) {
+        postgres = EmbeddedServices.startPostgres(dataDir.resolve("pg"));
+        pg = new PostgresConfig(EmbeddedServices.postgresUrl(postgres), pg.poolSize());
+        LOG.info("started the embedded PostgreSQL on port {} with its data in {}", postgres.getPort(), dataDir.resolve("pg"));
+      }
+      RedisConfig redisConfig = config.redis();
+      if (redisConfig.embedded()) {
+        redis = EmbeddedServices.startRedis();
+        redisConfig = new RedisConfig(redis.url(), redisConfig.keyPrefix(), redisConfig.poolSize());
+        LOG.info("started the embedded Redis on port {}", redis.port());
+      }
+      LockstepConfig resolved = withSecrets(config.withStores(pg, redisConfig), dataDir);
+      PostgresTarget target = PostgresTarget.parse(resolved.pg().url());
+      try {
+        Migrations.migrate(target.jdbcUrl(), target.user(), target.password());
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("PostgreSQL at " + target.host() + ":" + target.port() + "/" + target.database()
+            + " could not be migrated (" + e.getMessage() + "); check LOCKSTEP_PG_URL", e);
+      }
+      return new Prepared(new LockstepServer(vertx, resolved, postgres, redis));
+    } catch (RuntimeException e) {
+      stopQuietly(postgres, redis);
+      throw e;
+    }
+  }
+
+  /**
+   * In dev mode, an empty JWT secret or API key is generated once and kept in the data folder, so
+   * tokens survive restarts. In production both must be configured.
+   */
+  private static LockstepConfig withSecrets(LockstepConfig config, Path dataDir) {
+    boolean needsSecret = config.jwt().algorithm().equalsIgnoreCase("HS256") && config.jwt().secret().isBlank();
+    if (!config.devMode()) {
+      if (needsSecret) {
+        throw new IllegalStateException("production mode needs LOCKSTEP_JWT_SECRET (or jwt.public_key with RS256/ES256)");
+      }
+      if (config.apiKey().isBlank()) {
+        throw new IllegalStateException("production mode needs LOCKSTEP_API_KEY for the server API");
+      }
+      return config;
+    }
+    String secret = needsSecret ? generated(dataDir.resolve("dev-jwt-secret")) : config.jwt().secret();
+    String apiKey = config.apiKey().isBlank() ? generated(dataDir.resolve("dev-api-key")) : config.apiKey();
+    return config.withSecrets(secret, apiKey);
+  }
+
+  private static String generated(Path file) {
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      byte[] bytes = new byte[32];
+      new SecureRandom().nextBytes(bytes);
+      String value = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, value, StandardCharsets.UTF_8);
+      return value;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not keep a generated dev secret in " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Future<LockstepServer> deploy() {
+    PresenceRegistry presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(),
+        config.presenceTtl(), metrics);
+    int cores = Runtime.getRuntime().availableProcessors();
+    int httpInstances = config.http().instances() > 0 ? config.http().instances() : cores;
+    return checkStores()
+        .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool), 1))
+        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics), httpInstances))
+        .map(v -> this)
+        .recover(failure -> close().transform(closed -> Future.failedFuture(failure)));
+  }
+
+  private Future<Void> checkStores() {
+    Future<Void> postgres = pool.query("SELECT 1").execute().<Void>mapEmpty()
+        .recover(failure -> Future.failedFuture(new IllegalStateException(
+            "PostgreSQL does not answer (" + failure.getMessage() + "); check LOCKSTEP_PG_URL", failure)));
+    Future<Void> redisPing = redis.send(Request.cmd(Command.PING)).<Void>mapEmpty()
+        .recover(failure -> Future.failedFuture(new IllegalStateException(
+            "Redis does not answer (" + failure.getMessage() + "); check LOCKSTEP_REDIS_URL", failure)));
+    return Future.all(postgres, redisPing).mapEmpty();
+  }
+
+  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
+        .onSuccess(deployments::add)
+        .mapEmpty();
+  }
+
+  /** Undeploys the verticles (closing every connection), then releases the stores and embedded services. */
+  public Future<Void> close() {
+    List<String> ids = new ArrayList<>(deployments);
+    deployments.clear();
+    Future<Void> undeployed = Future.succeededFuture();
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      String id = ids.get(i);
+      undeployed = undeployed.compose(v -> vertx.undeploy(id).recover(failure -> Future.succeededFuture()));
+    }
+    return undeployed
+        .compose(v -> pool.close().recover(failure -> Future.succeededFuture()))
+        .onComplete(v -> redis.close())
+        .compose(v -> vertx.<Void>executeBlocking(() -> {
+          stopQuietly(embeddedPostgres, embeddedRedis);
+          return null;
+        }));
+  }
+
+  private static void stopQuietly(EmbeddedPostgres postgres, EmbeddedRedis redis) {
+    try {
+      if (redis != null) {
+        redis.stop();
+      }
+      if (postgres != null) {
+        postgres.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("an embedded service did not stop cleanly: {}", e.getMessage());
+    }
+  }
+
+  public LockstepConfig config() {
+    return config;
+  }
+
+  public TokenAuth auth() {
+    return auth;
+  }
+
+  public LockstepMetrics metrics() {
+    return metrics;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+}

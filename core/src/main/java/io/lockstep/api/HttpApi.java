@@ -1,0 +1,129 @@
+package io.lockstep.api;
+
+import io.lockstep.auth.TokenAuth;
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.LockstepException;
+import io.lockstep.sync.SyncClient;
+import io.lockstep.sync.SyncClient.Operation;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The REST endpoints: the clients' device API under /v1/devices (client JWT), the integrators'
+ * server API under /v1/server (API key) and, in dev mode, token minting at /dev/token. Every
+ * request goes to the same sync operations as the WebSocket frames, so validation and errors match.
+ */
+public final class HttpApi {
+
+  private static final String USER = "lockstep.user";
+  private static final int DEV_TOKEN_SECONDS = 24 * 3600;
+
+  private final SyncClient sync;
+  private final TokenAuth auth;
+  private final byte[] apiKey;
+  private final boolean devMode;
+
+  public HttpApi(SyncClient sync, TokenAuth auth, String apiKey, boolean devMode) {
+    this.sync = sync;
+    this.auth = auth;
+    this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
+    this.devMode = devMode;
+  }
+
+  public void mount(Router router) {
+    if (devMode) {
+      router.post("/dev/token").handler(this::mintToken);
+    }
+    router.route("/v1/devices*").handler(this::requireClient);
+    router.post("/v1/devices").handler(ctx -> client(ctx, Operation.REGISTER_DEVICE, body(ctx), 201));
+    router.get("/v1/devices").handler(ctx -> client(ctx, Operation.LIST_DEVICES, new JsonObject(), 200));
+    router.patch("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.RENAME_DEVICE,
+        body(ctx).put("device_id", ctx.pathParam("device_id")), 200));
+    router.delete("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.REVOKE_DEVICE,
+        new JsonObject().put("device_id", ctx.pathParam("device_id")), 200));
+
+    router.route("/v1/server/*").handler(this::requireApiKey);
+    router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
+        body(ctx).copy().put("user_id", (String) null), 201));
+    router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
+        server(ctx, Operation.ADD_MEMBER, membership(ctx), 200));
+    router.delete("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
+        server(ctx, Operation.REMOVE_MEMBER, membership(ctx), 200));
+  }
+
+  private void mintToken(RoutingContext ctx) {
+    JsonObject body = body(ctx);
+    String userId = Fields.requiredId(body, "user_id");
+    ctx.json(new JsonObject().put("user_id", userId).put("token", auth.mint(userId, DEV_TOKEN_SECONDS))
+        .put("expires_in", DEV_TOKEN_SECONDS));
+  }
+
+  private void requireClient(RoutingContext ctx) {
+    String token = bearer(ctx);
+    if (token == null) {
+      HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <client token>"));
+      return;
+    }
+    auth.userId(token).onSuccess(user -> {
+      ctx.put(USER, user);
+      ctx.next();
+    }).onFailure(failure -> HttpErrors.respond(ctx, failure));
+  }
+
+  private void requireApiKey(RoutingContext ctx) {
+    String key = bearer(ctx);
+    if (key == null || !MessageDigest.isEqual(apiKey, key.getBytes(StandardCharsets.UTF_8))) {
+      HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "send Authorization: Bearer <API key>"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private void client(RoutingContext ctx, Operation operation, JsonObject request, int status) {
+    respond(ctx, sync.call(operation, request.put("user_id", ctx.<String>get(USER))), status);
+  }
+
+  private void server(RoutingContext ctx, Operation operation, JsonObject request, int status) {
+    respond(ctx, sync.call(operation, request), status);
+  }
+
+  private static JsonObject membership(RoutingContext ctx) {
+    return new JsonObject().put("conversation_id", ctx.pathParam("conversation_id"))
+        .put("member", ctx.pathParam("user_id"));
+  }
+
+  private static void respond(RoutingContext ctx, Future<JsonObject> result, int status) {
+    result.onSuccess(body -> ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+            .end(body.encode()))
+        .onFailure(failure -> HttpErrors.respond(ctx, failure));
+  }
+
+  /** The JSON object body; an empty body reads as {}. Malformed JSON fails with bad_frame. */
+  private static JsonObject body(RoutingContext ctx) {
+    String text = ctx.body().asString();
+    if (text == null || text.isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new LockstepException(ErrorCode.BAD_FRAME, "the request body must be one JSON object");
+    }
+  }
+
+  private static String bearer(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String value = header.substring(7).trim();
+    return value.isEmpty() ? null : value;
+  }
+}

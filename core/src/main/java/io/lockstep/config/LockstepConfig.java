@@ -1,0 +1,99 @@
+package io.lockstep.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+
+/**
+ * The whole server configuration, parsed once from the merged YAML and environment into typed
+ * records. Verticles receive the record they need and never read raw JSON.
+ */
+public record LockstepConfig(
+    Mode mode,
+    String nodeId,
+    HttpConfig http,
+    PostgresConfig pg,
+    RedisConfig redis,
+    EmbeddedConfig embedded,
+    JwtConfig jwt,
+    String apiKey,
+    SessionConfig session,
+    int maxGroupMembers,
+    RetentionConfig retention,
+    Duration presenceTtl) {
+
+  /** dev mints tokens and generates secrets; production requires them. */
+  public enum Mode { DEV, PRODUCTION }
+
+  public record HttpConfig(String host, int port, int instances) {}
+
+  /** An empty url means: start the embedded PostgreSQL. */
+  public record PostgresConfig(String url, int poolSize) {
+    public boolean embedded() {
+      return url.isBlank();
+    }
+  }
+
+  /** An empty url means: start the embedded Redis. */
+  public record RedisConfig(String url, String keyPrefix, int poolSize) {
+    public boolean embedded() {
+      return url.isBlank();
+    }
+  }
+
+  public record EmbeddedConfig(String dataDir) {}
+
+  public record JwtConfig(String secret, String publicKey, String algorithm, int leewaySeconds) {}
+
+  public record SessionConfig(int heartbeatMs, int maxFrameBytes, int catchUpPage, int snapshotLastMessages) {}
+
+  /** Zero for either limit switches it off. */
+  public record RetentionConfig(long maxEvents, Duration maxAge, Duration pruneInterval) {}
+
+  public boolean devMode() {
+    return mode == Mode.DEV;
+  }
+
+  /** Reads the merged configuration tree; a missing or malformed value fails with its key named. */
+  public static LockstepConfig from(JsonObject json) {
+    ConfigTree root = new ConfigTree(json, "");
+    ConfigTree http = root.section("http");
+    ConfigTree pg = root.section("pg");
+    ConfigTree redis = root.section("redis");
+    ConfigTree jwt = root.section("jwt");
+    ConfigTree session = root.section("session");
+    ConfigTree retention = root.section("retention");
+    return new LockstepConfig(
+        root.enumValue("mode", Mode.class),
+        root.string("node_id"),
+        new HttpConfig(http.string("host"), http.integer("port"), http.integer("instances")),
+        new PostgresConfig(pg.string("url"), pg.integer("pool_size")),
+        new RedisConfig(redis.string("url"), redis.string("key_prefix"), redis.integer("pool_size")),
+        new EmbeddedConfig(root.section("embedded").string("data_dir")),
+        new JwtConfig(jwt.string("secret"), jwt.string("public_key"), jwt.string("algorithm"), jwt.integer("leeway_seconds")),
+        root.section("api").string("key"),
+        new SessionConfig(session.integer("heartbeat_ms"), session.integer("max_frame_bytes"),
+            session.integer("catch_up_page"), session.integer("snapshot_last_messages")),
+        root.section("conversations").integer("max_group_members"),
+        new RetentionConfig(retention.longValue("max_events"), retention.duration("max_age"),
+            retention.duration("prune_interval")),
+        root.section("presence").duration("ttl"));
+  }
+
+  /** Copy with other generated secrets, used when dev mode fills in what was left empty. */
+  public LockstepConfig withSecrets(String jwtSecret, String apiKey) {
+    return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
+        new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
+        apiKey, session, maxGroupMembers, retention, presenceTtl);
+  }
+
+  public LockstepConfig withNodeId(String id) {
+    return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
+        retention, presenceTtl);
+  }
+
+  public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
+    return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
+        maxGroupMembers, retention, presenceTtl);
+  }
+}

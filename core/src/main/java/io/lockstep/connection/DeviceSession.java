@@ -1,0 +1,543 @@
+package io.lockstep.connection;
+
+import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LockstepConfig.SessionConfig;
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Events;
+import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.LockstepException;
+import io.lockstep.sync.SyncClient;
+import io.lockstep.sync.SyncClient.Operation;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The protocol state of one device connection. Delivers each user-log event to the connection
+ * exactly once and in ascending seq, across the switch from backlog to live.
+ *
+ * @implNote The session registers for live events before it reads the backlog. {@code delivered}
+ * is the highest seq written to the client; live events at or below it are dropped, live events
+ * that run ahead are held in {@code ahead} until the gap is filled, and a gap that does not close
+ * within {@link #GAP_GRACE_MS} is filled from PostgreSQL (whatever is live is committed, and so is
+ * every lower seq of the user). All of it runs on the connection's event loop.
+ */
+final class DeviceSession {
+
+  static final long GAP_GRACE_MS = 20;
+  private static final int MAX_AHEAD = 10_000;
+  private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping",
+      "conversation.create", "conversation.add_member", "conversation.remove_member");
+
+  private enum State { AWAITING_HELLO, GREETING, READY, CLOSED }
+
+  private final Vertx vertx;
+  private final FrameChannel channel;
+  private final SyncClient sync;
+  private final TokenAuth auth;
+  private final SessionHost host;
+  private final SessionConfig config;
+  private final LockstepMetrics metrics;
+  private final String connectionId = UUID.randomUUID().toString();
+  private final long openedAt = System.currentTimeMillis();
+
+  private State state = State.AWAITING_HELLO;
+  private boolean routed;
+  private String userId;
+  private String deviceId;
+  private long lastFrameAt = openedAt;
+
+  private long delivered;
+  private long highestSeen;
+  private final TreeMap<Long, JsonObject> ahead = new TreeMap<>();
+  private boolean caughtUp;
+  private boolean fetching;
+  private long gapTimer = -1;
+
+  private long pendingAck = -1;
+  private boolean ackInFlight;
+
+  DeviceSession(Vertx vertx, FrameChannel channel, SyncClient sync, TokenAuth auth, SessionHost host,
+                SessionConfig config, LockstepMetrics metrics) {
+    this.vertx = vertx;
+    this.channel = channel;
+    this.sync = sync;
+    this.auth = auth;
+    this.host = host;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  String connectionId() {
+    return connectionId;
+  }
+
+  String userId() {
+    return userId;
+  }
+
+  String deviceId() {
+    return deviceId;
+  }
+
+  long openedAt() {
+    return openedAt;
+  }
+
+  long lastFrameAt() {
+    return lastFrameAt;
+  }
+
+  boolean isReady() {
+    return state == State.READY;
+  }
+
+  // ---- frames from the client
+
+  void onText(String text) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    lastFrameAt = System.currentTimeMillis();
+    if (tooLarge(text)) {
+      error(null, new LockstepException(ErrorCode.FRAME_TOO_LARGE,
+          "frames are limited to " + config.maxFrameBytes() + " bytes; this one was not processed"));
+      return;
+    }
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      error(null, new LockstepException(ErrorCode.BAD_FRAME, "a frame must be one JSON object"));
+      return;
+    }
+    Object id = frame.getValue("id");
+    if (id != null && !(id instanceof String) && !(id instanceof Number)) {
+      error(null, Fields.invalid("id", "must be a string or a number"));
+      return;
+    }
+    Object type = frame.getValue("type");
+    if (!(type instanceof String typeName)) {
+      error(id, Fields.invalid("type", "is required and must be a string"));
+      return;
+    }
+    if (!FRAME_TYPES.contains(typeName)) {
+      error(id, new LockstepException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + typeName + "'"));
+      return;
+    }
+    if (typeName.equals("hello")) {
+      if (state != State.AWAITING_HELLO) {
+        error(id, new LockstepException(ErrorCode.ALREADY_GREETED, "this connection already sent hello"));
+        return;
+      }
+      hello(id, frame);
+      return;
+    }
+    if (state != State.READY) {
+      error(id, new LockstepException(ErrorCode.NOT_READY, "send hello first and wait for welcome"));
+      return;
+    }
+    try {
+      handle(typeName, id, frame);
+    } catch (LockstepException e) {
+      error(id, e);
+    }
+  }
+
+  /** A frame that cannot be parsed as text (binary WebSocket message). */
+  void onBinary() {
+    lastFrameAt = System.currentTimeMillis();
+    error(null, new LockstepException(ErrorCode.BAD_FRAME, "frames are JSON text messages; binary is not accepted"));
+  }
+
+  private void handle(String type, Object id, JsonObject frame) {
+    switch (type) {
+      case "send" -> call(Operation.SEND, frame.copy().put("user_id", userId).put("device_id", deviceId))
+          .onSuccess(sent -> reply("sent", id, sent))
+          .onFailure(failure -> error(id, failure));
+      case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
+      case "sync" -> syncPage(id, frame);
+      case "ping" -> reply("pong", id, new JsonObject());
+      case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
+      case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
+      case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
+      default -> throw new IllegalStateException(type);
+    }
+  }
+
+  private static JsonObject memberFrame(JsonObject frame) {
+    return frame.copy().put("member", frame.getValue("user_id"));
+  }
+
+  private void conversationChange(Operation operation, Object id, JsonObject frame) {
+    call(operation, frame.copy().put("user_id", userId))
+        .onSuccess(result -> reply("result", id, result))
+        .onFailure(failure -> error(id, failure));
+  }
+
+  // ---- hello and catch-up
+
+  private void hello(Object id, JsonObject frame) {
+    state = State.GREETING;
+    Long explicitCursor;
+    String token;
+    JsonObject request;
+    try {
+      token = Fields.requiredString(frame, "token");
+      explicitCursor = Fields.optionalCount(frame, "cursor");
+      request = new JsonObject()
+          .put("device_id", Fields.optionalId(frame, "device_id"))
+          .put("device_name", Fields.optionalString(frame, "device_name"))
+          .put("platform", Fields.optionalString(frame, "platform"));
+    } catch (LockstepException e) {
+      state = State.AWAITING_HELLO;
+      error(id, e);
+      return;
+    }
+    auth.userId(token)
+        .compose(user -> call(Operation.HELLO, request.put("user_id", user)).map(reply -> reply.put("user_id", user)))
+        .compose(reply -> {
+          long head = reply.getLong("head");
+          if (explicitCursor != null && explicitCursor > head) {
+            throw new LockstepException(ErrorCode.CURSOR_AHEAD,
+                "cursor " + explicitCursor + " is above the head of your log (" + head + ")");
+          }
+          if (state == State.CLOSED) {
+            throw new LockstepException(ErrorCode.NOT_READY, "connection closed during hello");
+          }
+          userId = reply.getString("user_id");
+          deviceId = reply.getString("device_id");
+          routed = true;
+          return host.register(this).map(reply);
+        })
+        .onSuccess(reply -> welcome(reply, explicitCursor))
+        .onFailure(failure -> {
+          LockstepException error = LockstepException.of(failure);
+          error(id, error);
+          if (error.code().closeCode() != 0) {
+            close(error.code().closeCode(), error.getMessage());
+          } else if (state == State.GREETING) {
+            userId = null;
+            deviceId = null;
+            state = State.AWAITING_HELLO;
+          }
+        });
+  }
+
+  private void welcome(JsonObject hello, Long explicitCursor) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.READY;
+    long stored = hello.getLong("cursor");
+    long head = hello.getLong("head");
+    long floor = hello.getLong("floor");
+    boolean isNew = hello.getBoolean("new");
+    long start = explicitCursor != null ? explicitCursor : stored;
+    boolean resetRequired = !(isNew && explicitCursor == null) && start < floor;
+    write(new JsonObject().put("type", "welcome")
+        .put("user_id", userId)
+        .put("device_id", deviceId)
+        .put("cursor", stored)
+        .put("head", head)
+        .put("retention_floor", floor)
+        .put("reset_required", resetRequired)
+        .put("heartbeat_ms", config.heartbeatMs()));
+    if (resetRequired) {
+      metrics.resetsSent.increment();
+    }
+    if (resetRequired || (isNew && explicitCursor == null)) {
+      sendSnapshot();
+    } else {
+      delivered = start;
+      pump();
+    }
+  }
+
+  /** Sends a snapshot and continues from its head: for new devices and devices behind the retention floor. */
+  private void sendSnapshot() {
+    fetching = true;
+    call(Operation.SNAPSHOT, new JsonObject().put("user_id", userId)).onComplete(done -> {
+      fetching = false;
+      if (done.failed()) {
+        failSession(done.cause());
+        return;
+      }
+      JsonObject snapshot = done.result();
+      write(new JsonObject().put("type", "snapshot").put("head", snapshot.getLong("head"))
+          .put("conversations", snapshot.getJsonArray("conversations")));
+      delivered = Math.max(delivered, snapshot.getLong("head"));
+      pump();
+    });
+  }
+
+  /**
+   * Moves the stream forward: writes held events that are next in line, and reads from PostgreSQL
+   * while the backlog is not done or a gap is known.
+   */
+  private void pump() {
+    if (fetching || state == State.CLOSED) {
+      return;
+    }
+    drainAhead();
+    if (!caughtUp) {
+      fetchPage();
+    } else if (highestSeen > delivered && gapTimer == -1) {
+      gapTimer = vertx.setTimer(GAP_GRACE_MS, timer -> {
+        gapTimer = -1;
+        drainAhead();
+        if (highestSeen > delivered && !fetching && state != State.CLOSED) {
+          fetchPage();
+        }
+      });
+    }
+  }
+
+  private void fetchPage() {
+    if (channel.writeQueueFull()) {
+      channel.onDrain(this::pump);
+      return;
+    }
+    fetching = true;
+    int page = config.catchUpPage();
+    call(Operation.FETCH, new JsonObject().put("user_id", userId).put("after", delivered).put("limit", page))
+        .onComplete(done -> {
+          fetching = false;
+          if (state == State.CLOSED) {
+            return;
+          }
+          if (done.failed()) {
+            failSession(done.cause());
+            return;
+          }
+          JsonArray events = done.result().getJsonArray("events");
+          if (!events.isEmpty() && events.getJsonObject(0).getLong("seq") > delivered + 1) {
+            metrics.resetsSent.increment();
+            ahead.clear();
+            sendSnapshot();
+            return;
+          }
+          for (int i = 0; i < events.size(); i++) {
+            deliver(events.getJsonObject(i));
+          }
+          if (!caughtUp && events.size() < page) {
+            drainAhead();
+            caughtUp = true;
+            write(new JsonObject().put("type", "synced").put("head", delivered));
+          }
+          pump();
+        });
+  }
+
+  /** Live events for this user, from the node's delivery consumer. */
+  void onLive(JsonArray events) {
+    if (state != State.READY) {
+      return;
+    }
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject event = events.getJsonObject(i);
+      long seq = event.getLong("seq");
+      if (seq <= delivered) {
+        continue;
+      }
+      highestSeen = Math.max(highestSeen, seq);
+      if (ahead.size() < MAX_AHEAD) {
+        ahead.put(seq, event);
+      }
+    }
+    if (caughtUp && !fetching && !channel.writeQueueFull()) {
+      pump();
+    } else if (caughtUp && !fetching) {
+      channel.onDrain(this::pump);
+    }
+  }
+
+  private void drainAhead() {
+    while (!ahead.isEmpty() && state != State.CLOSED) {
+      long first = ahead.firstKey();
+      if (first <= delivered) {
+        ahead.pollFirstEntry();
+      } else if (first == delivered + 1) {
+        deliver(ahead.pollFirstEntry().getValue());
+      } else {
+        return;
+      }
+    }
+  }
+
+  private void deliver(JsonObject event) {
+    long seq = event.getLong("seq");
+    if (seq != delivered + 1) {
+      return;
+    }
+    delivered = seq;
+    highestSeen = Math.max(highestSeen, seq);
+    write(event);
+    if (revokesThisDevice(event)) {
+      close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
+    }
+  }
+
+  private boolean revokesThisDevice(JsonObject event) {
+    if (!Events.DEVICE.equals(event.getString("kind"))) {
+      return false;
+    }
+    JsonObject data = event.getJsonObject("data");
+    return "revoked".equals(data.getString("action")) && deviceId.equals(data.getJsonObject("device").getString("device_id"));
+  }
+
+  // ---- acks and explicit paging
+
+  /**
+   * With an id the ack is stored and answered at once; without one, acks are coalesced: while one
+   * write is in flight only the highest later up_to is kept, and written next.
+   */
+  private void ack(Object id, long upTo) {
+    if (id != null) {
+      call(Operation.ACK, ackRequest(upTo))
+          .onSuccess(reply -> reply("acked", id, reply))
+          .onFailure(failure -> error(id, failure));
+      return;
+    }
+    pendingAck = Math.max(pendingAck, upTo);
+    flushAck();
+  }
+
+  private void flushAck() {
+    if (ackInFlight || pendingAck < 0 || state == State.CLOSED) {
+      return;
+    }
+    long upTo = pendingAck;
+    pendingAck = -1;
+    ackInFlight = true;
+    call(Operation.ACK, ackRequest(upTo)).onComplete(done -> {
+      ackInFlight = false;
+      if (done.failed()) {
+        error(null, done.cause());
+      }
+      flushAck();
+    });
+  }
+
+  private JsonObject ackRequest(long upTo) {
+    return new JsonObject().put("user_id", userId).put("device_id", deviceId).put("up_to", upTo);
+  }
+
+  private void syncPage(Object id, JsonObject frame) {
+    long since = Fields.requiredCount(frame, "since");
+    Long limit = Fields.optionalCount(frame, "limit");
+    String conversationId = Fields.optionalId(frame, "conversation_id");
+    JsonObject request = new JsonObject().put("user_id", userId).put("after", since).put("limit", limit);
+    if (conversationId != null) {
+      call(Operation.HISTORY, request.put("conversation_id", conversationId))
+          .onSuccess(history -> reply("events", id, new JsonObject()
+              .put("conversation_id", conversationId)
+              .put("events", history.getJsonArray("messages"))
+              .put("has_more", history.getBoolean("has_more"))
+              .put("head", history.getLong("head"))))
+          .onFailure(failure -> error(id, failure));
+      return;
+    }
+    call(Operation.FETCH, request).onSuccess(page -> {
+      long floor = page.getLong("floor");
+      if (since < floor) {
+        error(id, new LockstepException(ErrorCode.RESET_REQUIRED, "events after " + since
+            + " were pruned (retention floor " + floor + "); reconnect to receive a snapshot"));
+        return;
+      }
+      JsonArray events = page.getJsonArray("events");
+      long head = page.getLong("head");
+      long last = events.isEmpty() ? since : events.getJsonObject(events.size() - 1).getLong("seq");
+      reply("events", id, new JsonObject().put("events", events).put("has_more", last < head).put("head", head));
+    }).onFailure(failure -> error(id, failure));
+  }
+
+  // ---- output and lifecycle
+
+  private Future<JsonObject> call(Operation operation, JsonObject request) {
+    return sync.call(operation, request);
+  }
+
+  private void reply(String type, Object id, JsonObject body) {
+    JsonObject frame = new JsonObject().put("type", type);
+    if (id != null) {
+      frame.put("id", id);
+    }
+    write(frame.mergeIn(body));
+  }
+
+  private void error(Object id, Throwable failure) {
+    LockstepException error = LockstepException.of(failure);
+    JsonObject frame = new JsonObject().put("type", "error");
+    if (id != null) {
+      frame.put("id", id);
+    }
+    write(frame.put("code", error.code().wire()).put("message", error.getMessage()));
+  }
+
+  private void write(JsonObject frame) {
+    if (state != State.CLOSED) {
+      channel.write(frame.encode());
+    }
+  }
+
+  /** The session cannot continue (its store failed): the client reconnects with its cursor. */
+  private void failSession(Throwable failure) {
+    error(null, failure);
+    close(1011, "server error; reconnect with your cursor");
+  }
+
+  Future<Void> close(int code, String reason) {
+    if (state == State.CLOSED) {
+      return Future.succeededFuture();
+    }
+    channel.close(code, reason);
+    return closed();
+  }
+
+  /** The transport closed (by either side); completes when the session left the routing table. */
+  Future<Void> closed() {
+    if (state == State.CLOSED) {
+      return Future.succeededFuture();
+    }
+    state = State.CLOSED;
+    if (gapTimer != -1) {
+      vertx.cancelTimer(gapTimer);
+    }
+    ahead.clear();
+    return host.unregister(this, routed);
+  }
+
+  private boolean tooLarge(String text) {
+    int max = config.maxFrameBytes();
+    if (text.length() * 3L <= max) {
+      return false;
+    }
+    return text.length() > max || utf8Length(text) > max;
+  }
+
+  private static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+}

@@ -1,0 +1,130 @@
+package io.lockstep.connection;
+
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.presence.PresenceRegistry.LiveConnection;
+import io.lockstep.store.DeviceStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The sessions of one connection-verticle instance, by user, confined to its event loop. It hands
+ * delivered events to the sessions of their user, keeps their presence and routes alive in Redis,
+ * and closes connections that stopped sending heartbeats.
+ */
+final class LocalSessions implements SessionHost {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalSessions.class);
+
+  private final PresenceRegistry presence;
+  private final DeviceStore devices;
+  private final LockstepMetrics metrics;
+  private final Set<DeviceSession> all = new LinkedHashSet<>();
+  private final Map<String, List<DeviceSession>> byUser = new HashMap<>();
+
+  LocalSessions(PresenceRegistry presence, DeviceStore devices, LockstepMetrics metrics) {
+    this.presence = presence;
+    this.devices = devices;
+    this.metrics = metrics;
+  }
+
+  void opened(DeviceSession session) {
+    all.add(session);
+    metrics.connectionOpened();
+  }
+
+  @Override
+  public Future<Void> register(DeviceSession session) {
+    byUser.computeIfAbsent(session.userId(), user -> new ArrayList<>(2)).add(session);
+    return presence.register(connection(session)).recover(failure -> {
+      LOG.warn("could not register device {} in Redis ({}); it is served, live events reach it by broadcast or resync",
+          session.deviceId(), failure.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public Future<Void> unregister(DeviceSession session, boolean registered) {
+    if (!all.remove(session)) {
+      return Future.succeededFuture();
+    }
+    metrics.connectionClosed();
+    if (session.userId() == null) {
+      return Future.succeededFuture();
+    }
+    List<DeviceSession> sessions = byUser.get(session.userId());
+    if (sessions != null && sessions.remove(session) && sessions.isEmpty()) {
+      byUser.remove(session.userId());
+    }
+    if (!registered) {
+      return Future.succeededFuture();
+    }
+    devices.markSeen(List.of(session.deviceId()));
+    return presence.unregister(connection(session)).recover(failure -> Future.succeededFuture());
+  }
+
+  /** A delivery payload {users: {user_id: [events]}}: each event goes to every local session of its user. */
+  void deliver(JsonObject payload) {
+    JsonObject users = payload.getJsonObject("users");
+    for (String user : users.fieldNames()) {
+      List<DeviceSession> sessions = byUser.get(user);
+      if (sessions == null) {
+        continue;
+      }
+      JsonArray events = users.getJsonArray(user);
+      for (DeviceSession session : List.copyOf(sessions)) {
+        session.onLive(events);
+      }
+    }
+  }
+
+  /** Extends the presence and routes of every ready session (this instance's share of the node heartbeat). */
+  Future<Void> refreshPresence() {
+    List<LiveConnection> live = new ArrayList<>();
+    List<String> deviceIds = new ArrayList<>();
+    for (DeviceSession session : all) {
+      if (session.isReady()) {
+        live.add(connection(session));
+        deviceIds.add(session.deviceId());
+      }
+    }
+    if (live.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.all(presence.refresh(live), devices.markSeen(deviceIds)).mapEmpty();
+  }
+
+  /** Closes connections that sent nothing for longer than the limit (code 4000). */
+  void closeSilent(long silentLimitMs) {
+    long now = System.currentTimeMillis();
+    for (DeviceSession session : List.copyOf(all)) {
+      if (now - session.lastFrameAt() > silentLimitMs) {
+        session.close(4000, "no frame within twice the heartbeat interval");
+      }
+    }
+  }
+
+  /** Closes every connection (server shutdown) and removes their presence from Redis. */
+  Future<Void> closeAll() {
+    List<Future<Void>> removals = new ArrayList<>();
+    for (DeviceSession session : List.copyOf(all)) {
+      removals.add(session.close(1001, "server shutting down"));
+    }
+    return Future.all(removals).mapEmpty();
+  }
+
+  private static LiveConnection connection(DeviceSession session) {
+    return new LiveConnection(session.userId(), session.deviceId(), session.connectionId(), session.openedAt(),
+        session.lastFrameAt());
+  }
+}

@@ -1,0 +1,13 @@
+package io.lockstep.connection;
+
+import io.vertx.core.Future;
+
+/** Where a session announces itself once it knows its user and device, and leaves when it closes. */
+interface SessionHost {
+
+  /** Registers for live events (locally and in the Redis routing table); completes before the backlog is read. */
+  Future<Void> register(DeviceSession session);
+
+  /** Removes the session; registered says whether it had completed {@link #register}. */
+  Future<Void> unregister(DeviceSession session, boolean registered);
+}

@@ -1,0 +1,42 @@
+package io.lockstep.connection;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+/** A SockJS session at /v1/sockjs (any SockJS transport): one JSON frame per SockJS message. */
+final class SockJsChannel implements FrameChannel {
+
+  private final SockJSSocket socket;
+
+  SockJsChannel(SockJSSocket socket) {
+    this.socket = socket;
+  }
+
+  @Override
+  public Future<Void> write(String frame) {
+    return socket.write(frame);
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  @Override
+  public void onDrain(Runnable action) {
+    socket.drainHandler(v -> {
+      socket.drainHandler(null);
+      action.run();
+    });
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    socket.close(code, reason);
+  }
+
+  @Override
+  public String transport() {
+    return "sockjs";
+  }
+}

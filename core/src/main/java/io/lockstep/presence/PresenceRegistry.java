@@ -1,0 +1,156 @@
+package io.lockstep.presence;
+
+import io.lockstep.metrics.LockstepMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Per-device presence and the connection registry, in Redis (soft state: rebuilt from the live
+ * connections, never the source of truth).
+ *
+ * <p>Keys, all under the configured prefix and all expiring after the presence TTL unless refreshed:
+ * <ul>
+ *   <li>{@code presence:{user}:{device}} — hash {node, conn, since, last_seen} of a connected device;</li>
+ *   <li>{@code routes:{user}} — hash device id → "node|conn|expires_at_ms": which node holds each
+ *   live device connection. Entries past their expiry are ignored, so a crashed node's routes die
+ *   with the TTL even while the user's other devices keep the hash alive.</li>
+ * </ul>
+ */
+public final class PresenceRegistry {
+
+  private static final RedisScript UNREGISTER = new RedisScript("/redis/unregister.lua");
+
+  private final Redis redis;
+  private final String prefix;
+  private final String nodeId;
+  private final Duration ttl;
+  private final LockstepMetrics metrics;
+
+  public PresenceRegistry(Redis redis, String prefix, String nodeId, Duration ttl, LockstepMetrics metrics) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.nodeId = nodeId;
+    this.ttl = ttl;
+    this.metrics = metrics;
+  }
+
+  /** One live device connection on this node. */
+  public record LiveConnection(String userId, String deviceId, String connectionId, long since, long lastSeen) {
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public Duration ttl() {
+    return ttl;
+  }
+
+  /** Records the connection as present and routable to this node. */
+  public Future<Void> register(LiveConnection connection) {
+    return counted(redis.batch(writes(connection))).mapEmpty();
+  }
+
+  /** Re-announces every live connection of this node, extending their TTLs (the node's heartbeat). */
+  public Future<Void> refresh(Collection<LiveConnection> connections) {
+    if (connections.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Request> requests = new ArrayList<>(connections.size() * 4);
+    connections.forEach(connection -> requests.addAll(writes(connection)));
+    return counted(redis.batch(requests)).mapEmpty();
+  }
+
+  /** Removes the connection's presence and route, unless a newer connection of the device replaced them. */
+  public Future<Void> unregister(LiveConnection connection) {
+    return counted(UNREGISTER.run(redis,
+        List.of(presenceKey(connection.userId(), connection.deviceId()), routesKey(connection.userId())),
+        List.of(connection.deviceId(), connection.connectionId()))).mapEmpty();
+  }
+
+  /** The nodes holding live connections of each user; users with none are absent. */
+  public Future<Map<String, Set<String>>> nodesOf(Collection<String> users) {
+    List<String> ordered = new ArrayList<>(users);
+    List<Request> requests = new ArrayList<>(ordered.size());
+    ordered.forEach(user -> requests.add(Request.cmd(Command.HVALS).arg(routesKey(user))));
+    long now = System.currentTimeMillis();
+    return counted(redis.batch(requests)).map(responses -> {
+      Map<String, Set<String>> nodes = new HashMap<>();
+      for (int i = 0; i < ordered.size(); i++) {
+        Response routes = responses.get(i);
+        if (routes == null) {
+          continue;
+        }
+        for (Response route : routes) {
+          String[] parts = route.toString().split("\\|");
+          if (parts.length == 3 && Long.parseLong(parts[2]) > now) {
+            nodes.computeIfAbsent(ordered.get(i), key -> new HashSet<>()).add(parts[0]);
+          }
+        }
+      }
+      return nodes;
+    });
+  }
+
+  /** Presence of each of the user's given devices: {node, conn, since, last_seen} for those connected. */
+  public Future<Map<String, JsonObject>> presenceOf(String userId, List<String> deviceIds) {
+    List<Request> requests = new ArrayList<>(deviceIds.size());
+    deviceIds.forEach(device -> requests.add(Request.cmd(Command.HGETALL).arg(presenceKey(userId, device))));
+    return counted(redis.batch(requests)).map(responses -> {
+      Map<String, JsonObject> present = new HashMap<>();
+      for (int i = 0; i < deviceIds.size(); i++) {
+        Response hash = responses.get(i);
+        if (hash == null || hash.size() == 0) {
+          continue;
+        }
+        JsonObject entry = new JsonObject();
+        for (String field : hash.getKeys()) {
+          String value = hash.get(field).toString();
+          entry.put(field, field.equals("since") || field.equals("last_seen") ? Long.valueOf(value) : value);
+        }
+        present.put(deviceIds.get(i), entry);
+      }
+      return present;
+    });
+  }
+
+  private List<Request> writes(LiveConnection connection) {
+    String presence = presenceKey(connection.userId(), connection.deviceId());
+    String routes = routesKey(connection.userId());
+    long ttlMs = ttl.toMillis();
+    long expiresAt = System.currentTimeMillis() + ttlMs;
+    return List.of(
+        Request.cmd(Command.HSET).arg(presence)
+            .arg("node").arg(nodeId).arg("conn").arg(connection.connectionId())
+            .arg("since").arg(connection.since()).arg("last_seen").arg(connection.lastSeen()),
+        Request.cmd(Command.PEXPIRE).arg(presence).arg(ttlMs),
+        Request.cmd(Command.HSET).arg(routes).arg(connection.deviceId())
+            .arg(nodeId + "|" + connection.connectionId() + "|" + expiresAt),
+        Request.cmd(Command.PEXPIRE).arg(routes).arg(ttlMs));
+  }
+
+  private String presenceKey(String userId, String deviceId) {
+    return prefix + "presence:" + userId + ":" + deviceId;
+  }
+
+  private String routesKey(String userId) {
+    return prefix + "routes:" + userId;
+  }
+
+  private <T> Future<T> counted(Future<T> operation) {
+    return operation.onFailure(failure -> metrics.redisErrors.increment());
+  }
+}

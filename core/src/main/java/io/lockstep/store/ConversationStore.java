@@ -1,0 +1,236 @@
+package io.lockstep.store;
+
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Events;
+import io.lockstep.protocol.LockstepException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Conversations and their membership. Each membership change is appended, in the same transaction,
+ * to the log of every affected user (the members, and the user who joined or left).
+ *
+ * @implNote Membership changes lock the conversation row first, as sends do, so a send never races
+ * a membership change of its conversation.
+ */
+public final class ConversationStore {
+
+  private final Pool pool;
+
+  public ConversationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A conversation as the protocol shows it. */
+  public record Conversation(String conversationId, String kind, String title, List<String> members, long head) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("conversation_id", conversationId)
+          .put("kind", kind)
+          .put("title", title)
+          .put("members", new JsonArray(new ArrayList<>(members)))
+          .put("head", head);
+    }
+
+    public boolean hasMember(String userId) {
+      return members.contains(userId);
+    }
+  }
+
+  /** A conversation change and the events it appended (empty when nothing changed). */
+  public record ConversationChange(Conversation conversation, List<LogStore.Appended> appended, JsonObject eventData) {
+  }
+
+  /**
+   * Creates a conversation with these members. A direct conversation is unique per pair: creating
+   * it again answers the existing one and appends nothing.
+   */
+  public Future<ConversationChange> create(String kind, List<String> members, String title) {
+    List<String> sorted = new ArrayList<>(new TreeSet<>(members));
+    String directKey = kind.equals("direct") ? String.join("\n", sorted) : null;
+    String conversationId = UUID.randomUUID().toString();
+    return pool.withTransaction(tx -> DeviceStore.ensureUsers(tx, sorted)
+        .compose(v -> tx.preparedQuery("""
+                INSERT INTO conversations (conversation_id, kind, title, direct_key) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (direct_key) DO NOTHING RETURNING conversation_id""")
+            .execute(Tuple.of(conversationId, kind, title, directKey)))
+        .compose(inserted -> {
+          if (inserted.size() == 0) {
+            return existingDirect(tx, directKey).map(existing -> new ConversationChange(existing, List.of(), null));
+          }
+          return tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::text[])")
+              .execute(Tuple.tuple().addString(conversationId).addArrayOfString(sorted.toArray(String[]::new)))
+              .compose(v -> {
+                Conversation created = new Conversation(conversationId, kind, title, sorted, 0);
+                JsonObject data = new JsonObject().put("action", "created").put("conversation", created.toJson());
+                return LogStore.append(tx, sorted, Events.CONVERSATION, data)
+                    .map(appended -> new ConversationChange(created, appended, data));
+              });
+        }));
+  }
+
+  private static Future<Conversation> existingDirect(SqlClient tx, String directKey) {
+    return tx.preparedQuery("SELECT conversation_id FROM conversations WHERE direct_key = $1")
+        .execute(Tuple.of(directKey))
+        .compose(rows -> load(tx, rows.iterator().next().getString("conversation_id"), false));
+  }
+
+  public Future<Conversation> find(String conversationId) {
+    return load(pool, conversationId, false);
+  }
+
+  /**
+   * Adds a member to a group. With an actor (a client), the actor must be a member; without one (the
+   * server API) any group can be changed. Adding a present member changes nothing.
+   */
+  public Future<ConversationChange> addMember(String actor, String conversationId, String userId, int maxMembers) {
+    return pool.withTransaction(tx -> load(tx, conversationId, true).compose(conversation -> {
+      checkChangeable(actor, conversation);
+      if (conversation.hasMember(userId)) {
+        return Future.succeededFuture(new ConversationChange(conversation, List.of(), null));
+      }
+      if (conversation.members().size() >= maxMembers) {
+        throw new LockstepException(ErrorCode.INVALID_FIELD,
+            "conversation " + conversationId + " already has the maximum of " + maxMembers + " members");
+      }
+      List<String> members = new ArrayList<>(conversation.members());
+      members.add(userId);
+      members.sort(null);
+      Conversation changed = new Conversation(conversationId, conversation.kind(), conversation.title(), members,
+          conversation.head());
+      JsonObject data = new JsonObject().put("action", "member_added").put("user_id", userId)
+          .put("conversation", changed.toJson());
+      return DeviceStore.ensureUsers(tx, List.of(userId))
+          .compose(v -> tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)")
+              .execute(Tuple.of(conversationId, userId)))
+          .compose(v -> LogStore.append(tx, members, Events.CONVERSATION, data))
+          .map(appended -> new ConversationChange(changed, appended, data));
+    }));
+  }
+
+  /** Removes a member from a group; the removed user's log gets the event too. Removing a non-member changes nothing. */
+  public Future<ConversationChange> removeMember(String actor, String conversationId, String userId) {
+    return pool.withTransaction(tx -> load(tx, conversationId, true).compose(conversation -> {
+      checkChangeable(actor, conversation);
+      if (!conversation.hasMember(userId)) {
+        return Future.succeededFuture(new ConversationChange(conversation, List.of(), null));
+      }
+      List<String> remaining = new ArrayList<>(conversation.members());
+      remaining.remove(userId);
+      Conversation changed = new Conversation(conversationId, conversation.kind(), conversation.title(), remaining,
+          conversation.head());
+      JsonObject data = new JsonObject().put("action", "member_removed").put("user_id", userId)
+          .put("conversation", changed.toJson());
+      return tx.preparedQuery("DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+          .execute(Tuple.of(conversationId, userId))
+          .compose(v -> LogStore.append(tx, conversation.members(), Events.CONVERSATION, data))
+          .map(appended -> new ConversationChange(changed, appended, data));
+    }));
+  }
+
+  private static void checkChangeable(String actor, Conversation conversation) {
+    if (actor != null && !conversation.hasMember(actor)) {
+      throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversation.conversationId());
+    }
+    if (!conversation.kind().equals("group")) {
+      throw new LockstepException(ErrorCode.INVALID_FIELD,
+          "conversation " + conversation.conversationId() + " is direct; only groups change members");
+    }
+  }
+
+  private static Future<Conversation> load(SqlClient client, String conversationId, boolean forUpdate) {
+    String sql = "SELECT conversation_id, kind, title, head FROM conversations WHERE conversation_id = $1"
+        + (forUpdate ? " FOR UPDATE" : "");
+    return client.preparedQuery(sql).execute(Tuple.of(conversationId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + conversationId));
+      }
+      Row row = rows.iterator().next();
+      return client.preparedQuery("SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id")
+          .execute(Tuple.of(conversationId))
+          .map(members -> {
+            List<String> ids = new ArrayList<>(members.size());
+            members.forEach(member -> ids.add(member.getString("user_id")));
+            return new Conversation(row.getString("conversation_id"), row.getString("kind"), row.getString("title"),
+                ids, row.getLong("head"));
+          });
+    });
+  }
+
+  /**
+   * The user's conversations, each with its members, head and last messages (oldest first), for a
+   * snapshot; read through the given client so the caller can hold one transaction around it.
+   */
+  public Future<JsonArray> snapshot(SqlClient client, String userId, int lastMessages) {
+    return client.preparedQuery("""
+            SELECT c.conversation_id, c.kind, c.title, c.head,
+                   (SELECT array_agg(cm2.user_id ORDER BY cm2.user_id) FROM conversation_members cm2
+                     WHERE cm2.conversation_id = c.conversation_id) AS members,
+                   lm.conv_seq, lm.sender_user, lm.sender_device, lm.client_msg_id, lm.body, lm.created_at
+              FROM conversation_members cm
+              JOIN conversations c ON c.conversation_id = cm.conversation_id
+              LEFT JOIN LATERAL (
+                SELECT * FROM messages m WHERE m.conversation_id = c.conversation_id
+                 ORDER BY m.conv_seq DESC LIMIT $2
+              ) lm ON true
+             WHERE cm.user_id = $1
+             ORDER BY c.conversation_id, lm.conv_seq""")
+        .execute(Tuple.of(userId, lastMessages))
+        .map(rows -> {
+          Map<String, JsonObject> conversations = new LinkedHashMap<>();
+          for (Row row : rows) {
+            String id = row.getString("conversation_id");
+            JsonObject conversation = conversations.computeIfAbsent(id, key -> new Conversation(key,
+                row.getString("kind"), row.getString("title"), List.of(row.getArrayOfStrings("members")),
+                row.getLong("head")).toJson().put("last_messages", new JsonArray()));
+            Long convSeq = row.getLong("conv_seq");
+            if (convSeq != null) {
+              conversation.getJsonArray("last_messages").add(Events.messageData(userId, id, convSeq,
+                      row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
+                      row.getString("client_msg_id"))
+                  .put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()));
+            }
+          }
+          return new JsonArray(new ArrayList<>(conversations.values()));
+        });
+  }
+
+  /** Messages of a conversation with conv_seq > after, for a member; at most limit, ascending. */
+  public Future<JsonObject> history(String userId, String conversationId, long after, int limit) {
+    return load(pool, conversationId, false).compose(conversation -> {
+      if (!conversation.hasMember(userId)) {
+        throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversationId);
+      }
+      return pool.preparedQuery("""
+              SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM messages
+               WHERE conversation_id = $1 AND conv_seq > $2 ORDER BY conv_seq LIMIT $3""")
+          .execute(Tuple.of(conversationId, after, limit + 1))
+          .map(rows -> {
+            JsonArray messages = new JsonArray();
+            for (Row row : rows) {
+              if (messages.size() == limit) {
+                break;
+              }
+              messages.add(Events.messageData(userId, conversationId, row.getLong("conv_seq"),
+                      row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
+                      row.getString("client_msg_id"))
+                  .put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()));
+            }
+            return new JsonObject().put("conversation_id", conversationId).put("messages", messages)
+                .put("has_more", rows.size() > limit).put("head", conversation.head());
+          });
+    });
+  }
+}

@@ -1,0 +1,200 @@
+package io.lockstep.store;
+
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Events;
+import io.lockstep.protocol.LockstepException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Accounts and their devices: registration, listing, renaming, revocation and device cursors.
+ * Every device change is appended to the owner's log in the same transaction, so the user's other
+ * devices see it live or on their next sync.
+ */
+public final class DeviceStore {
+
+  private static final String DEVICE_COLUMNS =
+      "device_id, user_id, name, platform, cursor, duplicate_sends, created_at, last_seen_at, first_hello_at, revoked_at";
+
+  private final Pool pool;
+
+  public DeviceStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A device row. */
+  public record Device(String deviceId, String userId, String name, String platform, long cursor,
+                       long duplicateSends, OffsetDateTime createdAt, OffsetDateTime lastSeenAt,
+                       OffsetDateTime firstHelloAt, OffsetDateTime revokedAt) {
+
+    public boolean revoked() {
+      return revokedAt != null;
+    }
+
+    /** The device as clients and the API see it (no online flag: presence lives in Redis). */
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("device_id", deviceId)
+          .put("name", name)
+          .put("platform", platform)
+          .put("created", createdAt.toInstant().toEpochMilli())
+          .put("last_seen", lastSeenAt == null ? null : lastSeenAt.toInstant().toEpochMilli())
+          .put("cursor", cursor);
+    }
+  }
+
+  /** A device change together with the events it appended to the owner's log. */
+  public record DeviceChange(Device device, List<LogStore.Appended> appended, JsonObject eventData) {
+  }
+
+  /** The user's head and retention floor. */
+  public record LogPosition(long head, long floor) {
+  }
+
+  /** Accounts come into being on first use of a user id. */
+  public static Future<Void> ensureUsers(SqlClient client, List<String> userIds) {
+    return client.preparedQuery("INSERT INTO users (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(userIds.toArray(String[]::new)))
+        .mapEmpty();
+  }
+
+  public Future<LogPosition> position(String userId) {
+    return pool.preparedQuery("SELECT head, floor FROM users WHERE user_id = $1").execute(Tuple.of(userId))
+        .map(rows -> rows.size() == 0
+            ? new LogPosition(0, 0)
+            : new LogPosition(rows.iterator().next().getLong("head"), rows.iterator().next().getLong("floor")));
+  }
+
+  /** Registers a new device; its cursor starts at the user's head, after its own `device added` event. */
+  public Future<DeviceChange> register(String userId, String name, String platform) {
+    String deviceId = UUID.randomUUID().toString();
+    return pool.withTransaction(tx -> ensureUsers(tx, List.of(userId))
+        .compose(v -> tx.preparedQuery("INSERT INTO devices (device_id, user_id, name, platform) VALUES ($1, $2, $3, $4) RETURNING "
+                + DEVICE_COLUMNS)
+            .execute(Tuple.of(deviceId, userId, name, platform)))
+        .compose(rows -> {
+          Device device = toDevice(rows.iterator().next());
+          JsonObject data = new JsonObject().put("action", "added").put("device", device.toJson());
+          return LogStore.append(tx, List.of(userId), Events.DEVICE, data)
+              .compose(appended -> tx.preparedQuery("UPDATE devices SET cursor = $2 WHERE device_id = $1 RETURNING "
+                      + DEVICE_COLUMNS)
+                  .execute(Tuple.of(deviceId, appended.get(0).seq()))
+                  .map(updated -> new DeviceChange(toDevice(updated.iterator().next()), appended, data)));
+        }));
+  }
+
+  public Future<Device> find(String deviceId) {
+    return pool.preparedQuery("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE device_id = $1")
+        .execute(Tuple.of(deviceId))
+        .map(rows -> rows.size() == 0 ? null : toDevice(rows.iterator().next()));
+  }
+
+  /** The device of this user, or the stable error saying why it cannot be used. */
+  public Future<Device> owned(String userId, String deviceId) {
+    return find(deviceId).map(device -> {
+      if (device == null) {
+        throw new LockstepException(ErrorCode.DEVICE_UNKNOWN,
+            "device " + deviceId + " is not registered; connect without device_id to register a new one");
+      }
+      if (!device.userId().equals(userId)) {
+        throw new LockstepException(ErrorCode.DEVICE_NOT_OWNED, "device " + deviceId + " belongs to another user");
+      }
+      return device;
+    });
+  }
+
+  public Future<List<Device>> list(String userId) {
+    return pool.preparedQuery("SELECT " + DEVICE_COLUMNS
+            + " FROM devices WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, device_id")
+        .execute(Tuple.of(userId))
+        .map(DeviceStore::toDevices);
+  }
+
+  /** Marks the device seen now; the first hello is remembered (it decides snapshot versus backlog). */
+  public Future<Void> markHello(String deviceId) {
+    return pool.preparedQuery("UPDATE devices SET last_seen_at = now(), first_hello_at = coalesce(first_hello_at, now()) WHERE device_id = $1")
+        .execute(Tuple.of(deviceId)).mapEmpty();
+  }
+
+  public Future<Void> markSeen(List<String> deviceIds) {
+    return pool.preparedQuery("UPDATE devices SET last_seen_at = now() WHERE device_id = ANY($1)")
+        .execute(Tuple.of(deviceIds.toArray(String[]::new))).mapEmpty();
+  }
+
+  public Future<DeviceChange> rename(String userId, String deviceId, String name) {
+    return changeOwned(userId, deviceId, "renamed",
+        "UPDATE devices SET name = $2 WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId, name));
+  }
+
+  public Future<DeviceChange> revoke(String userId, String deviceId) {
+    return changeOwned(userId, deviceId, "revoked",
+        "UPDATE devices SET revoked_at = now() WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId));
+  }
+
+  private Future<DeviceChange> changeOwned(String userId, String deviceId, String action, String update, Tuple args) {
+    return pool.withTransaction(tx -> tx.preparedQuery("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE device_id = $1 FOR UPDATE")
+        .execute(Tuple.of(deviceId))
+        .compose(rows -> {
+          Device device = rows.size() == 0 ? null : toDevice(rows.iterator().next());
+          if (device == null || device.revoked()) {
+            return Future.failedFuture(new LockstepException(ErrorCode.NOT_FOUND, "no device " + deviceId));
+          }
+          if (!device.userId().equals(userId)) {
+            return Future.failedFuture(new LockstepException(ErrorCode.DEVICE_NOT_OWNED,
+                "device " + deviceId + " belongs to another user"));
+          }
+          return tx.preparedQuery(update).execute(args);
+        })
+        .compose(rows -> {
+          Device device = toDevice(rows.iterator().next());
+          JsonObject data = new JsonObject().put("action", action).put("device", device.toJson());
+          return LogStore.append(tx, List.of(userId), Events.DEVICE, data)
+              .map(appended -> new DeviceChange(device, appended, data));
+        }));
+  }
+
+  /**
+   * Moves the device cursor forward to upTo (never back). Fails with cursor_ahead when upTo is above
+   * the user's head. Answers the stored cursor.
+   */
+  public Future<Long> ack(String userId, String deviceId, long upTo) {
+    return pool.preparedQuery("""
+            UPDATE devices d SET cursor = GREATEST(d.cursor, $3)
+              FROM users u
+             WHERE d.device_id = $2 AND d.user_id = $1 AND u.user_id = d.user_id AND $3 <= u.head
+            RETURNING d.cursor""")
+        .execute(Tuple.of(userId, deviceId, upTo))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw new LockstepException(ErrorCode.CURSOR_AHEAD,
+                "up_to " + upTo + " is above the head of your log; acknowledge only events you received");
+          }
+          return rows.iterator().next().getLong("cursor");
+        });
+  }
+
+  private static List<Device> toDevices(RowSet<Row> rows) {
+    List<Device> devices = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      devices.add(toDevice(row));
+    }
+    return devices;
+  }
+
+  private static Device toDevice(Row row) {
+    return new Device(row.getString("device_id"), row.getString("user_id"), row.getString("name"),
+        row.getString("platform"), row.getLong("cursor"), row.getLong("duplicate_sends"),
+        row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_seen_at"),
+        row.getOffsetDateTime("first_hello_at"), row.getOffsetDateTime("revoked_at"));
+  }
+}

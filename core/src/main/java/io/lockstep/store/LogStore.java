@@ -1,0 +1,125 @@
+package io.lockstep.store;
+
+import io.lockstep.protocol.Events;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The per-user log and the conversation log: appends, sends and catch-up reads.
+ *
+ * @implNote Seqs are allocated by the SQL functions in V1__log.sql, which increment the users'
+ * counter rows in the same transaction as the insert; the row lock makes each user's commit order
+ * equal its seq order, so a reader that sees seq n can already read every seq below n.
+ */
+public final class LogStore {
+
+  private static final String FETCH = """
+      SELECT u.head, u.floor, e.seq, e.kind, e.ts, e.data,
+             m.conversation_id, m.conv_seq, m.sender_user, m.sender_device, m.client_msg_id, m.body
+        FROM users u
+        LEFT JOIN LATERAL (
+          SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3
+        ) e ON true
+        LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
+       WHERE u.user_id = $1
+       ORDER BY e.seq""";
+
+  private final Pool pool;
+
+  public LogStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** What lockstep_send answered. For a duplicate, convSeq/seq/ts are the original send's. */
+  public record SendOutcome(String outcome, long convSeq, long seq, OffsetDateTime ts, String[] members,
+                            Long[] memberSeqs) {
+  }
+
+  /** One appended event: the user whose log got it, and its position. */
+  public record Appended(String userId, long seq, OffsetDateTime ts) {
+  }
+
+  /** A page of one user's log after some seq, with the user's head and retention floor at read time. */
+  public record EventPage(List<JsonObject> events, long head, long floor) {
+  }
+
+  public Future<SendOutcome> send(String userId, String deviceId, String conversationId, String clientMsgId,
+                                  JsonObject body) {
+    return pool.preparedQuery("SELECT * FROM lockstep_send($1, $2, $3, $4, $5)")
+        .execute(Tuple.of(userId, deviceId, conversationId, clientMsgId, body))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          String outcome = row.getString("outcome");
+          return new SendOutcome(outcome,
+              row.getLong("conv_seq") == null ? 0 : row.getLong("conv_seq"),
+              row.getLong("seq") == null ? 0 : row.getLong("seq"),
+              row.getOffsetDateTime("ts"),
+              row.getArrayOfStrings("member_ids"),
+              row.getArrayOfLongs("member_seqs"));
+        });
+  }
+
+  /** Appends the same event to each user's log inside the caller's transaction. */
+  public static Future<List<Appended>> append(SqlClient tx, List<String> users, String kind, JsonObject data) {
+    return tx.preparedQuery("SELECT * FROM lockstep_append($1, $2, $3)")
+        .execute(Tuple.of(users.toArray(String[]::new), kind, data))
+        .map(rows -> {
+          List<Appended> appended = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            appended.add(new Appended(row.getString("user_id"), row.getLong("seq"), row.getOffsetDateTime("ts")));
+          }
+          return appended;
+        });
+  }
+
+  /** Events of one user with seq > after, ascending, at most limit; empty events when the user is unknown. */
+  public Future<EventPage> fetch(String userId, long after, int limit) {
+    return pool.preparedQuery(FETCH).execute(Tuple.of(userId, after, limit)).map(rows -> {
+      List<JsonObject> events = new ArrayList<>(rows.size());
+      long head = 0;
+      long floor = 0;
+      for (Row row : rows) {
+        head = row.getLong("head");
+        floor = row.getLong("floor");
+        Long seq = row.getLong("seq");
+        if (seq != null) {
+          events.add(toEvent(userId, row, seq));
+        }
+      }
+      return new EventPage(events, head, floor);
+    });
+  }
+
+  private static JsonObject toEvent(String viewer, Row row, long seq) {
+    String kind = row.getString("kind");
+    JsonObject data;
+    if (Events.MESSAGE.equals(kind) && row.getString("conversation_id") != null) {
+      data = Events.messageData(viewer, row.getString("conversation_id"), row.getLong("conv_seq"),
+          row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
+          row.getString("client_msg_id"));
+    } else {
+      data = (JsonObject) row.getValue("data");
+    }
+    return Events.event(seq, kind, row.getOffsetDateTime("ts"), data);
+  }
+
+  /** Runs one retention batch; answers how many users had their floor moved. */
+  public Future<Integer> prune(long maxEvents, Duration maxAge, int batch) {
+    String sql = maxAge.isZero()
+        ? "SELECT lockstep_prune($1, NULL, $2) AS moved"
+        : "SELECT lockstep_prune($1, make_interval(secs => $3), $2) AS moved";
+    Tuple args = maxAge.isZero()
+        ? Tuple.of(maxEvents, batch)
+        : Tuple.of(maxEvents, batch, maxAge.toMillis() / 1000.0);
+    return pool.preparedQuery(sql).execute(args).map(rows -> rows.iterator().next().getInteger("moved"));
+  }
+}

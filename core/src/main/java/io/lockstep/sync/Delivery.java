@@ -1,0 +1,69 @@
+package io.lockstep.sync;
+
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.presence.PresenceRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sends committed events to the nodes that hold the affected users' live connections, found through
+ * the Redis routing table: {@code lockstep.node.<nodeId>.deliver}. When Redis cannot answer, the
+ * events are published to every node on {@code lockstep.deliver.all} instead (slower, never lost:
+ * the log is in PostgreSQL and sessions fill gaps from it).
+ *
+ * <p>Payload: {@code {users: {user_id: [event, ...]}}}, events in ascending seq per user.
+ */
+public final class Delivery {
+
+  public static final String BROADCAST = "lockstep.deliver.all";
+  private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
+
+  private final Vertx vertx;
+  private final PresenceRegistry presence;
+  private final LockstepMetrics metrics;
+
+  public Delivery(Vertx vertx, PresenceRegistry presence, LockstepMetrics metrics) {
+    this.vertx = vertx;
+    this.presence = presence;
+    this.metrics = metrics;
+  }
+
+  public static String nodeAddress(String nodeId) {
+    return "lockstep.node." + nodeId + ".deliver";
+  }
+
+  public void deliver(Map<String, List<JsonObject>> eventsByUser) {
+    if (eventsByUser.isEmpty()) {
+      return;
+    }
+    presence.nodesOf(eventsByUser.keySet()).onComplete(lookup -> {
+      if (lookup.failed()) {
+        metrics.deliveryFallbacks.increment();
+        LOG.warn("Redis routing lookup failed ({}); broadcasting live events to every node", lookup.cause().getMessage());
+        vertx.eventBus().publish(BROADCAST, payload(eventsByUser));
+        return;
+      }
+      Map<String, Map<String, List<JsonObject>>> byNode = new HashMap<>();
+      lookup.result().forEach((user, nodes) -> {
+        for (String node : nodes) {
+          byNode.computeIfAbsent(node, key -> new HashMap<>()).put(user, eventsByUser.get(user));
+        }
+      });
+      byNode.forEach((node, events) -> vertx.eventBus().publish(nodeAddress(node), payload(events)));
+    });
+  }
+
+  private static JsonObject payload(Map<String, List<JsonObject>> eventsByUser) {
+    JsonObject users = new JsonObject();
+    eventsByUser.forEach((user, events) -> users.put(user, new JsonArray(events)));
+    return new JsonObject().put("users", users);
+  }
+}
