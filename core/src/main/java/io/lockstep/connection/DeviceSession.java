@@ -61,6 +61,7 @@ final class DeviceSession {
   private boolean fetching;
   private long gapTimer = -1;
 
+  private Future<JsonObject> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
   private boolean ackInFlight;
 
@@ -159,9 +160,7 @@ final class DeviceSession {
 
   private void handle(String type, Object id, JsonObject frame) {
     switch (type) {
-      case "send" -> call(Operation.SEND, frame.copy().put("user_id", userId).put("device_id", deviceId))
-          .onSuccess(sent -> reply("sent", id, sent))
-          .onFailure(failure -> error(id, failure));
+      case "send" -> send(id, frame);
       case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
       case "sync" -> syncPage(id, frame);
       case "ping" -> reply("pong", id, new JsonObject());
@@ -170,6 +169,14 @@ final class DeviceSession {
       case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
       default -> throw new IllegalStateException(type);
     }
+  }
+
+  /** Sends of one connection are committed one after another, in the order they arrived. */
+  private void send(Object id, JsonObject frame) {
+    JsonObject request = frame.copy().put("user_id", userId).put("device_id", deviceId);
+    sendQueue = sendQueue.transform(previous -> call(Operation.SEND, request)
+        .onSuccess(sent -> reply("sent", id, sent))
+        .onFailure(failure -> error(id, failure)));
   }
 
   private static JsonObject memberFrame(JsonObject frame) {

@@ -117,7 +117,9 @@ public final class SyncVerticle extends VerticleBase {
       return devices.register(userId, name, platform).compose(change -> {
         deliverDeviceChange(change);
         long head = change.appended().get(0).seq();
-        return devices.position(userId).map(position -> helloReply(change.device(), true, head, position.floor()));
+        return devices.markHello(change.device().deviceId())
+            .compose(v -> devices.position(userId))
+            .map(position -> helloReply(change.device(), true, head, position.floor()));
       });
     }
     return devices.owned(userId, deviceId).compose(device -> {
