@@ -107,8 +107,9 @@ public final class TestDevice {
     if (deviceId != null) {
       hello.put("device_id", deviceId);
     }
+    int from = frames().size();
     send(hello.mergeIn(fields));
-    JsonObject answer = awaitFrame(f -> f.getString("type").equals("welcome") || f.getString("type").equals("error"));
+    JsonObject answer = awaitFrame(from, f -> f.getString("type").equals("welcome") || f.getString("type").equals("error"));
     if (answer.getString("type").equals("welcome")) {
       deviceId = answer.getString("device_id");
     }
@@ -159,12 +160,17 @@ public final class TestDevice {
   }
 
   /** The first received frame that matches, waiting for it if need be. */
-  public synchronized JsonObject awaitFrame(Predicate<JsonObject> match) {
+  public JsonObject awaitFrame(Predicate<JsonObject> match) {
+    return awaitFrame(0, match);
+  }
+
+  /** The first frame at or after position from (in {@link #frames()}) that matches. */
+  public synchronized JsonObject awaitFrame(int from, Predicate<JsonObject> match) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
-      for (JsonObject frame : received) {
-        if (match.test(frame)) {
-          return frame;
+      for (int i = from; i < received.size(); i++) {
+        if (match.test(received.get(i))) {
+          return received.get(i);
         }
       }
       long left = deadline - System.nanoTime();
