@@ -1,6 +1,7 @@
 package io.lockstep.connection;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 /** A SockJS session at /v1/sockjs (any SockJS transport): one JSON frame per SockJS message. */
@@ -30,9 +31,14 @@ final class SockJsChannel implements FrameChannel {
     });
   }
 
+  /**
+   * SockJS sessions always end with SockJS's own close frame (3000, "Go away!"), so the application
+   * close code travels first as a frame of its own: {type: "close", code, reason}.
+   */
   @Override
   public void close(int code, String reason) {
-    socket.close(code, reason);
+    socket.write(new JsonObject().put("type", "close").put("code", code).put("reason", reason).encode())
+        .onComplete(written -> socket.close(code, reason));
   }
 
   @Override

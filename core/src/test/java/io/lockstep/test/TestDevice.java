@@ -77,8 +77,15 @@ public final class TestDevice {
       return;
     }
     switch (text.charAt(0)) {
-      case 'a' -> new JsonArray(text.substring(1)).forEach(message -> record(new JsonObject((String) message)));
+      case 'a' -> new JsonArray(text.substring(1)).forEach(message -> {
+        JsonObject frame = new JsonObject((String) message);
+        record(frame);
+        if ("close".equals(frame.getString("type"))) {
+          onClose(frame.getInteger("code"));
+        }
+      });
       case 'c' -> onClose(new JsonArray(text.substring(1)).getInteger(0));
+      // the application's close code arrives first as a {type: "close"} frame; SockJS then sends c[3000, ...]
       default -> {
         // 'o' (open) and 'h' (heartbeat) carry no frame
       }

@@ -1,0 +1,84 @@
+package io.lockstep.config;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.lockstep.test.LockstepNode.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The configuration: documented defaults, one environment variable per key, and clear errors. */
+class ConfigLoaderTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    await(vertx.close());
+  }
+
+  @Test
+  void theBundledDefaultsParse() {
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(LockstepConfig.Mode.DEV, config.mode());
+    assertEquals(Duration.ofDays(30), config.retention().maxAge());
+    assertEquals(Duration.ofMinutes(1), config.retention().pruneInterval());
+    assertEquals(65536, config.session().maxFrameBytes());
+    assertTrue(config.presenceTtl().compareTo(Duration.ofSeconds(30)) <= 0, "presence TTL is at most 30 s");
+  }
+
+  @Test
+  void anEnvironmentVariableOverridesItsKey() {
+    assertEquals("777", System.getenv("LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS"), "set by the surefire configuration");
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(777, config.maxGroupMembers());
+  }
+
+  @Test
+  void everyKeyHasAnEnvironmentVariableNamedAfterItsPath() {
+    JsonObject defaults = new JsonObject().put("mode", "dev")
+        .put("pg", new JsonObject().put("url", "")).put("redis", new JsonObject().put("url", ""))
+        .put("jwt", new JsonObject().put("secret", "")).put("api", new JsonObject().put("key", ""))
+        .put("http", new JsonObject().put("port", 8080))
+        .put("retention", new JsonObject().put("max_events", 1).put("max_age", "1d").put("prune_interval", "1m"));
+    Map<String, List<String>> names = ConfigLoader.variableNames(defaults);
+    assertEquals(List.of("pg", "url"), names.get("LOCKSTEP_PG_URL"));
+    assertEquals(List.of("redis", "url"), names.get("LOCKSTEP_REDIS_URL"));
+    assertEquals(List.of("jwt", "secret"), names.get("LOCKSTEP_JWT_SECRET"));
+    assertEquals(List.of("api", "key"), names.get("LOCKSTEP_API_KEY"));
+    assertEquals(List.of("http", "port"), names.get("LOCKSTEP_HTTP_PORT"));
+    assertEquals(List.of("retention", "max_events"), names.get("LOCKSTEP_RETENTION_MAX_EVENTS"));
+    assertEquals(List.of("retention", "max_age"), names.get("LOCKSTEP_RETENTION_MAX_AGE"));
+    assertEquals(List.of("retention", "prune_interval"), names.get("LOCKSTEP_RETENTION_PRUNE_INTERVAL"));
+    assertEquals(List.of("mode"), names.get("LOCKSTEP_MODE"));
+  }
+
+  @Test
+  void overridesAreTypedAndBadValuesNameTheirKey() {
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()
+        .put("http", new JsonObject().put("port", "9090"))
+        .put("retention", new JsonObject().put("max_age", "12h"))));
+    assertEquals(9090, config.http().port());
+    assertEquals(Duration.ofHours(12), config.retention().maxAge());
+
+    IllegalStateException bad = assertThrows(IllegalStateException.class, () -> await(ConfigLoader.load(vertx,
+        new JsonObject().put("retention", new JsonObject().put("prune_interval", "soon")))));
+    assertTrue(bad.getMessage().contains("retention.prune_interval"), bad.getMessage());
+    IllegalStateException mode = assertThrows(IllegalStateException.class, () -> await(ConfigLoader.load(vertx,
+        new JsonObject().put("mode", "staging"))));
+    assertTrue(mode.getMessage().contains("mode"), mode.getMessage());
+  }
+}
