@@ -97,43 +97,44 @@ END;
 $$;
 
 -- Sends one message in one round trip. Outcomes: 'sent', 'duplicate' (the idempotency key was seen:
--- the original conv_seq and seq are returned), 'device_revoked', 'not_found', 'not_member'.
+-- the original conversation_id, conv_seq and seq are returned), 'device_revoked', 'not_found', 'not_member'.
 -- Locks the conversation row (serialising sends and membership changes of that conversation), then
 -- the members' counter rows in sorted order.
 CREATE FUNCTION lockstep_send(p_user text, p_device text, p_conversation text, p_client_msg_id text, p_body jsonb)
-RETURNS TABLE (outcome text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[], member_seqs bigint[])
+RETURNS TABLE (outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[], member_seqs bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz := clock_timestamp();
+  v_conversation text;
   v_conv_seq bigint;
   v_seq bigint;
   v_created timestamptz;
   v_members text[];
   v_seqs bigint[];
 BEGIN
-  SELECT m.conv_seq, m.sender_seq, m.created_at INTO v_conv_seq, v_seq, v_created
+  SELECT m.conversation_id, m.conv_seq, m.sender_seq, m.created_at INTO v_conversation, v_conv_seq, v_seq, v_created
     FROM messages m
    WHERE m.sender_user = p_user AND m.sender_device = p_device AND m.client_msg_id = p_client_msg_id;
   IF FOUND THEN
     UPDATE devices d SET duplicate_sends = d.duplicate_sends + 1 WHERE d.device_id = p_device;
-    RETURN QUERY SELECT 'duplicate'::text, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[];
     RETURN;
   END IF;
 
   PERFORM 1 FROM devices d WHERE d.device_id = p_device AND d.user_id = p_user AND d.revoked_at IS NULL;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'device_revoked'::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
     RETURN;
   END IF;
 
   PERFORM 1 FROM conversations c WHERE c.conversation_id = p_conversation FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
     RETURN;
   END IF;
   PERFORM 1 FROM conversation_members cm WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_member'::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
     RETURN;
   END IF;
 
@@ -158,7 +159,7 @@ BEGIN
   SELECT s.user_id, s.head, 'message', v_now, p_conversation, v_conv_seq
     FROM unnest(v_members, v_seqs) AS s (user_id, head);
 
-  RETURN QUERY SELECT 'sent'::text, v_conv_seq, v_seq, v_now, v_members, v_seqs;
+  RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, v_seq, v_now, v_members, v_seqs;
 END;
 $$;
 

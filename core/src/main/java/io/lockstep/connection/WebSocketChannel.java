@@ -19,11 +19,14 @@ final class WebSocketChannel implements FrameChannel {
 
   @Override
   public boolean writeQueueFull() {
-    return socket.writeQueueFull();
+    return !socket.isClosed() && socket.writeQueueFull();
   }
 
   @Override
   public void onDrain(Runnable action) {
+    if (socket.isClosed()) {
+      return;
+    }
     socket.drainHandler(v -> {
       socket.drainHandler(null);
       action.run();

@@ -41,7 +41,16 @@ public final class DeviceStore {
       return revokedAt != null;
     }
 
-    /** The device as clients and the API see it (no online flag: presence lives in Redis). */
+    /** The device as `device` events show it to the user's other devices. */
+    public JsonObject toEventJson() {
+      return new JsonObject()
+          .put("device_id", deviceId)
+          .put("name", name)
+          .put("platform", platform)
+          .put("created", createdAt.toInstant().toEpochMilli());
+    }
+
+    /** The device as the device list shows it (no online flag: presence lives in Redis). */
     public JsonObject toJson() {
       return new JsonObject()
           .put("device_id", deviceId)
@@ -84,7 +93,7 @@ public final class DeviceStore {
             .execute(Tuple.of(deviceId, userId, name, platform)))
         .compose(rows -> {
           Device device = toDevice(rows.iterator().next());
-          JsonObject data = new JsonObject().put("action", "added").put("device", device.toJson());
+          JsonObject data = new JsonObject().put("action", "added").put("device", device.toEventJson());
           return LogStore.append(tx, List.of(userId), Events.DEVICE, data)
               .compose(appended -> tx.preparedQuery("UPDATE devices SET cursor = $2 WHERE device_id = $1 RETURNING "
                       + DEVICE_COLUMNS)
@@ -157,7 +166,7 @@ public final class DeviceStore {
         })
         .compose(rows -> {
           Device device = toDevice(rows.iterator().next());
-          JsonObject data = new JsonObject().put("action", action).put("device", device.toJson());
+          JsonObject data = new JsonObject().put("action", action).put("device", device.toEventJson());
           return LogStore.append(tx, List.of(userId), Events.DEVICE, data)
               .map(appended -> new DeviceChange(device, appended, data));
         }));

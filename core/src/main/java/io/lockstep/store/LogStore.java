@@ -40,8 +40,8 @@ public final class LogStore {
   }
 
   /** What lockstep_send answered. For a duplicate, convSeq/seq/ts are the original send's. */
-  public record SendOutcome(String outcome, long convSeq, long seq, OffsetDateTime ts, String[] members,
-                            Long[] memberSeqs) {
+  public record SendOutcome(String outcome, String conversationId, long convSeq, long seq, OffsetDateTime ts,
+                            String[] members, Long[] memberSeqs) {
   }
 
   /** One appended event: the user whose log got it, and its position. */
@@ -59,7 +59,7 @@ public final class LogStore {
         .map(rows -> {
           Row row = rows.iterator().next();
           String outcome = row.getString("outcome");
-          return new SendOutcome(outcome,
+          return new SendOutcome(outcome, row.getString("conversation_id"),
               row.getLong("conv_seq") == null ? 0 : row.getLong("conv_seq"),
               row.getLong("seq") == null ? 0 : row.getLong("seq"),
               row.getOffsetDateTime("ts"),

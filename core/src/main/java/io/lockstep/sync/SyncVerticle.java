@@ -150,11 +150,11 @@ public final class SyncVerticle extends VerticleBase {
         .map(outcome -> switch (outcome.outcome()) {
           case "sent" -> {
             deliverMessage(outcome, conversationId, userId, deviceId, clientMsgId, body);
-            yield sentReply(clientMsgId, conversationId, outcome, false);
+            yield sentReply(clientMsgId, outcome, false);
           }
           case "duplicate" -> {
             metrics.duplicateSends.increment();
-            yield sentReply(clientMsgId, conversationId, outcome, true);
+            yield sentReply(clientMsgId, outcome, true);
           }
           case "device_revoked" -> throw new LockstepException(ErrorCode.DEVICE_REVOKED, "device " + deviceId + " was revoked");
           case "not_found" -> throw new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + conversationId);
@@ -164,9 +164,8 @@ public final class SyncVerticle extends VerticleBase {
         });
   }
 
-  private static JsonObject sentReply(String clientMsgId, String conversationId, LogStore.SendOutcome outcome,
-                                      boolean duplicate) {
-    return new JsonObject().put("client_msg_id", clientMsgId).put("conversation_id", conversationId)
+  private static JsonObject sentReply(String clientMsgId, LogStore.SendOutcome outcome, boolean duplicate) {
+    return new JsonObject().put("client_msg_id", clientMsgId).put("conversation_id", outcome.conversationId())
         .put("conv_seq", outcome.convSeq()).put("seq", outcome.seq()).put("duplicate", duplicate);
   }
 

@@ -95,6 +95,9 @@ class MultiDeviceSyncTest {
     assertTrue(retry.getBoolean("duplicate"));
     assertEquals(first.getLong("conv_seq"), retry.getLong("conv_seq"));
     assertEquals(first.getLong("seq"), retry.getLong("seq"));
+    JsonObject elsewhere = phone.sendMessage(NODE.group("eve", "gwen"), "retry-me", "once");
+    assertTrue(elsewhere.getBoolean("duplicate"));
+    assertEquals(conversation, elsewhere.getString("conversation_id"), "a duplicate answers the original send");
 
     NODE.restart();
     phone.connectAndSync();
@@ -104,7 +107,7 @@ class MultiDeviceSyncTest {
 
     assertEquals(1L, NODE.sql("SELECT count(*) AS n FROM messages WHERE conversation_id = $1", conversation)
         .iterator().next().getLong("n"));
-    assertEquals(2L, NODE.sql("SELECT duplicate_sends FROM devices WHERE device_id = $1", phone.deviceId())
+    assertEquals(3L, NODE.sql("SELECT duplicate_sends FROM devices WHERE device_id = $1", phone.deviceId())
         .iterator().next().getLong("duplicate_sends"), "duplicates are counted per device");
   }
 
