@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One Lockstep node: starts the embedded PostgreSQL and Redis when none is configured, migrates the
@@ -45,6 +46,7 @@ import java.util.UUID;
 public final class LockstepServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LockstepServer.class);
+  private static final int UNDEPLOY_SECONDS = 10;
 
   private final Vertx vertx;
   private final LockstepConfig config;
@@ -192,10 +194,18 @@ public final class LockstepServer {
     Future<Void> undeployed = Future.succeededFuture();
     for (int i = ids.size() - 1; i >= 0; i--) {
       String id = ids.get(i);
-      undeployed = undeployed.compose(v -> vertx.undeploy(id).recover(failure -> Future.succeededFuture()));
+      undeployed = undeployed.compose(v -> vertx.undeploy(id)
+          .timeout(UNDEPLOY_SECONDS, TimeUnit.SECONDS)
+          .recover(failure -> {
+            LOG.warn("verticle deployment {} did not stop cleanly: {}", id, failure.getMessage());
+            return Future.succeededFuture();
+          }));
     }
     return undeployed
-        .compose(v -> pool.close().recover(failure -> Future.succeededFuture()))
+        .compose(v -> pool.close().timeout(UNDEPLOY_SECONDS, TimeUnit.SECONDS).recover(failure -> {
+          LOG.warn("the PostgreSQL pool did not close cleanly: {}", failure.getMessage());
+          return Future.succeededFuture();
+        }))
         .onComplete(v -> redis.close())
         .compose(v -> vertx.<Void>executeBlocking(() -> {
           stopQuietly(embeddedPostgres, embeddedRedis);

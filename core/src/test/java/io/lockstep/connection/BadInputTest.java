@@ -125,7 +125,7 @@ class BadInputTest {
   }
 
   private static void assertRefused(String token, String code) {
-    TestDevice device = NODE.device("gia").withToken(token);
+    TestDevice device = NODE.deviceWithToken(token, TestDevice.Transport.WEBSOCKET);
     device.connect();
     assertEquals(code, device.hello().getString("code"));
     assertEquals(4001, device.awaitClose(Duration.ofSeconds(5)));

@@ -100,6 +100,7 @@ class MultiDeviceSyncTest {
     assertEquals(conversation, elsewhere.getString("conversation_id"), "a duplicate answers the original send");
 
     NODE.restart();
+    assertTrue(NODE.redisKeys("presence:eve:*").isEmpty(), "a clean shutdown removes presence at once");
     phone.connectAndSync();
     JsonObject afterRestart = phone.sendMessage(conversation, "retry-me", "once");
     assertTrue(afterRestart.getBoolean("duplicate"));

@@ -124,7 +124,12 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
   }
 
   public TestDevice device(String userId, TestDevice.Transport transport) {
-    TestDevice device = new TestDevice(vertx, port, token(userId), transport);
+    return deviceWithToken(token(userId), transport);
+  }
+
+  /** A device that presents a token minted elsewhere (another key, an expired one, garbage). */
+  public TestDevice deviceWithToken(String token, TestDevice.Transport transport) {
+    TestDevice device = new TestDevice(vertx, port, token, transport);
     devices.add(device);
     return device;
   }

@@ -30,7 +30,7 @@ public final class TestDevice {
   private final WebSocketClient client;
   private final int port;
   private final Transport transport;
-  private String token;
+  private final String token;
   private String deviceId;
   private WebSocket socket;
   private final List<JsonObject> received = new ArrayList<>();
@@ -49,11 +49,6 @@ public final class TestDevice {
 
   public TestDevice withDeviceId(String id) {
     this.deviceId = id;
-    return this;
-  }
-
-  public TestDevice withToken(String newToken) {
-    this.token = newToken;
     return this;
   }
 
