@@ -9,6 +9,7 @@ import io.lockstep.embedded.EmbeddedServices;
 import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.readstate.ReadStateVerticle;
 import io.lockstep.store.Migrations;
 import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;
@@ -165,6 +166,7 @@ public final class LockstepServer {
     int httpInstances = config.http().instances() > 0 ? config.http().instances() : cores;
     return checkStores()
         .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool), 1))
         .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics), httpInstances))
         .map(v -> this)

@@ -36,10 +36,17 @@ CREATE TABLE conversations (
   created_at      timestamptz NOT NULL DEFAULT now()
 );
 
+-- A membership carries the member's account-level read state: read_up_to (the conv_seq the person has
+-- seen, max wins), marked_unread (the explicit "mark as unread" flag) and delivered_up_to (the highest
+-- conv_seq any of the member's devices acknowledged). A member's own messages are always at or below
+-- read_up_to, so the conversation's unread count is head - read_up_to.
 CREATE TABLE conversation_members (
   conversation_id text NOT NULL REFERENCES conversations (conversation_id),
   user_id         text NOT NULL REFERENCES users (user_id),
   joined_at       timestamptz NOT NULL DEFAULT now(),
+  read_up_to      bigint NOT NULL DEFAULT 0,
+  marked_unread   boolean NOT NULL DEFAULT false,
+  delivered_up_to bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (conversation_id, user_id)
 );
 CREATE INDEX conversation_members_by_user ON conversation_members (user_id);
@@ -96,7 +103,7 @@ BEGIN
 END;
 $$;
 
--- Sends one message in one round trip. Outcomes: 'sent', 'duplicate' (the idempotency key was seen:
+-- Sends one message in one round trip, moving the sender's read cursor to it. Outcomes: 'sent', 'duplicate' (the idempotency key was seen:
 -- the original conversation_id, conv_seq and seq are returned), 'device_revoked', 'not_found', 'not_member'.
 -- Locks the conversation row (serialising sends and membership changes of that conversation), then
 -- the members' counter rows in sorted order.
@@ -154,6 +161,10 @@ BEGIN
 
   INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
   VALUES (p_conversation, v_conv_seq, p_user, p_device, v_seq, p_client_msg_id, p_body, v_now);
+
+  -- Sending implies having read the conversation up to one's own message.
+  UPDATE conversation_members cm SET read_up_to = v_conv_seq, marked_unread = false
+   WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
 
   INSERT INTO user_events (user_id, seq, kind, ts, conversation_id, conv_seq)
   SELECT s.user_id, s.head, 'message', v_now, p_conversation, v_conv_seq

@@ -4,8 +4,8 @@ import io.lockstep.auth.TokenAuth;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
-import io.lockstep.sync.SyncClient;
-import io.lockstep.sync.SyncClient.Operation;
+import io.lockstep.bus.BusClient;
+import io.lockstep.bus.Operation;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -25,13 +25,13 @@ public final class HttpApi {
   private static final String USER = "lockstep.user";
   private static final int DEV_TOKEN_SECONDS = 24 * 3600;
 
-  private final SyncClient sync;
+  private final BusClient bus;
   private final TokenAuth auth;
   private final byte[] apiKey;
   private final boolean devMode;
 
-  public HttpApi(SyncClient sync, TokenAuth auth, String apiKey, boolean devMode) {
-    this.sync = sync;
+  public HttpApi(BusClient bus, TokenAuth auth, String apiKey, boolean devMode) {
+    this.bus = bus;
     this.auth = auth;
     this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
     this.devMode = devMode;
@@ -48,6 +48,9 @@ public final class HttpApi {
         body(ctx).put("device_id", ctx.pathParam("device_id")), 200));
     router.delete("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.REVOKE_DEVICE,
         new JsonObject().put("device_id", ctx.pathParam("device_id")), 200));
+
+    router.route("/v1/conversations*").handler(this::requireClient);
+    router.get("/v1/conversations").handler(ctx -> client(ctx, Operation.LIST_CONVERSATIONS, new JsonObject(), 200));
 
     router.route("/v1/server/*").handler(this::requireApiKey);
     router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
@@ -87,11 +90,11 @@ public final class HttpApi {
   }
 
   private void client(RoutingContext ctx, Operation operation, JsonObject request, int status) {
-    respond(ctx, sync.call(operation, request.put("user_id", ctx.<String>get(USER))), status);
+    respond(ctx, bus.call(operation, request.put("user_id", ctx.<String>get(USER))), status);
   }
 
   private void server(RoutingContext ctx, Operation operation, JsonObject request, int status) {
-    respond(ctx, sync.call(operation, request), status);
+    respond(ctx, bus.call(operation, request), status);
   }
 
   private static JsonObject membership(RoutingContext ctx) {

@@ -8,7 +8,7 @@ import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.sync.Delivery;
-import io.lockstep.sync.SyncClient;
+import io.lockstep.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -44,7 +44,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private final PresenceRegistry presence;
   private final TokenAuth auth;
   private final LockstepMetrics metrics;
-  private SyncClient sync;
+  private BusClient bus;
   private LocalSessions sessions;
   private HttpServer server;
   private long heartbeatTimer;
@@ -61,7 +61,7 @@ public final class ConnectionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    sync = new SyncClient(vertx);
+    bus = new BusClient(vertx);
     sessions = new LocalSessions(presence, new DeviceStore(pool), metrics);
 
     Router router = Router.router(vertx);
@@ -72,7 +72,7 @@ public final class ConnectionVerticle extends VerticleBase {
     router.route("/v1/sockjs/*").subRouter(sockJs.socketHandler(this::acceptSockJs));
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
     router.route("/dev/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
-    new HttpApi(sync, auth, config.apiKey(), config.devMode()).mount(router);
+    new HttpApi(bus, auth, config.apiKey(), config.devMode()).mount(router);
     router.route().failureHandler(HttpErrors::onRouterFailure);
     router.route().last().handler(ctx -> ctx.fail(404));
 
@@ -121,7 +121,7 @@ public final class ConnectionVerticle extends VerticleBase {
   }
 
   private DeviceSession open(FrameChannel channel) {
-    DeviceSession session = new DeviceSession(vertx, channel, sync, auth, sessions, config.session(), metrics);
+    DeviceSession session = new DeviceSession(vertx, channel, bus, auth, sessions, config.session(), metrics);
     sessions.opened(session);
     return session;
   }

@@ -7,8 +7,8 @@ import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
-import io.lockstep.sync.SyncClient;
-import io.lockstep.sync.SyncClient.Operation;
+import io.lockstep.bus.BusClient;
+import io.lockstep.bus.Operation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -33,14 +33,14 @@ final class DeviceSession {
 
   static final long GAP_GRACE_MS = 20;
   private static final int MAX_AHEAD = 10_000;
-  private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping",
-      "conversation.create", "conversation.add_member", "conversation.remove_member");
+  private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
+      "mark_unread", "conversation.create", "conversation.add_member", "conversation.remove_member");
 
   private enum State { AWAITING_HELLO, GREETING, READY, CLOSED }
 
   private final Vertx vertx;
   private final FrameChannel channel;
-  private final SyncClient sync;
+  private final BusClient bus;
   private final TokenAuth auth;
   private final SessionHost host;
   private final SessionConfig config;
@@ -65,11 +65,11 @@ final class DeviceSession {
   private long pendingAck = -1;
   private boolean ackInFlight;
 
-  DeviceSession(Vertx vertx, FrameChannel channel, SyncClient sync, TokenAuth auth, SessionHost host,
+  DeviceSession(Vertx vertx, FrameChannel channel, BusClient bus, TokenAuth auth, SessionHost host,
                 SessionConfig config, LockstepMetrics metrics) {
     this.vertx = vertx;
     this.channel = channel;
-    this.sync = sync;
+    this.bus = bus;
     this.auth = auth;
     this.host = host;
     this.config = config;
@@ -164,6 +164,8 @@ final class DeviceSession {
       case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
       case "sync" -> syncPage(id, frame);
       case "ping" -> reply("pong", id, new JsonObject());
+      case "read" -> readState(Operation.READ, id, frame);
+      case "mark_unread" -> readState(Operation.MARK_UNREAD, id, frame);
       case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
       case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
       case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
@@ -177,6 +179,12 @@ final class DeviceSession {
     sendQueue = sendQueue.transform(previous -> call(Operation.SEND, request)
         .onSuccess(sent -> reply("sent", id, sent))
         .onFailure(failure -> error(id, failure)));
+  }
+
+  private void readState(Operation operation, Object id, JsonObject frame) {
+    call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId).put("received_at", lastFrameAt))
+        .onSuccess(state -> reply("result", id, state))
+        .onFailure(failure -> error(id, failure));
   }
 
   private static JsonObject memberFrame(JsonObject frame) {
@@ -278,8 +286,7 @@ final class DeviceSession {
         return;
       }
       JsonObject snapshot = done.result();
-      write(new JsonObject().put("type", "snapshot").put("head", snapshot.getLong("head"))
-          .put("conversations", snapshot.getJsonArray("conversations")));
+      write(new JsonObject().put("type", "snapshot").mergeIn(snapshot));
       delivered = Math.max(delivered, snapshot.getLong("head"));
       pump();
     });
@@ -469,7 +476,7 @@ final class DeviceSession {
   // ---- output and lifecycle
 
   private Future<JsonObject> call(Operation operation, JsonObject request) {
-    return sync.call(operation, request);
+    return bus.call(operation, request);
   }
 
   private void reply(String type, Object id, JsonObject body) {

@@ -2,6 +2,7 @@ package io.lockstep.connection;
 
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.protocol.Events;
 import io.lockstep.presence.PresenceRegistry.LiveConnection;
 import io.lockstep.store.DeviceStore;
 import io.vertx.core.Future;
@@ -16,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The sessions of one connection-verticle instance, by user, confined to its event loop. It hands
@@ -73,9 +75,13 @@ final class LocalSessions implements SessionHost {
     return presence.unregister(connection(session)).recover(failure -> Future.succeededFuture());
   }
 
-  /** A delivery payload {users: {user_id: [events]}}: each event goes to every local session of its user. */
+  /**
+   * A delivery payload {users: {user_id: [events]}, origin?}: each event goes to every local session
+   * of its user. A read_state event that carries its origin is timed to each other device it reaches.
+   */
   void deliver(JsonObject payload) {
     JsonObject users = payload.getJsonObject("users");
+    JsonObject origin = payload.getJsonObject("origin");
     for (String user : users.fieldNames()) {
       List<DeviceSession> sessions = byUser.get(user);
       if (sessions == null) {
@@ -84,8 +90,20 @@ final class LocalSessions implements SessionHost {
       JsonArray events = users.getJsonArray(user);
       for (DeviceSession session : List.copyOf(sessions)) {
         session.onLive(events);
+        if (origin != null && !origin.getString("device_id").equals(session.deviceId()) && carriesReadState(events)) {
+          metrics.readPropagation.record(System.currentTimeMillis() - origin.getLong("at"), TimeUnit.MILLISECONDS);
+        }
       }
     }
+  }
+
+  private static boolean carriesReadState(JsonArray events) {
+    for (int i = 0; i < events.size(); i++) {
+      if (Events.READ_STATE.equals(events.getJsonObject(i).getString("kind"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Extends the presence and routes of every ready session (this instance's share of the node heartbeat). */

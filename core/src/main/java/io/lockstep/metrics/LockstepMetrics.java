@@ -2,6 +2,7 @@ package io.lockstep.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -22,6 +23,8 @@ public final class LockstepMetrics {
   public final Counter postgresErrors;
   public final Counter resetsSent;
   public final Counter ackFailures;
+  public final Counter readsUnchanged;
+  public final Timer readPropagation;
 
   public LockstepMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -37,6 +40,12 @@ public final class LockstepMetrics {
     postgresErrors = counter("lockstep.postgres.errors", "Failed PostgreSQL requests");
     resetsSent = counter("lockstep.resets.sent", "Snapshots sent because a device was behind the retention floor");
     ackFailures = counter("lockstep.cursor.advance.failures", "Acks rejected or failed");
+    readsUnchanged = counter("lockstep.readstate.reads.unchanged", "Read frames that changed nothing");
+    readPropagation = Timer.builder("lockstep.readstate.propagation")
+        .description("From a read frame arriving to its read_state event reaching each other online device of the user")
+        .publishPercentiles(0.5, 0.99)
+        .publishPercentileHistogram()
+        .register(registry);
   }
 
   private Counter counter(String name, String description) {

@@ -1,8 +1,14 @@
 package io.lockstep.protocol;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Builds the user-log `event` frames: {type: "event", seq, kind, ts, data}, ts in epoch milliseconds. */
 public final class Events {
@@ -10,6 +16,8 @@ public final class Events {
   public static final String MESSAGE = "message";
   public static final String CONVERSATION = "conversation";
   public static final String DEVICE = "device";
+  public static final String READ_STATE = "read_state";
+  public static final String RECEIPT = "receipt";
 
   private Events() {
   }
@@ -21,6 +29,25 @@ public final class Events {
         .put("kind", kind)
         .put("ts", ts.toInstant().toEpochMilli())
         .put("data", data);
+  }
+
+  /**
+   * Groups events appended by the SQL functions, given as [{user_id, seq, ts (epoch ms), kind, data}],
+   * into event frames by user, in ascending seq.
+   */
+  public static Map<String, List<JsonObject>> byUser(JsonArray appended) {
+    Map<String, List<JsonObject>> events = new HashMap<>();
+    for (int i = 0; i < appended.size(); i++) {
+      JsonObject row = appended.getJsonObject(i);
+      events.computeIfAbsent(row.getString("user_id"), user -> new ArrayList<>()).add(new JsonObject()
+          .put("type", "event")
+          .put("seq", row.getLong("seq"))
+          .put("kind", row.getString("kind"))
+          .put("ts", row.getLong("ts"))
+          .put("data", row.getJsonObject("data")));
+    }
+    events.values().forEach(list -> list.sort(Comparator.comparingLong(event -> event.getLong("seq"))));
+    return events;
   }
 
   /**

@@ -113,8 +113,9 @@ public final class ConversationStore {
       JsonObject data = new JsonObject().put("action", "member_added").put("user_id", userId)
           .put("conversation", changed.toJson());
       return DeviceStore.ensureUsers(tx, List.of(userId))
-          .compose(v -> tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)")
-              .execute(Tuple.of(conversationId, userId)))
+          .compose(v -> tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, read_up_to, "
+                  + "delivered_up_to) VALUES ($1, $2, $3, $3)")
+              .execute(Tuple.of(conversationId, userId, conversation.head())))
           .compose(v -> LogStore.append(tx, members, Events.CONVERSATION, data))
           .map(appended -> new ConversationChange(changed, appended, data));
     }));
@@ -170,12 +171,12 @@ public final class ConversationStore {
   }
 
   /**
-   * The user's conversations, each with its members, head and last messages (oldest first), for a
+   * The user's conversations, each with its members, head, read state and last messages (oldest first), for a
    * snapshot; read through the given client so the caller can hold one transaction around it.
    */
   public Future<JsonArray> snapshot(SqlClient client, String userId, int lastMessages) {
     return client.preparedQuery("""
-            SELECT c.conversation_id, c.kind, c.title, c.head,
+            SELECT c.conversation_id, c.kind, c.title, c.head, cm.read_up_to, cm.marked_unread,
                    (SELECT array_agg(cm2.user_id ORDER BY cm2.user_id) FROM conversation_members cm2
                      WHERE cm2.conversation_id = c.conversation_id) AS members,
                    lm.conv_seq, lm.sender_user, lm.sender_device, lm.client_msg_id, lm.body, lm.created_at
@@ -194,7 +195,11 @@ public final class ConversationStore {
             String id = row.getString("conversation_id");
             JsonObject conversation = conversations.computeIfAbsent(id, key -> new Conversation(key,
                 row.getString("kind"), row.getString("title"), List.of(row.getArrayOfStrings("members")),
-                row.getLong("head")).toJson().put("last_messages", new JsonArray()));
+                row.getLong("head")).toJson()
+                .put("read_up_to", row.getLong("read_up_to"))
+                .put("unread", row.getLong("head") - row.getLong("read_up_to"))
+                .put("marked_unread", row.getBoolean("marked_unread"))
+                .put("last_messages", new JsonArray()));
             Long convSeq = row.getLong("conv_seq");
             if (convSeq != null) {
               conversation.getJsonArray("last_messages").add(Events.messageData(userId, id, convSeq,

@@ -4,6 +4,7 @@ import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
 import io.lockstep.protocol.LockstepException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -172,23 +173,24 @@ public final class DeviceStore {
         }));
   }
 
+  /** The stored cursor after an ack, and the delivered receipts it appended ([{user_id, seq, ts, kind, data}]). */
+  public record Acked(long cursor, JsonArray events) {
+  }
+
   /**
-   * Moves the device cursor forward to upTo (never back). Fails with cursor_ahead when upTo is above
-   * the user's head. Answers the stored cursor.
+   * Moves the device cursor forward to upTo (never back) and appends delivered receipts for the
+   * messages of others it passes first. Fails with cursor_ahead when upTo is above the user's head.
    */
-  public Future<Long> ack(String userId, String deviceId, long upTo) {
-    return pool.preparedQuery("""
-            UPDATE devices d SET cursor = GREATEST(d.cursor, $3)
-              FROM users u
-             WHERE d.device_id = $2 AND d.user_id = $1 AND u.user_id = d.user_id AND $3 <= u.head
-            RETURNING d.cursor""")
+  public Future<Acked> ack(String userId, String deviceId, long upTo) {
+    return pool.preparedQuery("SELECT * FROM lockstep_ack($1, $2, $3)")
         .execute(Tuple.of(userId, deviceId, upTo))
         .map(rows -> {
-          if (rows.size() == 0) {
+          Row row = rows.iterator().next();
+          if (row.getString("outcome").equals("cursor_ahead")) {
             throw new LockstepException(ErrorCode.CURSOR_AHEAD,
                 "up_to " + upTo + " is above the head of your log; acknowledge only events you received");
           }
-          return rows.iterator().next().getLong("cursor");
+          return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"));
         });
   }
 

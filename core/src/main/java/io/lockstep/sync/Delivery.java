@@ -19,7 +19,8 @@ import java.util.Set;
  * events are published to every node on {@code lockstep.deliver.all} instead (slower, never lost:
  * the log is in PostgreSQL and sessions fill gaps from it).
  *
- * <p>Payload: {@code {users: {user_id: [event, ...]}}}, events in ascending seq per user.
+ * <p>Payload: {@code {users: {user_id: [event, ...]}, origin?: {device_id, at}}}, events in ascending
+ * seq per user.
  */
 public final class Delivery {
 
@@ -40,7 +41,18 @@ public final class Delivery {
     return "lockstep.node." + nodeId + ".deliver";
   }
 
-  public void deliver(Map<String, List<JsonObject>> eventsByUser) {
+  /**
+   * Where and when a change came from, so that the receiving node can measure how long it took to
+   * reach the user's other devices.
+   */
+  public record Origin(String deviceId, long atMillis) {
+    JsonObject toJson() {
+      return new JsonObject().put("device_id", deviceId).put("at", atMillis);
+    }
+  }
+
+  /** Delivers events by user; origin may be null. */
+  public void deliver(Map<String, List<JsonObject>> eventsByUser, Origin origin) {
     if (eventsByUser.isEmpty()) {
       return;
     }
@@ -48,7 +60,7 @@ public final class Delivery {
       if (lookup.failed()) {
         metrics.deliveryFallbacks.increment();
         LOG.warn("Redis routing lookup failed ({}); broadcasting live events to every node", lookup.cause().getMessage());
-        vertx.eventBus().publish(BROADCAST, payload(eventsByUser));
+        vertx.eventBus().publish(BROADCAST, payload(eventsByUser, origin));
         return;
       }
       Map<String, Map<String, List<JsonObject>>> byNode = new HashMap<>();
@@ -57,13 +69,14 @@ public final class Delivery {
           byNode.computeIfAbsent(node, key -> new HashMap<>()).put(user, eventsByUser.get(user));
         }
       });
-      byNode.forEach((node, events) -> vertx.eventBus().publish(nodeAddress(node), payload(events)));
+      byNode.forEach((node, events) -> vertx.eventBus().publish(nodeAddress(node), payload(events, origin)));
     });
   }
 
-  private static JsonObject payload(Map<String, List<JsonObject>> eventsByUser) {
+  private static JsonObject payload(Map<String, List<JsonObject>> eventsByUser, Origin origin) {
     JsonObject users = new JsonObject();
     eventsByUser.forEach((user, events) -> users.put(user, new JsonArray(events)));
-    return new JsonObject().put("users", users);
+    JsonObject payload = new JsonObject().put("users", users);
+    return origin == null ? payload : payload.put("origin", origin.toJson());
   }
 }

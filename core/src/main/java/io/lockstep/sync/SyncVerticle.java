@@ -13,18 +13,17 @@ import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.Device;
 import io.lockstep.store.DeviceStore.DeviceChange;
 import io.lockstep.store.LogStore;
+import io.lockstep.store.ReadStateStore;
 import io.lockstep.store.LogStore.Appended;
-import io.lockstep.sync.SyncClient.Operation;
+import io.lockstep.bus.BusService;
+import io.lockstep.bus.Operation;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +41,6 @@ import java.util.function.Function;
  */
 public final class SyncVerticle extends VerticleBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
   private static final int MAX_PAGE = 1000;
   private static final int MAX_TITLE = 256;
   private static final String UNIQUE_VIOLATION = "23505";
@@ -86,21 +84,7 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private Future<Void> answer(Operation operation, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>consumer(operation.address(), message -> Future.<Void>succeededFuture()
-        .compose(v -> handler.apply(message.body()))
-        .onSuccess(message::reply)
-        .onFailure(failure -> fail(operation, message, failure))).completion();
-  }
-
-  private void fail(Operation operation, Message<JsonObject> message, Throwable failure) {
-    LockstepException error = LockstepException.of(failure);
-    if (error.code() == ErrorCode.INTERNAL) {
-      if (failure instanceof PgException) {
-        metrics.postgresErrors.increment();
-      }
-      LOG.error("{} failed", operation.address(), failure);
-    }
-    message.fail(error.code().failureCode(), error.getMessage());
+    return BusService.answer(vertx, metrics, operation, handler);
   }
 
   /**
@@ -179,14 +163,18 @@ public final class SyncVerticle extends VerticleBase {
       events.put(members[i], List.of(Events.event(outcome.memberSeqs()[i], Events.MESSAGE, outcome.ts(), data)));
     }
     metrics.eventsWritten.increment(members.length);
-    delivery.deliver(events);
+    delivery.deliver(events, null);
   }
 
+  /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */
   private Future<JsonObject> ack(JsonObject request) {
     long upTo = Fields.requiredCount(request, "up_to");
     return devices.ack(request.getString("user_id"), request.getString("device_id"), upTo)
         .onFailure(failure -> metrics.ackFailures.increment())
-        .map(cursor -> new JsonObject().put("cursor", cursor));
+        .map(acked -> {
+          deliverAppended(acked.events());
+          return new JsonObject().put("cursor", acked.cursor());
+        });
   }
 
   /** A page of the user's log after `after`: {events, head, floor}. */
@@ -216,8 +204,18 @@ public final class SyncVerticle extends VerticleBase {
         .compose(rows -> {
           long head = rows.size() == 0 ? 0 : rows.iterator().next().getLong("head");
           return conversations.snapshot(tx, userId, config.session().snapshotLastMessages())
-              .map(list -> new JsonObject().put("head", head).put("conversations", list));
+              .map(list -> new JsonObject().put("head", head).put("conversations", list)
+                  .put("total_unread", totalUnread(list)));
         }));
+  }
+
+  private static long totalUnread(JsonArray conversations) {
+    long total = 0;
+    for (int i = 0; i < conversations.size(); i++) {
+      JsonObject conversation = conversations.getJsonObject(i);
+      total += ReadStateStore.badgeShare(conversation.getLong("unread"), conversation.getBoolean("marked_unread"));
+    }
+    return total;
   }
 
   private Future<JsonObject> createConversation(JsonObject request) {
@@ -331,7 +329,16 @@ public final class SyncVerticle extends VerticleBase {
       events.put(event.userId(), List.of(Events.event(event.seq(), kind, event.ts(), data)));
     }
     metrics.eventsWritten.increment(appended.size());
-    delivery.deliver(events);
+    delivery.deliver(events, null);
+  }
+
+  /** Delivers events appended by a SQL function, given as [{user_id, seq, ts, kind, data}]. */
+  private void deliverAppended(JsonArray appended) {
+    if (appended.isEmpty()) {
+      return;
+    }
+    metrics.eventsWritten.increment(appended.size());
+    delivery.deliver(Events.byUser(appended), null);
   }
 
   private static int pageSize(JsonObject request) {

@@ -1,0 +1,33 @@
+package io.lockstep.bus;
+
+/** Every request/reply address on the event bus, with the verticle that answers it. */
+public enum Operation {
+  // SyncVerticle: log writes and catch-up
+  HELLO("lockstep.sync.hello"),
+  SEND("lockstep.sync.send"),
+  ACK("lockstep.sync.ack"),
+  FETCH("lockstep.sync.fetch"),
+  HISTORY("lockstep.sync.history"),
+  SNAPSHOT("lockstep.sync.snapshot"),
+  CREATE_CONVERSATION("lockstep.sync.conversation.create"),
+  ADD_MEMBER("lockstep.sync.conversation.add_member"),
+  REMOVE_MEMBER("lockstep.sync.conversation.remove_member"),
+  REGISTER_DEVICE("lockstep.sync.device.register"),
+  LIST_DEVICES("lockstep.sync.device.list"),
+  RENAME_DEVICE("lockstep.sync.device.rename"),
+  REVOKE_DEVICE("lockstep.sync.device.revoke"),
+  // ReadStateVerticle: account-level read cursors
+  READ("lockstep.readstate.read"),
+  MARK_UNREAD("lockstep.readstate.mark_unread"),
+  LIST_CONVERSATIONS("lockstep.readstate.conversations");
+
+  private final String address;
+
+  Operation(String address) {
+    this.address = address;
+  }
+
+  public String address() {
+    return address;
+  }
+}

@@ -1,0 +1,83 @@
+package io.lockstep.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Account-level read state: read cursors (max wins), the explicit unread flag, unread counts and the
+ * badge. The writes run in the SQL functions of V2__read_state.sql, which append the read_state
+ * event and the receipts in the same transaction.
+ */
+public final class ReadStateStore {
+
+  private final Pool pool;
+
+  public ReadStateStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * What a read or mark_unread did: outcome is changed, unchanged, not_found, not_member or
+   * beyond_head; state is {conversation_id, read_up_to, unread, marked_unread, total_unread} (for
+   * beyond_head: {head}); events are the appended [{user_id, seq, ts, kind, data}].
+   */
+  public record Outcome(String outcome, JsonObject state, JsonArray events) {
+  }
+
+  public Future<Outcome> read(String userId, String conversationId, long upTo) {
+    return outcome("SELECT * FROM lockstep_read($1, $2, $3)", Tuple.of(userId, conversationId, upTo));
+  }
+
+  public Future<Outcome> markUnread(String userId, String conversationId) {
+    return outcome("SELECT * FROM lockstep_mark_unread($1, $2)", Tuple.of(userId, conversationId));
+  }
+
+  private Future<Outcome> outcome(String sql, Tuple args) {
+    return pool.preparedQuery(sql).execute(args).map(rows -> {
+      Row row = rows.iterator().next();
+      JsonArray events = (JsonArray) row.getValue("events");
+      return new Outcome(row.getString("outcome"), (JsonObject) row.getValue("state"),
+          events == null ? new JsonArray() : events);
+    });
+  }
+
+  /** The user's conversations with their read state, and the badge: {conversations, total_unread}. */
+  public Future<JsonObject> conversations(String userId) {
+    return pool.preparedQuery("""
+            SELECT c.conversation_id, c.kind, c.title, c.head, m.read_up_to, m.marked_unread,
+                   (SELECT array_agg(m2.user_id ORDER BY m2.user_id) FROM conversation_members m2
+                     WHERE m2.conversation_id = c.conversation_id) AS members
+              FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
+             WHERE m.user_id = $1
+             ORDER BY c.conversation_id""")
+        .execute(Tuple.of(userId))
+        .map(rows -> {
+          JsonArray conversations = new JsonArray();
+          long total = 0;
+          for (Row row : rows) {
+            long unread = row.getLong("head") - row.getLong("read_up_to");
+            boolean marked = row.getBoolean("marked_unread");
+            total += badgeShare(unread, marked);
+            conversations.add(new JsonObject()
+                .put("conversation_id", row.getString("conversation_id"))
+                .put("kind", row.getString("kind"))
+                .put("title", row.getString("title"))
+                .put("members", new JsonArray(java.util.List.of(row.getArrayOfStrings("members"))))
+                .put("head", row.getLong("head"))
+                .put("read_up_to", row.getLong("read_up_to"))
+                .put("unread", unread)
+                .put("marked_unread", marked));
+          }
+          return new JsonObject().put("conversations", conversations).put("total_unread", total);
+        });
+  }
+
+  /** A conversation's share of the badge: its unread count, at least 1 when it is marked unread. */
+  public static long badgeShare(long unread, boolean markedUnread) {
+    return Math.max(unread, markedUnread ? 1 : 0);
+  }
+}
