@@ -10,6 +10,14 @@ import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.readstate.ReadStateVerticle;
+import io.lockstep.bus.Operation;
+import io.lockstep.config.SettingKey;
+import io.lockstep.plugin.Contract;
+import io.lockstep.plugin.PluginHost;
+import io.lockstep.settings.HybridClock;
+import io.lockstep.settings.SettingsVerticle;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.lockstep.store.Migrations;
 import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;
@@ -36,6 +44,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -57,7 +66,10 @@ public final class LockstepServer {
   private final Redis redis;
   private final TokenAuth auth;
   private final LockstepMetrics metrics;
+  private final HybridClock clock;
+  private final PluginHost plugins;
   private final List<String> deployments = new ArrayList<>();
+  private MessageConsumer<JsonObject> pluginList;
 
   private LockstepServer(Vertx vertx, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
                          EmbeddedRedis embeddedRedis) {
@@ -76,6 +88,8 @@ public final class LockstepServer {
         .setMaxPoolSize(config.redis().poolSize())
         .setMaxPoolWaiting(4096));
     this.auth = new TokenAuth(vertx, config.jwt());
+    this.clock = new HybridClock(config.settings().maxClockSkew());
+    this.plugins = new PluginHost(vertx, config.plugins(), config.nodeId());
   }
 
   /** Starts a node; the future fails with one sentence saying what is missing when it cannot. */
@@ -167,10 +181,26 @@ public final class LockstepServer {
     return checkStores()
         .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool), 1))
+        .compose(v -> startPlugins())
         .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics), httpInstances))
         .map(v -> this)
         .recover(failure -> close().transform(closed -> Future.failedFuture(failure)));
+  }
+
+  /** Loads the plugins and answers lockstep.plugins.list; warns about keys whose policy no plugin serves. */
+  private Future<Void> startPlugins() {
+    return plugins.start().compose(v -> {
+      Set<String> policies = plugins.running(Contract.CONFLICT_POLICY);
+      config.settings().keys().stream().filter(key -> key.allows(SettingKey.Scope.ACCOUNT))
+          .filter(key -> !policies.contains(key.policy()))
+          .forEach(key -> LOG.warn("settings key {} uses conflict policy '{}', which no loaded plugin serves; "
+              + "account writes to it will fail", key.pattern(), key.policy()));
+      pluginList = vertx.eventBus().<JsonObject>consumer(Operation.LIST_PLUGINS.address(),
+          message -> message.reply(new JsonObject().put("plugins", plugins.toJson())));
+      return pluginList.completion();
+    });
   }
 
   private Future<Void> checkStores() {
@@ -203,7 +233,11 @@ public final class LockstepServer {
             return Future.succeededFuture();
           }));
     }
+    if (pluginList != null) {
+      undeployed = undeployed.compose(v -> pluginList.unregister());
+    }
     return undeployed
+        .compose(v -> plugins.stop())
         .compose(v -> pool.close().timeout(UNDEPLOY_SECONDS, TimeUnit.SECONDS).recover(failure -> {
           LOG.warn("the PostgreSQL pool did not close cleanly: {}", failure.getMessage());
           return Future.succeededFuture();
@@ -242,5 +276,9 @@ public final class LockstepServer {
 
   public Pool pool() {
     return pool;
+  }
+
+  public PluginHost plugins() {
+    return plugins;
   }
 }

@@ -53,6 +53,11 @@ public final class HttpApi {
     router.get("/v1/conversations").handler(ctx -> client(ctx, Operation.LIST_CONVERSATIONS, new JsonObject(), 200));
 
     router.route("/v1/server/*").handler(this::requireApiKey);
+    router.get("/v1/server/plugins").handler(ctx -> server(ctx, Operation.LIST_PLUGINS, new JsonObject(), 200));
+    router.get("/v1/server/users/:user_id/settings/:key").handler(this::getAccountSetting);
+    router.put("/v1/server/users/:user_id/settings/:key").handler(ctx -> server(ctx, Operation.SET_SETTING,
+        body(ctx).put("scope", "account").put("user_id", ctx.pathParam("user_id")).put("key", ctx.pathParam("key"))
+            .put("device_id", (String) null), 200));
     router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
         body(ctx).copy().put("user_id", (String) null), 201));
     router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
@@ -95,6 +100,18 @@ public final class HttpApi {
 
   private void server(RoutingContext ctx, Operation operation, JsonObject request, int status) {
     respond(ctx, bus.call(operation, request), status);
+  }
+
+  /** One account setting of a user: {key, value, version, hlc, device_id}; version 0 means never written. */
+  private void getAccountSetting(RoutingContext ctx) {
+    String key = ctx.pathParam("key");
+    respond(ctx, bus.call(Operation.GET_SETTINGS, new JsonObject().put("user_id", ctx.pathParam("user_id"))
+        .put("keys", new io.vertx.core.json.JsonArray().add(key))).map(settings -> {
+          JsonObject stored = settings.getJsonObject("account").getJsonObject(key);
+          JsonObject answer = stored != null ? stored.copy()
+              : new JsonObject().put("value", settings.getJsonObject("effective").getValue(key)).put("version", 0);
+          return answer.put("key", key);
+        }), 200);
   }
 
   private static JsonObject membership(RoutingContext ctx) {

@@ -29,7 +29,7 @@ public final class HttpErrors {
     }
     ctx.response().setStatusCode(error.code().httpStatus())
         .putHeader("content-type", "application/json")
-        .end(new JsonObject().put("code", error.code().wire()).put("message", error.getMessage()).encode());
+        .end(error.toJson().encode());
   }
 
   /** Router failure handler: statuses raised by Vert.x itself (bad body, too large) keep the same body shape. */

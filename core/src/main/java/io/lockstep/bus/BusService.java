@@ -37,7 +37,7 @@ public final class BusService {
             }
             LOG.error("{} failed", operation.address(), failure);
           }
-          message.fail(error.code().failureCode(), error.getMessage());
+          message.fail(error.code().failureCode(), error.busMessage());
         })).completion();
   }
 }

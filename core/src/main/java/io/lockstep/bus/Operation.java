@@ -19,7 +19,12 @@ public enum Operation {
   // ReadStateVerticle: account-level read cursors
   READ("lockstep.readstate.read"),
   MARK_UNREAD("lockstep.readstate.mark_unread"),
-  LIST_CONVERSATIONS("lockstep.readstate.conversations");
+  LIST_CONVERSATIONS("lockstep.readstate.conversations"),
+  // SettingsVerticle: account and device settings
+  SET_SETTING("lockstep.settings.set"),
+  GET_SETTINGS("lockstep.settings.get"),
+  // PluginHost: what is loaded
+  LIST_PLUGINS("lockstep.plugins.list");
 
   private final String address;
 

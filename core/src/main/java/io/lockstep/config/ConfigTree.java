@@ -1,5 +1,6 @@
 package io.lockstep.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -79,6 +80,45 @@ final class ConfigTree {
     };
   }
 
+  /** A list: a YAML sequence, or (from an environment variable) a JSON array or comma-separated text. */
+  JsonArray list(String key) {
+    Object value = required(key);
+    if (value instanceof JsonArray array) {
+      return array;
+    }
+    String text = value.toString().trim();
+    if (text.startsWith("[")) {
+      try {
+        return new JsonArray(text);
+      } catch (RuntimeException e) {
+        throw invalid(key, "is not a valid JSON array");
+      }
+    }
+    JsonArray items = new JsonArray();
+    for (String item : text.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.trim());
+      }
+    }
+    return items;
+  }
+
+  /** A free-form section handed on as JSON (plugin configuration). */
+  JsonObject object(String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (value instanceof JsonObject object) {
+      return object;
+    }
+    try {
+      return new JsonObject(value.toString());
+    } catch (RuntimeException e) {
+      throw invalid(key, "must be a section (or a JSON object)");
+    }
+  }
+
   <E extends Enum<E>> E enumValue(String key, Class<E> type) {
     String text = string(key).trim().toUpperCase(Locale.ROOT);
     try {
@@ -100,7 +140,7 @@ final class ConfigTree {
     return path.isEmpty() ? key : path + "." + key;
   }
 
-  private IllegalArgumentException invalid(String key, String problem) {
+  IllegalArgumentException invalid(String key, String problem) {
     return new IllegalArgumentException("configuration key " + key(key) + " " + problem);
   }
 }

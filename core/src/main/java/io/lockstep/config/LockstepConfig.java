@@ -1,8 +1,14 @@
 package io.lockstep.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The whole server configuration, parsed once from the merged YAML and environment into typed
@@ -20,7 +26,9 @@ public record LockstepConfig(
     SessionConfig session,
     int maxGroupMembers,
     RetentionConfig retention,
-    Duration presenceTtl) {
+    Duration presenceTtl,
+    PluginsConfig plugins,
+    SettingsConfig settings) {
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
@@ -46,6 +54,12 @@ public record LockstepConfig(
   public record JwtConfig(String secret, String publicKey, String algorithm, int leewaySeconds) {}
 
   public record SessionConfig(int heartbeatMs, int maxFrameBytes, int catchUpPage, int snapshotLastMessages) {}
+
+  /** Where plugin jars are, which must load, and each plugin's configuration section (by plugin id). */
+  public record PluginsConfig(String dir, List<String> required, JsonObject config) {}
+
+  /** The settings key registry and the clock skew allowed to clients. */
+  public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
 
   /** Zero for either limit switches it off. */
   public record RetentionConfig(long maxEvents, Duration maxAge, Duration pruneInterval) {}
@@ -77,23 +91,56 @@ public record LockstepConfig(
         root.section("conversations").integer("max_group_members"),
         new RetentionConfig(retention.longValue("max_events"), retention.duration("max_age"),
             retention.duration("prune_interval")),
-        root.section("presence").duration("ttl"));
+        root.section("presence").duration("ttl"),
+        plugins(root.section("plugins")),
+        settings(root.section("settings")));
+  }
+
+  private static PluginsConfig plugins(ConfigTree plugins) {
+    List<String> required = new ArrayList<>();
+    plugins.list("required").forEach(id -> required.add(String.valueOf(id)));
+    return new PluginsConfig(plugins.string("dir"), List.copyOf(required), plugins.object("config"));
+  }
+
+  private static SettingsConfig settings(ConfigTree settings) {
+    List<SettingKey> keys = new ArrayList<>();
+    JsonArray entries = settings.list("keys");
+    for (int i = 0; i < entries.size(); i++) {
+      if (!(entries.getValue(i) instanceof JsonObject entry)) {
+        throw settings.invalid("keys", "entry " + i + " must be a section {pattern, scopes, policy, default}");
+      }
+      Set<SettingKey.Scope> scopes = EnumSet.noneOf(SettingKey.Scope.class);
+      for (Object scope : entry.getJsonArray("scopes", new JsonArray())) {
+        try {
+          scopes.add(SettingKey.Scope.valueOf(String.valueOf(scope).toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw settings.invalid("keys", "entry " + i + " has an unknown scope '" + scope + "' (account or device)");
+        }
+      }
+      try {
+        keys.add(new SettingKey(entry.getString("pattern", ""), scopes, entry.getString("policy", "lww"),
+            entry.getValue("default")));
+      } catch (IllegalArgumentException e) {
+        throw settings.invalid("keys", e.getMessage());
+      }
+    }
+    return new SettingsConfig(settings.duration("max_clock_skew"), List.copyOf(keys));
   }
 
   /** Copy with other generated secrets, used when dev mode fills in what was left empty. */
   public LockstepConfig withSecrets(String jwtSecret, String apiKey) {
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
-        apiKey, session, maxGroupMembers, retention, presenceTtl);
+        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
-        retention, presenceTtl);
+        retention, presenceTtl, plugins, settings);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl);
+        maxGroupMembers, retention, presenceTtl, plugins, settings);
   }
 }

@@ -34,7 +34,8 @@ final class DeviceSession {
   static final long GAP_GRACE_MS = 20;
   private static final int MAX_AHEAD = 10_000;
   private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
-      "mark_unread", "conversation.create", "conversation.add_member", "conversation.remove_member");
+      "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
+      "conversation.remove_member");
 
   private enum State { AWAITING_HELLO, GREETING, READY, CLOSED }
 
@@ -166,6 +167,12 @@ final class DeviceSession {
       case "ping" -> reply("pong", id, new JsonObject());
       case "read" -> readState(Operation.READ, id, frame);
       case "mark_unread" -> readState(Operation.MARK_UNREAD, id, frame);
+      case "settings.set" -> call(Operation.SET_SETTING, frame.copy().put("user_id", userId).put("device_id", deviceId))
+          .onSuccess(result -> reply("result", id, result))
+          .onFailure(failure -> error(id, failure));
+      case "settings.get" -> call(Operation.GET_SETTINGS, frame.copy().put("user_id", userId).put("device_id", deviceId))
+          .onSuccess(settings -> reply("settings", id, settings))
+          .onFailure(failure -> error(id, failure));
       case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
       case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
       case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
@@ -279,13 +286,14 @@ final class DeviceSession {
   /** Sends a snapshot and continues from its head: for new devices and devices behind the retention floor. */
   private void sendSnapshot() {
     fetching = true;
-    call(Operation.SNAPSHOT, new JsonObject().put("user_id", userId)).onComplete(done -> {
+    JsonObject request = new JsonObject().put("user_id", userId).put("device_id", deviceId);
+    Future.all(call(Operation.SNAPSHOT, request), call(Operation.GET_SETTINGS, request)).onComplete(done -> {
       fetching = false;
       if (done.failed()) {
         failSession(done.cause());
         return;
       }
-      JsonObject snapshot = done.result();
+      JsonObject snapshot = done.result().<JsonObject>resultAt(0).put("settings", done.result().<JsonObject>resultAt(1));
       write(new JsonObject().put("type", "snapshot").mergeIn(snapshot));
       delivered = Math.max(delivered, snapshot.getLong("head"));
       pump();
@@ -488,12 +496,11 @@ final class DeviceSession {
   }
 
   private void error(Object id, Throwable failure) {
-    LockstepException error = LockstepException.of(failure);
     JsonObject frame = new JsonObject().put("type", "error");
     if (id != null) {
       frame.put("id", id);
     }
-    write(frame.put("code", error.code().wire()).put("message", error.getMessage()));
+    write(frame.mergeIn(LockstepException.of(failure).toJson()));
   }
 
   private void write(JsonObject frame) {

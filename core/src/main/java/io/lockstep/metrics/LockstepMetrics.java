@@ -24,6 +24,7 @@ public final class LockstepMetrics {
   public final Counter resetsSent;
   public final Counter ackFailures;
   public final Counter readsUnchanged;
+  public final Counter settingsShadowed;
   public final Timer readPropagation;
 
   public LockstepMetrics() {
@@ -40,6 +41,8 @@ public final class LockstepMetrics {
     postgresErrors = counter("lockstep.postgres.errors", "Failed PostgreSQL requests");
     resetsSent = counter("lockstep.resets.sent", "Snapshots sent because a device was behind the retention floor");
     ackFailures = counter("lockstep.cursor.advance.failures", "Acks rejected or failed");
+    settingsShadowed = counter("lockstep.settings.shadowed",
+        "Account setting changes that a device keeps its own value over (local versus account conflicts)");
     readsUnchanged = counter("lockstep.readstate.reads.unchanged", "Read frames that changed nothing");
     readPropagation = Timer.builder("lockstep.readstate.propagation")
         .description("From a read frame arriving to its read_state event reaching each other online device of the user")

@@ -20,6 +20,7 @@ public enum ErrorCode {
   NOT_FOUND("not_found", 404, 0),
   CURSOR_AHEAD("cursor_ahead", 409, 0),
   RESET_REQUIRED("reset_required", 410, 0),
+  CONFLICT("conflict", 409, 0),
   ALREADY_GREETED("already_greeted", 409, 0),
   UNAVAILABLE("unavailable", 503, 0),
   INTERNAL("internal", 500, 0);

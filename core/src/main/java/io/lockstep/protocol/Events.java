@@ -18,6 +18,7 @@ public final class Events {
   public static final String DEVICE = "device";
   public static final String READ_STATE = "read_state";
   public static final String RECEIPT = "receipt";
+  public static final String SETTINGS = "settings";
 
   private Events() {
   }

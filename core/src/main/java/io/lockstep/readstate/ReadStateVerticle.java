@@ -2,6 +2,7 @@ package io.lockstep.readstate;
 
 import io.lockstep.bus.BusService;
 import io.lockstep.bus.Operation;
+import io.lockstep.plugin.ServerEvents;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
@@ -74,6 +75,8 @@ public final class ReadStateVerticle extends VerticleBase {
         Long receivedAt = request.getLong("received_at");
         delivery.deliver(Events.byUser(outcome.events()), receivedAt == null ? null
             : new Delivery.Origin(request.getString("device_id"), receivedAt));
+        vertx.eventBus().publish(ServerEvents.READ_STATE, outcome.state().copy()
+            .put("user_id", request.getString("user_id")).put("device_id", request.getString("device_id")));
       }
     }
     return outcome.state();

@@ -17,6 +17,7 @@ import io.lockstep.store.ReadStateStore;
 import io.lockstep.store.LogStore.Appended;
 import io.lockstep.bus.BusService;
 import io.lockstep.bus.Operation;
+import io.lockstep.plugin.ServerEvents;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -164,6 +165,11 @@ public final class SyncVerticle extends VerticleBase {
     }
     metrics.eventsWritten.increment(members.length);
     delivery.deliver(events, null);
+    vertx.eventBus().publish(ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversationId)
+        .put("conv_seq", outcome.convSeq())
+        .put("sender", new JsonObject().put("user_id", senderUser).put("device_id", senderDevice))
+        .put("body", body).put("ts", outcome.ts().toInstant().toEpochMilli())
+        .put("members", new JsonArray(List.of((Object[]) members))));
   }
 
   /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */

@@ -197,13 +197,14 @@ class ReadStateTest {
   @Test
   void privateReadReceiptsSendNoneButTheReadersOwnDevicesStillSync() {
     String conversation = NODE.group("kai", "lou");
-    NODE.sql("INSERT INTO account_settings (user_id, key, value) VALUES ('lou', 'privacy.read_receipts', 'false'::jsonb)");
     TestDevice kai = NODE.device("kai");
     TestDevice lou = NODE.device("lou");
     TestDevice lousLaptop = NODE.device("lou");
     kai.connectAndSync();
     lou.connectAndSync();
     lousLaptop.connectAndSync();
+    assertEquals("result", lou.request(new JsonObject().put("type", "settings.set").put("scope", "account")
+        .put("key", "privacy.read_receipts").put("value", false)).getString("type"));
     kai.sendMessage(conversation, "k-1", "seen?");
     JsonObject message = lou.awaitFrame(f -> "message".equals(f.getString("kind")));
 
