@@ -16,7 +16,9 @@ final class Banner {
     String base = "http://" + host + ":" + config.http().port();
     StringBuilder text = new StringBuilder()
         .append("\nLockstep node ").append(config.nodeId()).append(" is up (").append(config.mode().name().toLowerCase())
-        .append(" mode)\n")
+        .append(" mode")
+        .append(config.cluster().enabled() ? ", clustered on " + config.cluster().host() + ":" + config.cluster().port() : "")
+        .append(")\n")
         .append("  WebSocket  ws://").append(host).append(':').append(config.http().port()).append("/v1/ws\n")
         .append("  SockJS     ").append(base).append("/v1/sockjs\n")
         .append("  REST       ").append(base).append("/v1/devices  (client token)  ")

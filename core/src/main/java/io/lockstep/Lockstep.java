@@ -1,6 +1,8 @@
 package io.lockstep;
 
+import io.lockstep.cluster.NodeRuntime;
 import io.lockstep.config.ConfigLoader;
+import io.lockstep.config.LockstepConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -18,19 +20,34 @@ public final class Lockstep {
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    Vertx vertx = Vertx.vertx();
-    ConfigLoader.load(vertx, new JsonObject())
-        .compose(config -> LockstepServer.start(vertx, config))
-        .onSuccess(server -> {
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, server)));
-          System.out.println(Banner.of(server));
-        })
-        .onFailure(failure -> {
-          LOG.error("Lockstep did not start: {}", failure.getMessage());
-          LOG.debug("start-up failure", failure);
-          vertx.close();
-          System.exit(1);
-        });
+    Vertx loader = Vertx.vertx();
+    LockstepConfig config;
+    try {
+      config = ConfigLoader.load(loader, new JsonObject()).await();
+    } catch (RuntimeException e) {
+      LOG.error("Lockstep did not start: {}", e.getMessage());
+      System.exit(1);
+      return;
+    } finally {
+      loader.close();
+    }
+    NodeRuntime.start(config.cluster())
+        .onFailure(failure -> fail("the cluster could not be joined (" + failure.getMessage()
+            + "); check cluster.host, cluster.port and cluster.members", null))
+        .onSuccess(runtime -> LockstepServer.start(runtime, config)
+            .onSuccess(server -> {
+              Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime.vertx(), server)));
+              System.out.println(Banner.of(server));
+            })
+            .onFailure(failure -> fail(failure.getMessage(), runtime.vertx())));
+  }
+
+  private static void fail(String reason, Vertx vertx) {
+    LOG.error("Lockstep did not start: {}", reason);
+    if (vertx != null) {
+      vertx.close();
+    }
+    System.exit(1);
   }
 
   private static void shutdown(Vertx vertx, LockstepServer server) {

@@ -1,6 +1,10 @@
 package io.lockstep;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.cluster.NodeRuntime;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.config.LockstepConfig.PostgresConfig;
 import io.lockstep.config.LockstepConfig.RedisConfig;
@@ -69,7 +73,10 @@ public final class LockstepServer {
   private final HybridClock clock;
   private final PluginHost plugins;
   private final List<String> deployments = new ArrayList<>();
+  private final PresenceRegistry presence;
   private MessageConsumer<JsonObject> pluginList;
+  private HazelcastClusterManager clusterManager;
+  private UUID membershipListener;
 
   private LockstepServer(Vertx vertx, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
                          EmbeddedRedis embeddedRedis) {
@@ -90,14 +97,50 @@ public final class LockstepServer {
     this.auth = new TokenAuth(vertx, config.jwt());
     this.clock = new HybridClock(config.settings().maxClockSkew());
     this.plugins = new PluginHost(vertx, config.plugins(), config.nodeId());
+    this.presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(), config.presenceTtl(),
+        metrics);
   }
 
-  /** Starts a node; the future fails with one sentence saying what is missing when it cannot. */
+  /** Starts a single node on the given Vert.x; the future fails with one sentence saying what is missing. */
   public static Future<LockstepServer> start(Vertx vertx, LockstepConfig requested) {
-    LockstepConfig named = requested.nodeId().isBlank()
-        ? requested.withNodeId(UUID.randomUUID().toString().substring(0, 8)) : requested;
+    return start(new NodeRuntime(vertx, null), requested);
+  }
+
+  /**
+   * Starts a node on its runtime. In clustered mode the node id defaults to the cluster member id,
+   * and the node removes a departed member's presence from Redis as soon as the cluster notices.
+   */
+  public static Future<LockstepServer> start(NodeRuntime runtime, LockstepConfig requested) {
+    String defaultId = runtime.clustered() ? runtime.memberId() : UUID.randomUUID().toString().substring(0, 8);
+    LockstepConfig named = requested.nodeId().isBlank() ? requested.withNodeId(defaultId) : requested;
+    Vertx vertx = runtime.vertx();
     return vertx.executeBlocking(() -> prepare(named))
-        .compose(prepared -> prepared.server().deploy());
+        .compose(prepared -> prepared.server().deploy())
+        .onSuccess(server -> server.watchMembers(runtime));
+  }
+
+  private void watchMembers(NodeRuntime runtime) {
+    if (!runtime.clustered()) {
+      return;
+    }
+    membershipListener = runtime.clusterManager().getHazelcastInstance().getCluster()
+        .addMembershipListener(new MembershipListener() {
+          @Override
+          public void memberAdded(MembershipEvent event) {
+            LOG.info("cluster member {} joined", event.getMember().getUuid());
+          }
+
+          @Override
+          public void memberRemoved(MembershipEvent event) {
+            String departed = event.getMember().getUuid().toString();
+            presence.purgeNode(departed)
+                .onSuccess(count -> LOG.info("cluster member {} left; removed the presence of its {} connections",
+                    departed, count))
+                .onFailure(failure -> LOG.warn("cluster member {} left; its presence expires with the TTL ({})",
+                    departed, failure.getMessage()));
+          }
+        });
+    clusterManager = runtime.clusterManager();
   }
 
   private record Prepared(LockstepServer server) {
@@ -174,8 +217,6 @@ public final class LockstepServer {
   }
 
   private Future<LockstepServer> deploy() {
-    PresenceRegistry presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(),
-        config.presenceTtl(), metrics);
     int cores = Runtime.getRuntime().availableProcessors();
     int httpInstances = config.http().instances() > 0 ? config.http().instances() : cores;
     return checkStores()
@@ -197,7 +238,7 @@ public final class LockstepServer {
           .filter(key -> !policies.contains(key.policy()))
           .forEach(key -> LOG.warn("settings key {} uses conflict policy '{}', which no loaded plugin serves; "
               + "account writes to it will fail", key.pattern(), key.policy()));
-      pluginList = vertx.eventBus().<JsonObject>consumer(Operation.LIST_PLUGINS.address(),
+      pluginList = vertx.eventBus().<JsonObject>localConsumer(Operation.LIST_PLUGINS.address(),
           message -> message.reply(new JsonObject().put("plugins", plugins.toJson())));
       return pluginList.completion();
     });
@@ -221,6 +262,10 @@ public final class LockstepServer {
 
   /** Undeploys the verticles (closing every connection), then releases the stores and embedded services. */
   public Future<Void> close() {
+    if (membershipListener != null && clusterManager.isActive()) {
+      clusterManager.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);
+      membershipListener = null;
+    }
     List<String> ids = new ArrayList<>(deployments);
     deployments.clear();
     Future<Void> undeployed = Future.succeededFuture();
@@ -280,5 +325,9 @@ public final class LockstepServer {
 
   public PluginHost plugins() {
     return plugins;
+  }
+
+  public String nodeId() {
+    return config.nodeId();
   }
 }

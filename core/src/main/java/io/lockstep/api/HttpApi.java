@@ -58,6 +58,8 @@ public final class HttpApi {
     router.put("/v1/server/users/:user_id/settings/:key").handler(ctx -> server(ctx, Operation.SET_SETTING,
         body(ctx).put("scope", "account").put("user_id", ctx.pathParam("user_id")).put("key", ctx.pathParam("key"))
             .put("device_id", (String) null), 200));
+    router.route("/v1/presence/*").handler(this::requireApiKey);
+    router.get("/v1/presence/:user_id").handler(this::presence);
     router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
         body(ctx).copy().put("user_id", (String) null), 201));
     router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
@@ -112,6 +114,16 @@ public final class HttpApi {
               : new JsonObject().put("value", settings.getJsonObject("effective").getValue(key)).put("version", 0);
           return answer.put("key", key);
         }), 200);
+  }
+
+  /** Per-device presence of a user: {user_id, online, devices: [{device_id, name, platform, online, presence}]}. */
+  private void presence(RoutingContext ctx) {
+    String userId = ctx.pathParam("user_id");
+    respond(ctx, bus.call(Operation.LIST_DEVICES, new JsonObject().put("user_id", userId)).map(listed -> {
+      io.vertx.core.json.JsonArray devices = listed.getJsonArray("devices");
+      boolean online = devices.stream().map(JsonObject.class::cast).anyMatch(d -> Boolean.TRUE.equals(d.getBoolean("online")));
+      return new JsonObject().put("user_id", userId).put("online", online).put("devices", devices);
+    }), 200);
   }
 
   private static JsonObject membership(RoutingContext ctx) {

@@ -41,10 +41,18 @@ public final class ConfigLoader {
         .map(merged -> LockstepConfig.from(merged.mergeIn(overrides, true)));
   }
 
-  /** The environment variable that overrides each leaf key of the tree, in file order. */
+  /** Short names accepted besides the generated ones. */
+  private static final Map<String, List<String>> ALIASES = Map.of("LOCKSTEP_CLUSTER", List.of("cluster", "enabled"));
+
+  /** The environment variables that override each leaf key of the tree (in file order), and the aliases. */
   public static Map<String, List<String>> variableNames(JsonObject tree) {
     Map<String, List<String>> names = new LinkedHashMap<>();
     collect(tree, List.of(), names);
+    ALIASES.forEach((alias, path) -> {
+      if (names.containsValue(path)) {
+        names.put(alias, path);
+      }
+    });
     return names;
   }
 

@@ -57,6 +57,18 @@ final class ConfigTree {
     }
   }
 
+  boolean bool(String key) {
+    Object value = required(key);
+    if (value instanceof Boolean flag) {
+      return flag;
+    }
+    String text = value.toString().trim().toLowerCase(Locale.ROOT);
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw invalid(key, "must be true or false, not '" + value + "'");
+  }
+
   Duration duration(String key) {
     Object value = required(key);
     if (value instanceof Number number) {

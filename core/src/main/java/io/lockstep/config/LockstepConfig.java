@@ -28,7 +28,8 @@ public record LockstepConfig(
     RetentionConfig retention,
     Duration presenceTtl,
     PluginsConfig plugins,
-    SettingsConfig settings) {
+    SettingsConfig settings,
+    ClusterConfig cluster) {
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
@@ -57,6 +58,10 @@ public record LockstepConfig(
 
   /** Where plugin jars are, which must load, and each plugin's configuration section (by plugin id). */
   public record PluginsConfig(String dir, List<String> required, JsonObject config) {}
+
+  /** Clustered mode: Hazelcast membership over TCP-IP and the event bus between nodes. */
+  public record ClusterConfig(boolean enabled, String host, int port, int eventBusPort, List<String> members,
+                              String name, String configFile) {}
 
   /** The settings key registry and the clock skew allowed to clients. */
   public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
@@ -93,7 +98,15 @@ public record LockstepConfig(
             retention.duration("prune_interval")),
         root.section("presence").duration("ttl"),
         plugins(root.section("plugins")),
-        settings(root.section("settings")));
+        settings(root.section("settings")),
+        cluster(root.section("cluster")));
+  }
+
+  private static ClusterConfig cluster(ConfigTree cluster) {
+    List<String> members = new ArrayList<>();
+    cluster.list("members").forEach(member -> members.add(String.valueOf(member)));
+    return new ClusterConfig(cluster.bool("enabled"), cluster.string("host"), cluster.integer("port"),
+        cluster.integer("event_bus_port"), List.copyOf(members), cluster.string("name"), cluster.string("config_file"));
   }
 
   private static PluginsConfig plugins(ConfigTree plugins) {
@@ -131,16 +144,16 @@ public record LockstepConfig(
   public LockstepConfig withSecrets(String jwtSecret, String apiKey) {
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
-        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings);
+        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
-        retention, presenceTtl, plugins, settings);
+        retention, presenceTtl, plugins, settings, cluster);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl, plugins, settings);
+        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster);
   }
 }

@@ -381,6 +381,14 @@ final class DeviceSession {
     }
   }
 
+  /** The user's head as the database last saw it: anything beyond what this session has seen is fetched. */
+  void onHead(long head) {
+    if (state == State.READY && caughtUp && head > highestSeen) {
+      highestSeen = head;
+      pump();
+    }
+  }
+
   private void drainAhead() {
     while (!ahead.isEmpty() && state != State.CLOSED) {
       long first = ahead.firstKey();

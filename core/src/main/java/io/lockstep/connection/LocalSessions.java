@@ -82,6 +82,7 @@ final class LocalSessions implements SessionHost {
   void deliver(JsonObject payload) {
     JsonObject users = payload.getJsonObject("users");
     JsonObject origin = payload.getJsonObject("origin");
+    metrics.deliveriesReceived.increment(users.size());
     for (String user : users.fieldNames()) {
       List<DeviceSession> sessions = byUser.get(user);
       if (sessions == null) {
@@ -106,7 +107,11 @@ final class LocalSessions implements SessionHost {
     return false;
   }
 
-  /** Extends the presence and routes of every ready session (this instance's share of the node heartbeat). */
+  /**
+   * This instance's share of the node heartbeat: extends the presence and routes of every ready
+   * session (rewriting them if Redis lost them), and checks each user's head so that a session that
+   * missed a live event (routing was down) catches up now instead of at its next event.
+   */
   Future<Void> refreshPresence() {
     List<LiveConnection> live = new ArrayList<>();
     List<String> deviceIds = new ArrayList<>();
@@ -119,7 +124,11 @@ final class LocalSessions implements SessionHost {
     if (live.isEmpty()) {
       return Future.succeededFuture();
     }
-    return Future.all(presence.refresh(live), devices.markSeen(deviceIds)).mapEmpty();
+    Future<Void> heads = devices.heads(List.copyOf(byUser.keySet())).map(byHead -> {
+      byHead.forEach((user, head) -> byUser.getOrDefault(user, List.of()).forEach(session -> session.onHead(head)));
+      return null;
+    });
+    return Future.all(presence.refresh(live), devices.markSeen(deviceIds), heads).mapEmpty();
   }
 
   /** Closes connections that sent nothing for longer than the limit (code 4000). */

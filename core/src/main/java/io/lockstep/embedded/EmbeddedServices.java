@@ -54,7 +54,15 @@ public final class EmbeddedServices {
   /** Starts a Redis that keeps nothing on disk, on a free loopback port. */
   public static EmbeddedRedis startRedis() {
     try {
-      int port = freePort();
+      return startRedis(freePort());
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port for the embedded Redis: " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts a Redis that keeps nothing on disk on the given loopback port. */
+  public static EmbeddedRedis startRedis(int port) {
+    try {
       RedisServer redis = RedisServer.newRedisServer()
           .port(port)
           .bind("127.0.0.1")

@@ -19,6 +19,7 @@ public final class LockstepMetrics {
   public final Counter eventsWritten;
   public final Counter duplicateSends;
   public final Counter deliveryFallbacks;
+  public final Counter deliveriesReceived;
   public final Counter redisErrors;
   public final Counter postgresErrors;
   public final Counter resetsSent;
@@ -37,6 +38,7 @@ public final class LockstepMetrics {
     eventsWritten = counter("lockstep.events.written", "Events appended to user logs");
     duplicateSends = counter("lockstep.sends.duplicate", "Sends answered from the idempotency key instead of written again");
     deliveryFallbacks = counter("lockstep.delivery.fallback", "Live deliveries broadcast to all nodes because Redis routing failed");
+    deliveriesReceived = counter("lockstep.deliveries.received", "Users' live event batches this node received for its connections");
     redisErrors = counter("lockstep.redis.errors", "Failed Redis commands");
     postgresErrors = counter("lockstep.postgres.errors", "Failed PostgreSQL requests");
     resetsSent = counter("lockstep.resets.sent", "Snapshots sent because a device was behind the retention floor");

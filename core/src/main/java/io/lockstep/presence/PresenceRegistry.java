@@ -7,6 +7,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,18 +28,25 @@ import java.util.Set;
  *   <li>{@code presence:{user}:{device}} — hash {node, conn, since, last_seen} of a connected device;</li>
  *   <li>{@code routes:{user}} — hash device id → "node|conn|expires_at_ms": which node holds each
  *   live device connection. Entries past their expiry are ignored, so a crashed node's routes die
- *   with the TTL even while the user's other devices keep the hash alive.</li>
+ *   with the TTL even while the user's other devices keep the hash alive;</li>
+ *   <li>{@code node:{node}} — set of "device\tconnection\tuser" of the node's connections, so the
+ *   survivors can remove a departed node's presence at once.</li>
  * </ul>
+ * When Redis fails, the registry logs the outage once and its recovery once; the node's periodic
+ * refresh rewrites every entry, which also rebuilds them after Redis lost its data.
  */
 public final class PresenceRegistry {
 
   private static final RedisScript UNREGISTER = new RedisScript("/redis/unregister.lua");
+  private static final RedisScript PURGE_NODE = new RedisScript("/redis/purge_node.lua");
+  private static final Logger LOG = LoggerFactory.getLogger(PresenceRegistry.class);
 
   private final Redis redis;
   private final String prefix;
   private final String nodeId;
   private final Duration ttl;
   private final LockstepMetrics metrics;
+  private volatile boolean available = true;
 
   public PresenceRegistry(Redis redis, String prefix, String nodeId, Duration ttl, LockstepMetrics metrics) {
     this.redis = redis;
@@ -77,8 +86,13 @@ public final class PresenceRegistry {
   /** Removes the connection's presence and route, unless a newer connection of the device replaced them. */
   public Future<Void> unregister(LiveConnection connection) {
     return counted(UNREGISTER.run(redis,
-        List.of(presenceKey(connection.userId(), connection.deviceId()), routesKey(connection.userId())),
-        List.of(connection.deviceId(), connection.connectionId()))).mapEmpty();
+        List.of(presenceKey(connection.userId(), connection.deviceId()), routesKey(connection.userId()), nodeKey(nodeId)),
+        List.of(connection.deviceId(), connection.connectionId(), nodeMember(connection)))).mapEmpty();
+  }
+
+  /** Removes every presence and route that a departed node registered; answers how many. */
+  public Future<Integer> purgeNode(String departedNode) {
+    return counted(PURGE_NODE.run(redis, List.of(nodeKey(departedNode)), List.of(prefix))).map(Response::toInteger);
   }
 
   /** The nodes holding live connections of each user; users with none are absent. */
@@ -139,7 +153,17 @@ public final class PresenceRegistry {
         Request.cmd(Command.PEXPIRE).arg(presence).arg(ttlMs),
         Request.cmd(Command.HSET).arg(routes).arg(connection.deviceId())
             .arg(nodeId + "|" + connection.connectionId() + "|" + expiresAt),
-        Request.cmd(Command.PEXPIRE).arg(routes).arg(ttlMs));
+        Request.cmd(Command.PEXPIRE).arg(routes).arg(ttlMs),
+        Request.cmd(Command.SADD).arg(nodeKey(nodeId)).arg(nodeMember(connection)),
+        Request.cmd(Command.PEXPIRE).arg(nodeKey(nodeId)).arg(ttlMs));
+  }
+
+  private String nodeKey(String node) {
+    return prefix + "node:" + node;
+  }
+
+  private static String nodeMember(LiveConnection connection) {
+    return connection.deviceId() + "\t" + connection.connectionId() + "\t" + connection.userId();
   }
 
   private String presenceKey(String userId, String deviceId) {
@@ -151,6 +175,18 @@ public final class PresenceRegistry {
   }
 
   private <T> Future<T> counted(Future<T> operation) {
-    return operation.onFailure(failure -> metrics.redisErrors.increment());
+    return operation.onComplete(done -> {
+      if (done.failed()) {
+        metrics.redisErrors.increment();
+        if (available) {
+          available = false;
+          LOG.warn("Redis is unavailable ({}): live events go to every node and presence is stale until it returns",
+              done.cause().getMessage());
+        }
+      } else if (!available) {
+        available = true;
+        LOG.info("Redis is back; every node re-registers its live connections at its next presence refresh");
+      }
+    });
   }
 }

@@ -75,7 +75,7 @@ public final class ReadStateVerticle extends VerticleBase {
         Long receivedAt = request.getLong("received_at");
         delivery.deliver(Events.byUser(outcome.events()), receivedAt == null ? null
             : new Delivery.Origin(request.getString("device_id"), receivedAt));
-        vertx.eventBus().publish(ServerEvents.READ_STATE, outcome.state().copy()
+        BusService.publishLocally(vertx, ServerEvents.READ_STATE, outcome.state().copy()
             .put("user_id", request.getString("user_id")).put("device_id", request.getString("device_id")));
       }
     }

@@ -178,7 +178,7 @@ public final class SettingsVerticle extends VerticleBase {
     }
     delivery.deliver(Map.of(userId, List.of(Events.event(written.event().seq(), Events.SETTINGS, written.event().ts(),
         written.eventData()))), null);
-    vertx.eventBus().publish(ServerEvents.SETTINGS, new JsonObject().put("user_id", userId)
+    BusService.publishLocally(vertx, ServerEvents.SETTINGS, new JsonObject().put("user_id", userId)
         .put("key", written.stored().key()).put("value", written.stored().value())
         .put("version", written.stored().version()).put("hlc", written.stored().hlc())
         .put("device_id", written.stored().deviceId()));

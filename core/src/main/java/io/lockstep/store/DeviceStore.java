@@ -14,7 +14,9 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -69,6 +71,17 @@ public final class DeviceStore {
 
   /** The user's head and retention floor. */
   public record LogPosition(long head, long floor) {
+  }
+
+  /** The heads of these users' logs. */
+  public Future<Map<String, Long>> heads(List<String> userIds) {
+    return pool.preparedQuery("SELECT user_id, head FROM users WHERE user_id = ANY($1)")
+        .execute(Tuple.of((Object) userIds.toArray(String[]::new)))
+        .map(rows -> {
+          Map<String, Long> heads = new HashMap<>();
+          rows.forEach(row -> heads.put(row.getString("user_id"), row.getLong("head")));
+          return heads;
+        });
   }
 
   /** Accounts come into being on first use of a user id. */

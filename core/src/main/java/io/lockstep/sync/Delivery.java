@@ -59,7 +59,7 @@ public final class Delivery {
     presence.nodesOf(eventsByUser.keySet()).onComplete(lookup -> {
       if (lookup.failed()) {
         metrics.deliveryFallbacks.increment();
-        LOG.warn("Redis routing lookup failed ({}); broadcasting live events to every node", lookup.cause().getMessage());
+        LOG.debug("Redis routing lookup failed ({}); broadcasting live events to every node", lookup.cause().getMessage());
         vertx.eventBus().publish(BROADCAST, payload(eventsByUser, origin));
         return;
       }

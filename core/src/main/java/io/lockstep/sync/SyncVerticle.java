@@ -165,7 +165,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     metrics.eventsWritten.increment(members.length);
     delivery.deliver(events, null);
-    vertx.eventBus().publish(ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversationId)
+    BusService.publishLocally(vertx, ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversationId)
         .put("conv_seq", outcome.convSeq())
         .put("sender", new JsonObject().put("user_id", senderUser).put("device_id", senderDevice))
         .put("body", body).put("ts", outcome.ts().toInstant().toEpochMilli())

@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
  * {@code lockstep.conflict.<policy>} with a {@link ConflictDecision}. A decision must depend only on
  * the request (the server may ask again when another write got in first), and must not block.
  * A request the policy cannot decide (a value of the wrong type, say) is failed with a sentence; the
- * writer then gets error {@code invalid_field} carrying it.
+ * writer then gets error {@code invalid_field} carrying it. The policy answers as a local consumer:
+ * each node asks the policy deployed on itself.
  */
 public abstract class ConflictPolicyVerticle extends VerticleBase {
 
@@ -20,7 +21,7 @@ public abstract class ConflictPolicyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>consumer(Contract.CONFLICT_POLICY.address(policy()), message -> {
+    return vertx.eventBus().<JsonObject>localConsumer(Contract.CONFLICT_POLICY.address(policy()), message -> {
       try {
         message.reply(decide(new ConflictRequest(message.body())).toJson());
       } catch (IllegalArgumentException e) {

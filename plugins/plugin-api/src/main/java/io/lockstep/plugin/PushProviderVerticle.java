@@ -23,7 +23,7 @@ public abstract class PushProviderVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>consumer(Contract.PUSH_PROVIDER.address(provider()), message ->
+    return vertx.eventBus().<JsonObject>localConsumer(Contract.PUSH_PROVIDER.address(provider()), message ->
         push(message.body())
             .onSuccess(message::reply)
             .onFailure(failure -> message.reply(new JsonObject().put("status", "retry").put("detail", failure.getMessage()))))

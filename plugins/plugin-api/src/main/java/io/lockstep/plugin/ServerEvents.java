@@ -2,7 +2,8 @@ package io.lockstep.plugin;
 
 /**
  * Events the server publishes on the event bus after a change committed, for extension verticles.
- * Each is published once per change, on the node that made it; bodies are JSON objects.
+ * Each is published once per change, to the listeners on the node that made it (a local-only
+ * publish: in a cluster every node's extensions see that node's changes); bodies are JSON objects.
  */
 public final class ServerEvents {
 

@@ -1,0 +1,73 @@
+package io.lockstep.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.lockstep.config.LockstepConfig.ClusterConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.FileNotFoundException;
+
+/**
+ * The Vert.x a node runs on: a plain one in single-node mode, or one on a Hazelcast-clustered event
+ * bus that has joined its members (TCP-IP, multicast off) before the future completes. In clustered
+ * mode the node id is the cluster's member id, so that a member leaving names the node whose
+ * connections are gone.
+ */
+public record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager) {
+
+  public static Future<NodeRuntime> start(ClusterConfig config) {
+    if (!config.enabled()) {
+      return Future.succeededFuture(new NodeRuntime(Vertx.vertx(), null));
+    }
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(config.host()).setClusterPublicHost(config.host()).setPort(config.eventBusPort()));
+    return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        .map(vertx -> new NodeRuntime(vertx, manager));
+  }
+
+  public boolean clustered() {
+    return clusterManager != null;
+  }
+
+  /** The cluster member id, or null in single-node mode. */
+  public String memberId() {
+    return clusterManager == null ? null : clusterManager.getNodeId();
+  }
+
+  /**
+   * The Hazelcast configuration: the XML file named by cluster.config_file, or Vert.x's defaults
+   * (which declare the maps the clustered event bus needs) with TCP-IP join to the listed members.
+   */
+  static Config hazelcastConfig(ClusterConfig config) {
+    if (!config.configFile().isBlank()) {
+      try {
+        return new FileSystemXmlConfig(config.configFile());
+      } catch (FileNotFoundException e) {
+        throw new IllegalStateException("cluster.config_file " + config.configFile() + " does not exist");
+      }
+    }
+    Config hazelcast = ConfigUtil.loadConfig();
+    hazelcast.setClusterName(config.name());
+    hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    NetworkConfig network = hazelcast.getNetworkConfig();
+    network.setPort(config.port()).setPortAutoIncrement(false);
+    network.setPublicAddress(config.host() + ":" + config.port());
+    network.getInterfaces().setEnabled(true).addInterface(config.host());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(config.members().isEmpty()
+        ? java.util.List.of(config.host() + ":" + config.port()) : config.members());
+    return hazelcast;
+  }
+}

@@ -1,0 +1,262 @@
+package io.lockstep.cluster;
+
+import io.lockstep.embedded.EmbeddedServices;
+import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
+import io.lockstep.test.LockstepCluster;
+import io.lockstep.test.LockstepCluster.Node;
+import io.lockstep.test.LockstepCluster.ProcessNode;
+import io.lockstep.test.LockstepNode;
+import io.lockstep.test.TestDevice;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.lockstep.test.LockstepNode.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three clustered nodes on 127.0.0.1 (plus one in its own JVM, for the crash) with a Redis of their
+ * own, so that Redis itself can be restarted. A user's devices on two nodes, a sender on the third.
+ */
+class ClusterTest {
+
+  private static final EmbeddedRedis REDIS = EmbeddedServices.startRedis();
+  private static volatile EmbeddedRedis currentRedis = REDIS;
+
+  @RegisterExtension
+  static final LockstepCluster CLUSTER = new LockstepCluster(3,
+      new JsonObject().put("presence", new JsonObject().put("ttl", "3s")), () -> REDIS.url());
+
+  @AfterAll
+  static void stopRedis() {
+    currentRedis.stop();
+  }
+
+  @Test
+  void devicesOnTwoNodesGetWhatASenderOnTheThirdSendsAndPresenceShowsWhereEachIs() {
+    String conversation = CLUSTER.group("ana", "sam");
+    TestDevice phone = CLUSTER.device(CLUSTER.node(0), "ana");
+    TestDevice laptop = CLUSTER.device(CLUSTER.node(1), "ana");
+    TestDevice sender = CLUSTER.device(CLUSTER.node(2), "sam");
+    phone.connectAndSync();
+    laptop.connectAndSync();
+    sender.connectAndSync();
+
+    long start = System.nanoTime();
+    JsonObject sent = sender.sendMessage(conversation, "s-1", "across the cluster");
+    for (TestDevice device : List.of(phone, laptop)) {
+      JsonObject event = device.awaitFrame(f -> "message".equals(f.getString("kind")));
+      assertEquals(sent.getLong("conv_seq"), event.getJsonObject("data").getLong("conv_seq"));
+    }
+    System.out.printf("cross-node send to delivery on two other nodes: %.2f ms%n", (System.nanoTime() - start) / 1e6);
+
+    JsonObject presence = CLUSTER.request(CLUSTER.node(2).httpPort(), HttpMethod.GET, "/v1/presence/ana",
+        LockstepNode.API_KEY, null).bodyAsJsonObject();
+    assertTrue(presence.getBoolean("online"));
+    assertEquals(CLUSTER.node(0).id(), presenceOf(presence, phone.deviceId()).getString("node"));
+    assertEquals(CLUSTER.node(1).id(), presenceOf(presence, laptop.deviceId()).getString("node"));
+  }
+
+  @Test
+  void liveEventsGoOnlyToTheNodesThatHoldTheUsersDevices() {
+    String conversation = CLUSTER.group("bo", "cy");
+    Set<String> usersSeenByNodeC = ConcurrentHashMap.newKeySet();
+    Node nodeC = CLUSTER.node(2);
+    MessageConsumer<JsonObject> spy = nodeC.vertx().eventBus().consumer("lockstep.node." + nodeC.id() + ".deliver",
+        message -> usersSeenByNodeC.addAll(message.body().getJsonObject("users").fieldNames()));
+    await(spy.completion());
+    try {
+      TestDevice bosPhone = CLUSTER.device(CLUSTER.node(0), "bo");
+      TestDevice bosLaptop = CLUSTER.device(CLUSTER.node(1), "bo");
+      TestDevice cysPhone = CLUSTER.device(nodeC, "cy");
+      bosPhone.connectAndSync();
+      bosLaptop.connectAndSync();
+      cysPhone.connectAndSync();
+      for (int i = 0; i < 5; i++) {
+        cysPhone.sendMessage(conversation, "c-" + i, "m" + i);
+      }
+      bosPhone.awaitEvents(5);
+      bosLaptop.awaitEvents(5);
+      cysPhone.awaitFrame(f -> "message".equals(f.getString("kind")) && f.getJsonObject("data").getLong("conv_seq") == 5);
+      assertTrue(usersSeenByNodeC.contains("cy"), "node C gets the events of its own devices' user");
+      assertFalse(usersSeenByNodeC.contains("bo"), "node C holds none of bo's devices and receives none of bo's events");
+    } finally {
+      await(spy.unregister());
+    }
+  }
+
+  @Test
+  void aKilledNodesPresenceDisappearsAndItsDevicesResumeOnAnotherNodeWithNothingLost() {
+    ProcessNode doomed = CLUSTER.startProcessNode();
+    String conversation = CLUSTER.group("dee", "eve");
+    TestDevice tablet = CLUSTER.device(doomed.httpPort(), "dee");
+    TestDevice sender = CLUSTER.device(CLUSTER.node(0), "eve");
+    tablet.connectAndSync();
+    sender.connectAndSync();
+    for (int i = 0; i < 10; i++) {
+      sender.sendMessage(conversation, "before-" + i, "m" + i);
+    }
+    List<JsonObject> before = tablet.awaitEvents(10);
+    long cursor = before.get(before.size() - 1).getLong("seq");
+    JsonObject presence = CLUSTER.request(CLUSTER.node(0).httpPort(), HttpMethod.GET, "/v1/presence/dee",
+        LockstepNode.API_KEY, null).bodyAsJsonObject();
+    assertEquals(doomed.id(), presenceOf(presence, tablet.deviceId()).getString("node"));
+
+    doomed.kill();
+    long killedAt = System.currentTimeMillis();
+    for (int i = 0; i < 20; i++) {
+      sender.sendMessage(conversation, "after-" + i, "n" + i);
+    }
+    while (presenceOf(presenceNow("dee"), tablet.deviceId()) != null) {
+      assertTrue(System.currentTimeMillis() - killedAt < 3000 + 2000, "presence outlived the TTL");
+      CLUSTER.sql("SELECT pg_sleep(0.1)");
+    }
+
+    TestDevice resumed = CLUSTER.device(CLUSTER.node(1), "dee").withDeviceId(tablet.deviceId());
+    List<JsonObject> backlog = resumed.connectAndSync(new JsonObject().put("cursor", cursor));
+    assertEquals(20, backlog.size());
+    for (int i = 0; i < backlog.size(); i++) {
+      assertEquals(cursor + 1 + i, backlog.get(i).getLong("seq"), "once each, in order, no gap");
+      assertEquals("n" + i, backlog.get(i).getJsonObject("data").getJsonObject("body").getString("text"));
+    }
+  }
+
+  @Test
+  void aRedisRestartLosesNothingAndPresenceIsRebuilt() {
+    String conversation = CLUSTER.group("flo", "gus");
+    TestDevice phone = CLUSTER.device(CLUSTER.node(0), "flo");
+    TestDevice laptop = CLUSTER.device(CLUSTER.node(1), "flo");
+    TestDevice sender = CLUSTER.device(CLUSTER.node(2), "gus");
+    phone.connectAndSync();
+    laptop.connectAndSync();
+    sender.connectAndSync();
+    long start = phone.awaitType("synced").getLong("head");
+    sender.sendMessage(conversation, "r-0", "before");
+
+    int port = currentRedis.port();
+    currentRedis.stop();
+    for (int i = 1; i <= 5; i++) {
+      sender.sendMessage(conversation, "r-" + i, "while Redis is down");
+    }
+    currentRedis = EmbeddedServices.startRedis(port);
+    for (int i = 6; i <= 10; i++) {
+      sender.sendMessage(conversation, "r-" + i, "after");
+    }
+
+    for (TestDevice device : List.of(phone, laptop)) {
+      List<JsonObject> events = device.awaitEvents(11);
+      List<Long> seqs = new ArrayList<>();
+      events.forEach(event -> seqs.add(event.getLong("seq")));
+      List<Long> expected = new ArrayList<>();
+      for (long seq = events.get(0).getLong("seq"); expected.size() < events.size(); seq++) {
+        expected.add(seq);
+      }
+      assertEquals(expected, seqs, "no gap, no duplicate, in order");
+      assertTrue(events.get(0).getLong("seq") > start);
+    }
+    long deadline = System.currentTimeMillis() + 5000;
+    while (CLUSTER.redisKeys("presence:flo:*").size() < 2) {
+      assertTrue(System.currentTimeMillis() < deadline, "presence rebuilt within the refresh period");
+      CLUSTER.sql("SELECT pg_sleep(0.1)");
+    }
+    assertTrue(CLUSTER.node(0).server().metrics().redisErrors.count() + CLUSTER.node(2).server().metrics().redisErrors.count() > 0,
+        "the outage was counted");
+  }
+
+  /** A device of the rolling-restart test: where it is connected and everything it has seen. */
+  private static final class Roaming {
+    TestDevice device;
+    int node;
+    final List<JsonObject> seen = new ArrayList<>();
+
+    long lastSeq(long start) {
+      return seen.isEmpty() ? start : seen.get(seen.size() - 1).getLong("seq");
+    }
+
+    void collect(long start) {
+      long last = lastSeq(start);
+      device.events().stream().filter(e -> e.getLong("seq") > last).forEach(seen::add);
+    }
+  }
+
+  @Test
+  void aRollingRestartOfEveryNodeLosesNothing() {
+    String conversation = CLUSTER.group("hal", "ida");
+    List<Roaming> hals = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Roaming roaming = new Roaming();
+      roaming.device = CLUSTER.device(CLUSTER.node(i), "hal");
+      roaming.device.connectAndSync();
+      roaming.node = i;
+      hals.add(roaming);
+    }
+    long start = hals.get(2).device.awaitType("synced").getLong("head");
+    Roaming ida = new Roaming();
+    ida.device = CLUSTER.device(CLUSTER.node(0), "ida");
+    ida.device.connectAndSync();
+    ida.node = 0;
+    int sent = 0;
+    for (int restarting = 0; restarting < 3; restarting++) {
+      for (int k = 0; k < 5; k++) {
+        ida.device.sendMessage(conversation, "roll-" + sent, "m" + sent);
+        sent++;
+      }
+      for (Roaming hal : hals) {
+        hal.collect(start);
+      }
+      CLUSTER.restart(restarting);
+      int next = (restarting + 1) % 3;
+      for (Roaming roaming : List.of(hals.get(0), hals.get(1), hals.get(2), ida)) {
+        if (roaming.node != restarting) {
+          continue;
+        }
+        assertTrue(roaming.device.awaitClose(Duration.ofSeconds(10)) > 0, "the restarting node closed it");
+        roaming.collect(start);
+        long cursor = roaming.lastSeq(start);
+        roaming.device = CLUSTER.device(CLUSTER.node(next), roaming == ida ? "ida" : "hal")
+            .withDeviceId(roaming.device.deviceId());
+        roaming.node = next;
+        List<JsonObject> caughtUp = roaming.device.connectAndSync(new JsonObject().put("cursor", cursor));
+        if (roaming != ida) {
+          roaming.seen.addAll(caughtUp);
+        }
+      }
+    }
+    for (int k = 0; k < 5; k++) {
+      ida.device.sendMessage(conversation, "roll-" + sent, "m" + sent);
+      sent++;
+    }
+    long expectedLast = start + sent;
+    for (Roaming hal : hals) {
+      hal.device.awaitFrame(f -> "event".equals(f.getString("type")) && f.getLong("seq") == expectedLast);
+      hal.collect(start);
+      for (int k = 0; k < hal.seen.size(); k++) {
+        assertEquals(start + 1 + k, hal.seen.get(k).getLong("seq"), "every event once, in order");
+      }
+      assertEquals(sent, hal.seen.size());
+    }
+  }
+
+  private static JsonObject presenceNow(String user) {
+    return CLUSTER.request(CLUSTER.node(0).httpPort(), HttpMethod.GET, "/v1/presence/" + user, LockstepNode.API_KEY, null)
+        .bodyAsJsonObject();
+  }
+
+  private static JsonObject presenceOf(JsonObject presence, String deviceId) {
+    JsonArray devices = presence.getJsonArray("devices");
+    return devices.stream().map(JsonObject.class::cast).filter(d -> deviceId.equals(d.getString("device_id")))
+        .findFirst().map(d -> d.getJsonObject("presence")).orElse(null);
+  }
+}
