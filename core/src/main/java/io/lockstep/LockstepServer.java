@@ -155,13 +155,14 @@ public final class LockstepServer {
       Path dataDir = Path.of(config.embedded().dataDir()).toAbsolutePath();
       PostgresConfig pg = config.pg();
       if (pg.embedded()) {
-        postgres = EmbeddedServices.startPostgres(dataDir.resolve("pg"));
+        postgres = EmbeddedServices.startPostgres(dataDir.resolve("pg"), config.embedded().pgPort());
         pg = new PostgresConfig(EmbeddedServices.postgresUrl(postgres), pg.poolSize());
         LOG.info("started the embedded PostgreSQL on port {} with its data in {}", postgres.getPort(), dataDir.resolve("pg"));
       }
       RedisConfig redisConfig = config.redis();
       if (redisConfig.embedded()) {
-        redis = EmbeddedServices.startRedis();
+        redis = config.embedded().redisPort() > 0
+            ? EmbeddedServices.startRedis(config.embedded().redisPort()) : EmbeddedServices.startRedis();
         redisConfig = new RedisConfig(redis.url(), redisConfig.keyPrefix(), redisConfig.poolSize());
         LOG.info("started the embedded Redis on port {}", redis.port());
       }

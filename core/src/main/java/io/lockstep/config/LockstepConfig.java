@@ -50,7 +50,8 @@ public record LockstepConfig(
     }
   }
 
-  public record EmbeddedConfig(String dataDir) {}
+  /** Port 0 picks a free port. */
+  public record EmbeddedConfig(String dataDir, int pgPort, int redisPort) {}
 
   public record JwtConfig(String secret, String publicKey, String algorithm, int leewaySeconds) {}
 
@@ -88,7 +89,7 @@ public record LockstepConfig(
         new HttpConfig(http.string("host"), http.integer("port"), http.integer("instances")),
         new PostgresConfig(pg.string("url"), pg.integer("pool_size")),
         new RedisConfig(redis.string("url"), redis.string("key_prefix"), redis.integer("pool_size")),
-        new EmbeddedConfig(root.section("embedded").string("data_dir")),
+        embedded(root.section("embedded")),
         new JwtConfig(jwt.string("secret"), jwt.string("public_key"), jwt.string("algorithm"), jwt.integer("leeway_seconds")),
         root.section("api").string("key"),
         new SessionConfig(session.integer("heartbeat_ms"), session.integer("max_frame_bytes"),
@@ -107,6 +108,10 @@ public record LockstepConfig(
     cluster.list("members").forEach(member -> members.add(String.valueOf(member)));
     return new ClusterConfig(cluster.bool("enabled"), cluster.string("host"), cluster.integer("port"),
         cluster.integer("event_bus_port"), List.copyOf(members), cluster.string("name"), cluster.string("config_file"));
+  }
+
+  private static EmbeddedConfig embedded(ConfigTree embedded) {
+    return new EmbeddedConfig(embedded.string("data_dir"), embedded.integer("pg_port"), embedded.integer("redis_port"));
   }
 
   private static PluginsConfig plugins(ConfigTree plugins) {

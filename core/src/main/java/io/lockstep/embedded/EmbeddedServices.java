@@ -18,14 +18,22 @@ public final class EmbeddedServices {
   private EmbeddedServices() {
   }
 
-  /** Starts PostgreSQL on a free port with its data under dataDir; answers its postgresql:// URL. */
+  /** Starts PostgreSQL on a free port with its data under dataDir. */
   public static EmbeddedPostgres startPostgres(Path dataDir) {
+    return startPostgres(dataDir, 0);
+  }
+
+  /** Starts PostgreSQL on the given port (0: a free one) with its data under dataDir. */
+  public static EmbeddedPostgres startPostgres(Path dataDir, int port) {
     try {
       Files.createDirectories(dataDir);
-      return EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDir)
-          .setCleanDataDirectory(false)
-          .start();
+          .setCleanDataDirectory(false);
+      if (port > 0) {
+        builder.setPort(port);
+      }
+      return builder.start();
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("the embedded PostgreSQL could not start (" + rootCause(e)
           + "); set LOCKSTEP_PG_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/lockstep", e);
