@@ -62,7 +62,9 @@ public record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager) {
     NetworkConfig network = hazelcast.getNetworkConfig();
     network.setPort(config.port()).setPortAutoIncrement(false);
     network.setPublicAddress(config.host() + ":" + config.port());
-    network.getInterfaces().setEnabled(true).addInterface(config.host());
+    if (config.host().matches("[0-9.]+")) {
+      network.getInterfaces().setEnabled(true).addInterface(config.host());
+    }
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
