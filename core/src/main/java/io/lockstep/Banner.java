@@ -28,6 +28,8 @@ final class Banner {
           .append("/dev/token {\"user_id\": \"...\"} mints more):\n    ")
           .append(server.auth().mint(DEV_USER, 24 * 3600)).append('\n')
           .append("  API key: ").append(config.apiKey()).append('\n')
+          .append("  Console: ").append(base).append("/admin  (").append(config.admin().username()).append(" / ")
+          .append(config.admin().password()).append(")\n")
           .append("  Try: send {\"type\":\"hello\",\"token\":\"<token>\"} over the WebSocket.\n");
     }
     return text.toString();

@@ -2,7 +2,12 @@ package io.lockstep;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.lockstep.admin.AdminRoutes;
+import io.lockstep.api.HttpRoutes;
+import io.lockstep.ops.NodeStats;
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.ops.OpsRoutes;
+import io.lockstep.ops.Readiness;
 import io.lockstep.cluster.NodeRuntime;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.lockstep.config.LockstepConfig;
@@ -63,6 +68,7 @@ public final class LockstepServer {
   private static final int UNDEPLOY_SECONDS = 10;
 
   private final Vertx vertx;
+  private final NodeRuntime runtime;
   private final LockstepConfig config;
   private final EmbeddedPostgres embeddedPostgres;
   private final EmbeddedRedis embeddedRedis;
@@ -74,17 +80,20 @@ public final class LockstepServer {
   private final PluginHost plugins;
   private final List<String> deployments = new ArrayList<>();
   private final PresenceRegistry presence;
+  private final List<HttpRoutes> routes;
+  private final NodeStats nodeStats;
   private MessageConsumer<JsonObject> pluginList;
   private HazelcastClusterManager clusterManager;
   private UUID membershipListener;
 
-  private LockstepServer(Vertx vertx, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
-                         EmbeddedRedis embeddedRedis) {
-    this.vertx = vertx;
+  private LockstepServer(NodeRuntime runtime, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
+                         EmbeddedRedis embeddedRedis, String schemaVersion) {
+    this.vertx = runtime.vertx();
+    this.runtime = runtime;
     this.config = config;
     this.embeddedPostgres = embeddedPostgres;
     this.embeddedRedis = embeddedRedis;
-    this.metrics = new LockstepMetrics();
+    this.metrics = new LockstepMetrics(runtime.registry());
     this.pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.pg().poolSize()))
         .connectingTo(PostgresTarget.parse(config.pg().url()).connectOptions())
@@ -99,11 +108,16 @@ public final class LockstepServer {
     this.plugins = new PluginHost(vertx, config.plugins(), config.nodeId());
     this.presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(), config.presenceTtl(),
         metrics);
+    this.routes = List.of(
+        new OpsRoutes(Readiness.checks(vertx, pool, redis, runtime, schemaVersion), runtime.registry(), config.admin(),
+            config.metricsPath()),
+        new AdminRoutes(config, pool, presence, runtime.clustered()));
+    this.nodeStats = new NodeStats(vertx, presence, metrics, config.nodeId());
   }
 
   /** Starts a single node on the given Vert.x; the future fails with one sentence saying what is missing. */
   public static Future<LockstepServer> start(Vertx vertx, LockstepConfig requested) {
-    return start(new NodeRuntime(vertx, null), requested);
+    return start(NodeRuntime.of(vertx), requested);
   }
 
   /**
@@ -114,7 +128,7 @@ public final class LockstepServer {
     String defaultId = runtime.clustered() ? runtime.memberId() : UUID.randomUUID().toString().substring(0, 8);
     LockstepConfig named = requested.nodeId().isBlank() ? requested.withNodeId(defaultId) : requested;
     Vertx vertx = runtime.vertx();
-    return vertx.executeBlocking(() -> prepare(named))
+    return vertx.executeBlocking(() -> prepare(named, runtime))
         .compose(prepared -> prepared.server().deploy())
         .onSuccess(server -> server.watchMembers(runtime));
   }
@@ -147,8 +161,7 @@ public final class LockstepServer {
   }
 
   /** Blocking start-up work: embedded services, secrets, migrations. */
-  private static Prepared prepare(LockstepConfig config) {
-    Vertx vertx = Vertx.currentContext().owner();
+  private static Prepared prepare(LockstepConfig config, NodeRuntime runtime) {
     EmbeddedPostgres postgres = null;
     EmbeddedRedis redis = null;
     try {
@@ -168,13 +181,14 @@ public final class LockstepServer {
       }
       LockstepConfig resolved = withSecrets(config.withStores(pg, redisConfig), dataDir);
       PostgresTarget target = PostgresTarget.parse(resolved.pg().url());
+      String schemaVersion;
       try {
-        Migrations.migrate(target.jdbcUrl(), target.user(), target.password());
+        schemaVersion = Migrations.migrate(target.jdbcUrl(), target.user(), target.password());
       } catch (RuntimeException e) {
         throw new IllegalStateException("PostgreSQL at " + target.host() + ":" + target.port() + "/" + target.database()
             + " could not be migrated (" + e.getMessage() + "); check LOCKSTEP_PG_URL", e);
       }
-      return new Prepared(new LockstepServer(vertx, resolved, postgres, redis));
+      return new Prepared(new LockstepServer(runtime, resolved, postgres, redis, schemaVersion));
     } catch (RuntimeException e) {
       stopQuietly(postgres, redis);
       throw e;
@@ -194,11 +208,16 @@ public final class LockstepServer {
       if (config.apiKey().isBlank()) {
         throw new IllegalStateException("production mode needs LOCKSTEP_API_KEY for the server API");
       }
+      if (config.admin().password().isBlank()) {
+        throw new IllegalStateException("production mode needs LOCKSTEP_ADMIN_PASSWORD for the console and /metrics");
+      }
       return config;
     }
     String secret = needsSecret ? generated(dataDir.resolve("dev-jwt-secret")) : config.jwt().secret();
     String apiKey = config.apiKey().isBlank() ? generated(dataDir.resolve("dev-api-key")) : config.apiKey();
-    return config.withSecrets(secret, apiKey);
+    String adminPassword = config.admin().password().isBlank()
+        ? generated(dataDir.resolve("dev-admin-password")) : config.admin().password();
+    return config.withSecrets(secret, apiKey, adminPassword);
   }
 
   private static String generated(Path file) {
@@ -224,10 +243,13 @@ public final class LockstepServer {
         .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))
-        .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool), 1))
+        .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
         .compose(v -> startPlugins())
-        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics), httpInstances))
-        .map(v -> this)
+        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics, routes), httpInstances))
+        .map(v -> {
+          nodeStats.start();
+          return this;
+        })
         .recover(failure -> close().transform(closed -> Future.failedFuture(failure)));
   }
 
@@ -263,6 +285,7 @@ public final class LockstepServer {
 
   /** Undeploys the verticles (closing every connection), then releases the stores and embedded services. */
   public Future<Void> close() {
+    nodeStats.stop();
     if (membershipListener != null && clusterManager.isActive()) {
       clusterManager.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);
       membershipListener = null;
@@ -284,6 +307,7 @@ public final class LockstepServer {
     }
     return undeployed
         .compose(v -> plugins.stop())
+        .onComplete(v -> metrics.close())
         .compose(v -> pool.close().timeout(UNDEPLOY_SECONDS, TimeUnit.SECONDS).recover(failure -> {
           LOG.warn("the PostgreSQL pool did not close cleanly: {}", failure.getMessage());
           return Future.succeededFuture();

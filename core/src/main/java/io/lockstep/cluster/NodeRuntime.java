@@ -9,6 +9,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -20,17 +24,31 @@ import java.io.FileNotFoundException;
  * mode the node id is the cluster's member id, so that a member leaving names the node whose
  * connections are gone.
  */
-public record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager) {
+public record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry registry) {
 
+  /**
+   * Builds the node's Vert.x with its own Prometheus registry, into which Vert.x reports its HTTP,
+   * event-bus, pool and JVM metrics and Lockstep its own.
+   */
   public static Future<NodeRuntime> start(ClusterConfig config) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxOptions options = new VertxOptions()
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     if (!config.enabled()) {
-      return Future.succeededFuture(new NodeRuntime(Vertx.vertx(), null));
+      return Future.succeededFuture(new NodeRuntime(
+          Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build(), null, registry));
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+    options.setEventBusOptions(new EventBusOptions()
         .setHost(config.host()).setClusterPublicHost(config.host()).setPort(config.eventBusPort()));
-    return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-        .map(vertx -> new NodeRuntime(vertx, manager));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
+        .withClusterManager(manager).buildClustered()
+        .map(vertx -> new NodeRuntime(vertx, manager, registry));
+  }
+
+  /** A runtime around a Vert.x built elsewhere (its own metrics, if any, are not in the registry). */
+  public static NodeRuntime of(Vertx vertx) {
+    return new NodeRuntime(vertx, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   public boolean clustered() {

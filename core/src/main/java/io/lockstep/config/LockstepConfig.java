@@ -29,7 +29,9 @@ public record LockstepConfig(
     Duration presenceTtl,
     PluginsConfig plugins,
     SettingsConfig settings,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    AdminConfig admin,
+    String metricsPath) {
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
@@ -63,6 +65,9 @@ public record LockstepConfig(
   /** Clustered mode: Hazelcast membership over TCP-IP and the event bus between nodes. */
   public record ClusterConfig(boolean enabled, String host, int port, int eventBusPort, List<String> members,
                               String name, String configFile) {}
+
+  /** The console's sign-in (also the metrics endpoint's HTTP Basic credentials). */
+  public record AdminConfig(String username, String password, Duration sessionTimeout) {}
 
   /** The settings key registry and the clock skew allowed to clients. */
   public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
@@ -100,7 +105,10 @@ public record LockstepConfig(
         root.section("presence").duration("ttl"),
         plugins(root.section("plugins")),
         settings(root.section("settings")),
-        cluster(root.section("cluster")));
+        cluster(root.section("cluster")),
+        new AdminConfig(root.section("admin").string("username"), root.section("admin").string("password"),
+            root.section("admin").duration("session_timeout")),
+        root.section("metrics").string("path"));
   }
 
   private static ClusterConfig cluster(ConfigTree cluster) {
@@ -146,19 +154,20 @@ public record LockstepConfig(
   }
 
   /** Copy with other generated secrets, used when dev mode fills in what was left empty. */
-  public LockstepConfig withSecrets(String jwtSecret, String apiKey) {
+  public LockstepConfig withSecrets(String jwtSecret, String apiKey, String adminPassword) {
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
-        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster);
+        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
+        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
-        retention, presenceTtl, plugins, settings, cluster);
+        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster);
+        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath);
   }
 }

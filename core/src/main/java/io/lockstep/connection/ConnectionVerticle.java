@@ -2,6 +2,7 @@ package io.lockstep.connection;
 
 import io.lockstep.api.HttpApi;
 import io.lockstep.api.HttpErrors;
+import io.lockstep.api.HttpRoutes;
 import io.lockstep.auth.TokenAuth;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.metrics.LockstepMetrics;
@@ -44,6 +45,7 @@ public final class ConnectionVerticle extends VerticleBase {
   private final PresenceRegistry presence;
   private final TokenAuth auth;
   private final LockstepMetrics metrics;
+  private final List<HttpRoutes> routes;
   private BusClient bus;
   private LocalSessions sessions;
   private HttpServer server;
@@ -51,12 +53,13 @@ public final class ConnectionVerticle extends VerticleBase {
   private long presenceTimer;
 
   public ConnectionVerticle(LockstepConfig config, Pool pool, PresenceRegistry presence, TokenAuth auth,
-                            LockstepMetrics metrics) {
+                            LockstepMetrics metrics, List<HttpRoutes> routes) {
     this.config = config;
     this.pool = pool;
     this.presence = presence;
     this.auth = auth;
     this.metrics = metrics;
+    this.routes = routes;
   }
 
   @Override
@@ -73,6 +76,7 @@ public final class ConnectionVerticle extends VerticleBase {
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
     router.route("/dev/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
     new HttpApi(bus, auth, config.apiKey(), config.devMode()).mount(router);
+    routes.forEach(group -> group.mount(vertx, router));
     router.route().failureHandler(HttpErrors::onRouterFailure);
     router.route().last().handler(ctx -> ctx.fail(404));
 

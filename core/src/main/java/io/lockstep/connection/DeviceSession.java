@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The protocol state of one device connection. Delivers each user-log event to the connection
@@ -275,6 +276,7 @@ final class DeviceSession {
     if (resetRequired) {
       metrics.resetsSent.increment();
     }
+    metrics.syncLag.record(Math.max(0, head - start));
     if (resetRequired || (isNew && explicitCursor == null)) {
       sendSnapshot();
     } else {
@@ -395,7 +397,9 @@ final class DeviceSession {
       if (first <= delivered) {
         ahead.pollFirstEntry();
       } else if (first == delivered + 1) {
-        deliver(ahead.pollFirstEntry().getValue());
+        JsonObject event = ahead.pollFirstEntry().getValue();
+        deliver(event);
+        metrics.deliveryLatency.record(Math.max(0, System.currentTimeMillis() - event.getLong("ts")), TimeUnit.MILLISECONDS);
       } else {
         return;
       }
@@ -513,7 +517,9 @@ final class DeviceSession {
 
   private void write(JsonObject frame) {
     if (state != State.CLOSED) {
-      channel.write(frame.encode());
+      String text = frame.encode();
+      metrics.bytesWritten.increment(text.length());
+      channel.write(text);
     }
   }
 

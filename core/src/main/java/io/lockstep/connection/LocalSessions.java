@@ -48,6 +48,7 @@ final class LocalSessions implements SessionHost {
   @Override
   public Future<Void> register(DeviceSession session) {
     byUser.computeIfAbsent(session.userId(), user -> new ArrayList<>(2)).add(session);
+    metrics.deviceOnline();
     return presence.register(connection(session)).recover(failure -> {
       LOG.warn("could not register device {} in Redis ({}); it is served, live events reach it by broadcast or resync",
           session.deviceId(), failure.getMessage());
@@ -65,8 +66,11 @@ final class LocalSessions implements SessionHost {
       return Future.succeededFuture();
     }
     List<DeviceSession> sessions = byUser.get(session.userId());
-    if (sessions != null && sessions.remove(session) && sessions.isEmpty()) {
-      byUser.remove(session.userId());
+    if (sessions != null && sessions.remove(session)) {
+      metrics.deviceOffline();
+      if (sessions.isEmpty()) {
+        byUser.remove(session.userId());
+      }
     }
     if (!registered) {
       return Future.succeededFuture();

@@ -1,12 +1,16 @@
 package io.lockstep.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Lockstep's own signals, registered on one Micrometer registry per server. Per-device figures
@@ -16,7 +20,11 @@ public final class LockstepMetrics {
 
   private final MeterRegistry registry;
   private final AtomicInteger liveConnections = new AtomicInteger();
+  private final AtomicInteger devicesOnline = new AtomicInteger();
+  private final AtomicLong devicesBehindRetention = new AtomicLong();
+  private final List<Meter> gauges = new ArrayList<>();
   public final Counter eventsWritten;
+  public final Counter messagesSent;
   public final Counter duplicateSends;
   public final Counter deliveryFallbacks;
   public final Counter deliveriesReceived;
@@ -27,15 +35,22 @@ public final class LockstepMetrics {
   public final Counter readsUnchanged;
   public final Counter settingsShadowed;
   public final Timer readPropagation;
-
-  public LockstepMetrics() {
-    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-  }
+  public final Timer deliveryLatency;
+  public final DistributionSummary syncLag;
+  public final DistributionSummary devicesPerUser;
+  public final Counter bytesWritten;
 
   public LockstepMetrics(MeterRegistry registry) {
     this.registry = registry;
-    registry.gauge("lockstep.connections.live", liveConnections);
+    gauges.add(Gauge.builder("lockstep.connections.live", liveConnections, AtomicInteger::get)
+        .description("Open client connections on this node").register(registry));
+    gauges.add(Gauge.builder("lockstep.devices.online", devicesOnline, AtomicInteger::get)
+        .description("Devices with a greeted connection on this node").register(registry));
+    gauges.add(Gauge.builder("lockstep.devices.behind.retention", devicesBehindRetention, AtomicLong::get)
+        .description("Devices whose cursor is below their user's retention floor (they will get a reset)")
+        .register(registry));
     eventsWritten = counter("lockstep.events.written", "Events appended to user logs");
+    messagesSent = counter("lockstep.messages.sent", "Messages committed (each lands in every member's log)");
     duplicateSends = counter("lockstep.sends.duplicate", "Sends answered from the idempotency key instead of written again");
     deliveryFallbacks = counter("lockstep.delivery.fallback", "Live deliveries broadcast to all nodes because Redis routing failed");
     deliveriesReceived = counter("lockstep.deliveries.received", "Users' live event batches this node received for its connections");
@@ -51,6 +66,22 @@ public final class LockstepMetrics {
         .publishPercentiles(0.5, 0.99)
         .publishPercentileHistogram()
         .register(registry);
+    deliveryLatency = Timer.builder("lockstep.delivery.latency")
+        .description("From a live event's commit to its frame being written to a device's connection")
+        .publishPercentiles(0.5, 0.99)
+        .publishPercentileHistogram()
+        .register(registry);
+    syncLag = DistributionSummary.builder("lockstep.sync.lag")
+        .description("Events a device is behind (head minus cursor) when it connects")
+        .baseUnit("events")
+        .publishPercentileHistogram()
+        .register(registry);
+    devicesPerUser = DistributionSummary.builder("lockstep.devices.per.user")
+        .description("Active devices of a user, recorded at each device registration")
+        .baseUnit("devices")
+        .publishPercentileHistogram()
+        .register(registry);
+    bytesWritten = counter("lockstep.bytes.written", "Bytes of frames written to client connections");
   }
 
   private Counter counter(String name, String description) {
@@ -71,5 +102,26 @@ public final class LockstepMetrics {
 
   public int liveConnections() {
     return liveConnections.get();
+  }
+
+  public void deviceOnline() {
+    devicesOnline.incrementAndGet();
+  }
+
+  public void deviceOffline() {
+    devicesOnline.decrementAndGet();
+  }
+
+  public int devicesOnline() {
+    return devicesOnline.get();
+  }
+
+  public void devicesBehindRetention(long count) {
+    devicesBehindRetention.set(count);
+  }
+
+  /** Removes this server's gauges, whose state dies with it (a restarted server registers new ones). */
+  public void close() {
+    gauges.forEach(registry::remove);
   }
 }

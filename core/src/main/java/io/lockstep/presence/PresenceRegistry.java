@@ -119,6 +119,32 @@ public final class PresenceRegistry {
     });
   }
 
+  /** Publishes this node's figures for the console: {prefix}nodes is a hash of node id -> JSON. */
+  public Future<Void> publishNodeStats(JsonObject stats) {
+    String key = prefix + "nodes";
+    return counted(redis.batch(List.of(
+        Request.cmd(Command.HSET).arg(key).arg(nodeId).arg(stats.encode()),
+        Request.cmd(Command.PEXPIRE).arg(key).arg(Math.max(60_000, ttl.toMillis() * 2))))).mapEmpty();
+  }
+
+  /** The figures every node published within maxAgeMs, by node id. */
+  public Future<List<JsonObject>> nodeStats(long maxAgeMs) {
+    long now = System.currentTimeMillis();
+    return counted(redis.send(Request.cmd(Command.HVALS).arg(prefix + "nodes"))).map(values -> {
+      List<JsonObject> nodes = new ArrayList<>();
+      if (values != null) {
+        for (Response value : values) {
+          JsonObject stats = new JsonObject(value.toString());
+          if (now - stats.getLong("updated", 0L) <= maxAgeMs) {
+            nodes.add(stats);
+          }
+        }
+      }
+      nodes.sort(java.util.Comparator.comparing(stats -> stats.getString("node")));
+      return nodes;
+    });
+  }
+
   /** Presence of each of the user's given devices: {node, conn, since, last_seen} for those connected. */
   public Future<Map<String, JsonObject>> presenceOf(String userId, List<String> deviceIds) {
     List<Request> requests = new ArrayList<>(deviceIds.size());

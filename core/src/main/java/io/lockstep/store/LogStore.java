@@ -112,6 +112,13 @@ public final class LogStore {
     return Events.event(seq, kind, row.getOffsetDateTime("ts"), data);
   }
 
+  /** How many active devices have a cursor below their user's retention floor. */
+  public Future<Long> devicesBehindFloor() {
+    return pool.query("SELECT count(*) AS behind FROM devices d JOIN users u ON u.user_id = d.user_id "
+            + "WHERE d.revoked_at IS NULL AND d.cursor < u.floor").execute()
+        .map(rows -> rows.iterator().next().getLong("behind"));
+  }
+
   /** Runs one retention batch; answers how many users had their floor moved. */
   public Future<Integer> prune(long maxEvents, Duration maxAge, int batch) {
     String sql = maxAge.isZero()

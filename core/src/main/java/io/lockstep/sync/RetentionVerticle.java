@@ -1,6 +1,7 @@
 package io.lockstep.sync;
 
 import io.lockstep.config.LockstepConfig.RetentionConfig;
+import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.store.LogStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,13 +21,15 @@ public final class RetentionVerticle extends VerticleBase {
 
   private final RetentionConfig config;
   private final Pool pool;
+  private final LockstepMetrics metrics;
   private LogStore log;
   private long timer = -1;
   private boolean running;
 
-  public RetentionVerticle(RetentionConfig config, Pool pool) {
+  public RetentionVerticle(RetentionConfig config, Pool pool, LockstepMetrics metrics) {
     this.config = config;
     this.pool = pool;
+    this.metrics = metrics;
   }
 
   @Override
@@ -49,7 +52,10 @@ public final class RetentionVerticle extends VerticleBase {
       return;
     }
     running = true;
-    pruneBatches(0).onComplete(done -> {
+    pruneBatches(0).compose(moved -> log.devicesBehindFloor().map(behind -> {
+      metrics.devicesBehindRetention(behind);
+      return moved;
+    })).onComplete(done -> {
       running = false;
       if (done.failed()) {
         LOG.warn("retention pruning failed; it runs again in {}", config.pruneInterval(), done.cause());

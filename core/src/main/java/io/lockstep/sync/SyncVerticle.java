@@ -164,6 +164,7 @@ public final class SyncVerticle extends VerticleBase {
       events.put(members[i], List.of(Events.event(outcome.memberSeqs()[i], Events.MESSAGE, outcome.ts(), data)));
     }
     metrics.eventsWritten.increment(members.length);
+    metrics.messagesSent.increment();
     delivery.deliver(events, null);
     BusService.publishLocally(vertx, ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversationId)
         .put("conv_seq", outcome.convSeq())
@@ -327,6 +328,9 @@ public final class SyncVerticle extends VerticleBase {
 
   private void deliverDeviceChange(DeviceChange change) {
     deliver(change.appended(), Events.DEVICE, change.eventData());
+    if ("added".equals(change.eventData().getString("action"))) {
+      devices.list(change.device().userId()).onSuccess(list -> metrics.devicesPerUser.record(list.size()));
+    }
   }
 
   private void deliver(List<Appended> appended, String kind, JsonObject data) {

@@ -1,0 +1,273 @@
+package io.lockstep.admin;
+
+import io.lockstep.api.HttpErrors;
+import io.lockstep.api.HttpRoutes;
+import io.lockstep.bus.BusClient;
+import io.lockstep.bus.Operation;
+import io.lockstep.config.LockstepConfig;
+import io.lockstep.ops.NodeStats;
+import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.LockstepException;
+import io.lockstep.store.AdminStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Session;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CSRFHandler;
+import io.vertx.ext.web.handler.SessionHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.sstore.ClusteredSessionStore;
+import io.vertx.ext.web.sstore.LocalSessionStore;
+import io.vertx.sqlclient.Pool;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The operators' console at /admin: the static pages (web-admin module, uPlot from its WebJar) and
+ * the admin API under /admin/api. Sign-in with the configured credentials gives an HttpOnly,
+ * SameSite=Strict session cookie; every change needs the CSRF token (vertx-web's CSRFHandler:
+ * cookie XSRF-TOKEN, header X-XSRF-TOKEN); every admin API but the session endpoints answers 401
+ * without a session; every admin action is written to the audit log in PostgreSQL.
+ */
+public final class AdminRoutes implements HttpRoutes {
+
+  private static final String ADMIN = "admin";
+  private static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
+  private static final int PAGE = 50;
+
+  private final LockstepConfig config;
+  private final Pool pool;
+  private final PresenceRegistry presence;
+  private final boolean clustered;
+
+  public AdminRoutes(LockstepConfig config, Pool pool, PresenceRegistry presence, boolean clustered) {
+    this.config = config;
+    this.pool = pool;
+    this.presence = presence;
+    this.clustered = clustered;
+  }
+
+  @Override
+  public void mount(Vertx vertx, Router router) {
+    Api api = new Api(new BusClient(vertx), new AdminStore(pool));
+    router.get("/admin").handler(ctx -> ctx.redirect("/admin/"));
+    router.route("/admin/vendor/uplot/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true));
+    router.route("/admin/api/*")
+        .handler(SessionHandler.create(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx))
+            .setSessionCookieName("lockstep_admin")
+            .setCookieHttpOnlyFlag(true)
+            .setCookieSameSite(CookieSameSite.STRICT)
+            .setSessionTimeout(config.admin().sessionTimeout().toMillis()))
+        .handler(BodyHandler.create().setBodyLimit(16 * 1024))
+        .handler(CSRFHandler.create(vertx, csrfSecret()).setCookiePath("/admin"));
+    router.get("/admin/api/session").handler(api::session);
+    router.post("/admin/api/session").handler(api::signIn);
+    router.delete("/admin/api/session").handler(api::signOut);
+    router.route("/admin/api/*").handler(api::requireSession);
+    router.get("/admin/api/overview").handler(api::overview);
+    router.get("/admin/api/users").handler(api::searchUsers);
+    router.get("/admin/api/users/:user_id").handler(api::user);
+    router.post("/admin/api/users/:user_id/devices/:device_id/revoke").handler(api::revoke);
+    router.get("/admin/api/conversations").handler(api::searchConversations);
+    router.get("/admin/api/conversations/:conversation_id").handler(api::conversation);
+    router.get("/admin/api/sync-health").handler(api::syncHealth);
+    router.get("/admin/api/plugins").handler(api::plugins);
+    router.get("/admin/api/audit").handler(api::audit);
+    router.route("/admin/*").handler(StaticHandler.create(ADMIN).setIndexPage("index.html"));
+  }
+
+  /** A secret shared by every node (the CSRF tokens are HMACs), derived from the API key. */
+  private String csrfSecret() {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(("lockstep-admin-csrf:" + config.apiKey()).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The handlers, per connection verticle instance. */
+  private final class Api {
+
+    private final BusClient bus;
+    private final AdminStore store;
+
+    Api(BusClient bus, AdminStore store) {
+      this.bus = bus;
+      this.store = store;
+    }
+
+    void session(RoutingContext ctx) {
+      String user = ctx.session().get(ADMIN);
+      ctx.json(new JsonObject().put("signed_in", user != null).put("username", user).put("node", config.nodeId()));
+    }
+
+    void signIn(RoutingContext ctx) {
+      JsonObject body = body(ctx);
+      String username = body.getString("username", "");
+      String password = body.getString("password", "");
+      boolean valid = MessageDigest.isEqual(config.admin().username().getBytes(StandardCharsets.UTF_8),
+          username.getBytes(StandardCharsets.UTF_8))
+          & MessageDigest.isEqual(config.admin().password().getBytes(StandardCharsets.UTF_8),
+          password.getBytes(StandardCharsets.UTF_8));
+      if (!valid) {
+        store.audit(username.isEmpty() ? "(none)" : username, "sign_in_failed", null,
+            new JsonObject().put("from", ctx.request().remoteAddress().host()), config.nodeId());
+        HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
+        return;
+      }
+      Session session = ctx.session();
+      session.regenerateId();
+      session.put(ADMIN, username);
+      store.audit(username, "sign_in", null, new JsonObject().put("from", ctx.request().remoteAddress().host()),
+              config.nodeId())
+          .onComplete(done -> ctx.json(new JsonObject().put("signed_in", true).put("username", username)));
+    }
+
+    void signOut(RoutingContext ctx) {
+      String user = ctx.session().get(ADMIN);
+      ctx.session().destroy();
+      if (user != null) {
+        store.audit(user, "sign_out", null, null, config.nodeId());
+      }
+      ctx.json(new JsonObject().put("signed_in", false));
+    }
+
+    void requireSession(RoutingContext ctx) {
+      if (ctx.session() == null || ctx.session().get(ADMIN) == null) {
+        HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "sign in to the console first"));
+        return;
+      }
+      ctx.next();
+    }
+
+    void overview(RoutingContext ctx) {
+      respond(ctx, presence.nodeStats(5 * NodeStats.INTERVAL_MS).map(nodes -> {
+        long connections = 0;
+        long online = 0;
+        double rate = 0;
+        for (JsonObject node : nodes) {
+          connections += node.getLong("connections", 0L);
+          online += node.getLong("devices_online", 0L);
+          rate += node.getDouble("send_rate", 0.0);
+        }
+        return new JsonObject().put("nodes", new JsonArray(List.copyOf(nodes))).put("clustered", clustered)
+            .put("connections", connections).put("devices_online", online).put("send_rate", rate)
+            .put("served_by", config.nodeId());
+      }));
+    }
+
+    void searchUsers(RoutingContext ctx) {
+      respond(ctx, store.searchUsers(ctx.queryParams().get("q") == null ? "" : ctx.queryParams().get("q"), PAGE)
+          .map(users -> new JsonObject().put("users", users)));
+    }
+
+    /** The user's account state, conversations with read state, and devices with presence and lag. */
+    void user(RoutingContext ctx) {
+      String userId = ctx.pathParam("user_id");
+      JsonObject byUser = new JsonObject().put("user_id", userId);
+      respond(ctx, store.user(userId).compose(user -> {
+        if (user == null) {
+          throw new LockstepException(ErrorCode.NOT_FOUND, "no user " + userId);
+        }
+        return Future.all(bus.call(Operation.LIST_DEVICES, byUser.copy()), bus.call(Operation.LIST_CONVERSATIONS, byUser.copy()),
+                bus.call(Operation.GET_SETTINGS, byUser.copy()))
+            .map(all -> {
+              JsonArray live = all.<JsonObject>resultAt(0).getJsonArray("devices");
+              for (Object device : user.getJsonArray("devices")) {
+                JsonObject entry = (JsonObject) device;
+                JsonObject presenceOf = live.stream().map(JsonObject.class::cast)
+                    .filter(d -> d.getString("device_id").equals(entry.getString("device_id"))).findFirst().orElse(null);
+                entry.put("online", presenceOf == null ? Boolean.FALSE : presenceOf.getBoolean("online"))
+                    .put("presence", presenceOf == null ? null : presenceOf.getJsonObject("presence"));
+              }
+              JsonObject conversations = all.resultAt(1);
+              return user.put("conversations", conversations.getJsonArray("conversations"))
+                  .put("total_unread", conversations.getLong("total_unread"))
+                  .put("settings", all.<JsonObject>resultAt(2).getJsonObject("account"));
+            });
+      }));
+    }
+
+    void revoke(RoutingContext ctx) {
+      String userId = ctx.pathParam("user_id");
+      String deviceId = ctx.pathParam("device_id");
+      String admin = ctx.session().get(ADMIN);
+      respond(ctx, bus.call(Operation.REVOKE_DEVICE, new JsonObject().put("user_id", userId).put("device_id", deviceId))
+          .compose(revoked -> store.audit(admin, "revoke_device", userId + "/" + deviceId,
+              new JsonObject().put("name", revoked.getJsonObject("device").getString("name")), config.nodeId())
+              .map(revoked)));
+    }
+
+    void searchConversations(RoutingContext ctx) {
+      respond(ctx, store.searchConversations(ctx.queryParams().get("q") == null ? "" : ctx.queryParams().get("q"), PAGE)
+          .map(conversations -> new JsonObject().put("conversations", conversations)));
+    }
+
+    void conversation(RoutingContext ctx) {
+      String id = ctx.pathParam("conversation_id");
+      long before = longParam(ctx, "before", Long.MAX_VALUE);
+      int limit = (int) Math.min(200, longParam(ctx, "limit", PAGE));
+      respond(ctx, store.conversation(id, before, limit).map(conversation -> {
+        if (conversation == null) {
+          throw new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + id);
+        }
+        return conversation;
+      }));
+    }
+
+    void syncHealth(RoutingContext ctx) {
+      respond(ctx, store.syncHealth(20));
+    }
+
+    void plugins(RoutingContext ctx) {
+      respond(ctx, bus.call(Operation.LIST_PLUGINS, new JsonObject()));
+    }
+
+    void audit(RoutingContext ctx) {
+      respond(ctx, store.auditLog(200).map(entries -> new JsonObject().put("entries", entries)));
+    }
+
+    private void respond(RoutingContext ctx, Future<JsonObject> result) {
+      result.onSuccess(ctx::json).onFailure(failure -> HttpErrors.respond(ctx, failure));
+    }
+
+    private long longParam(RoutingContext ctx, String name, long fallback) {
+      String value = ctx.queryParams().get(name);
+      if (value == null || value.isEmpty()) {
+        return fallback;
+      }
+      try {
+        long parsed = Long.parseLong(value);
+        if (parsed < 0) {
+          throw Fields.invalid(name, "must be a non-negative integer");
+        }
+        return parsed;
+      } catch (NumberFormatException e) {
+        throw Fields.invalid(name, "must be a non-negative integer");
+      }
+    }
+
+    private JsonObject body(RoutingContext ctx) {
+      try {
+        String text = ctx.body().asString();
+        return text == null || text.isBlank() ? new JsonObject() : new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        throw new LockstepException(ErrorCode.BAD_FRAME, "the request body must be one JSON object");
+      }
+    }
+  }
+}
