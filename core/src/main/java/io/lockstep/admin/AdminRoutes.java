@@ -62,7 +62,13 @@ public final class AdminRoutes implements HttpRoutes {
   @Override
   public void mount(Vertx vertx, Router router) {
     Api api = new Api(new BusClient(vertx), new AdminStore(pool));
-    router.get("/admin").handler(ctx -> ctx.redirect("/admin/"));
+    router.get("/admin").handler(ctx -> {
+      if (ctx.request().path().equals("/admin")) {
+        ctx.redirect("/admin/");
+      } else {
+        ctx.next();
+      }
+    });
     router.route("/admin/vendor/uplot/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true));
     router.route("/admin/api/*")
         .handler(SessionHandler.create(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx))

@@ -32,22 +32,31 @@ public final class HttpErrors {
         .end(error.toJson().encode());
   }
 
-  /** Router failure handler: statuses raised by Vert.x itself (bad body, too large) keep the same body shape. */
+  /**
+   * Router failure handler: a LockstepException keeps its code; statuses raised by Vert.x itself
+   * (bad body, too large, CSRF refused) keep theirs, with the same body shape.
+   */
   public static void onRouterFailure(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure != null && !(failure instanceof io.vertx.ext.web.handler.HttpException)) {
-      respond(ctx, failure);
+    int status = ctx.statusCode();
+    if (failure instanceof LockstepException || status < 400 || status >= 500 && failure != null) {
+      respond(ctx, failure == null ? new LockstepException(ErrorCode.INTERNAL, "the request failed") : failure);
       return;
     }
-    int status = ctx.statusCode();
     ErrorCode code = switch (status) {
       case 401 -> ErrorCode.UNAUTHORIZED;
+      case 403 -> ErrorCode.FORBIDDEN;
       case 404 -> ErrorCode.NOT_FOUND;
       case 413 -> ErrorCode.FRAME_TOO_LARGE;
       case 400 -> ErrorCode.BAD_FRAME;
       default -> status >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_FIELD;
     };
-    respond(ctx, new LockstepException(code, status == 413 ? "the request body is too large"
-        : status == 404 ? "no such endpoint" : "the request could not be processed (HTTP " + status + ")"));
+    String message = switch (status) {
+      case 403 -> "forbidden: a change needs the CSRF token (header X-XSRF-TOKEN, from cookie XSRF-TOKEN)";
+      case 404 -> "no such endpoint";
+      case 413 -> "the request body is too large";
+      default -> "the request could not be processed (HTTP " + status + ")";
+    };
+    respond(ctx, new LockstepException(code, message));
   }
 }
