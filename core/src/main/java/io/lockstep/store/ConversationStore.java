@@ -61,7 +61,7 @@ public final class ConversationStore {
     List<String> sorted = new ArrayList<>(new TreeSet<>(members));
     String directKey = kind.equals("direct") ? String.join("\n", sorted) : null;
     String conversationId = UUID.randomUUID().toString();
-    return pool.withTransaction(tx -> DeviceStore.ensureUsers(tx, sorted)
+    return pool.withTransaction(tx -> DeviceStore.ensureAndLockUsers(tx, sorted)
         .compose(v -> tx.preparedQuery("""
                 INSERT INTO conversations (conversation_id, kind, title, direct_key) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (direct_key) DO NOTHING RETURNING conversation_id""")
@@ -112,7 +112,7 @@ public final class ConversationStore {
           conversation.head());
       JsonObject data = new JsonObject().put("action", "member_added").put("user_id", userId)
           .put("conversation", changed.toJson());
-      return DeviceStore.ensureUsers(tx, List.of(userId))
+      return DeviceStore.ensureAndLockUsers(tx, members)
           .compose(v -> tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, read_up_to, "
                   + "delivered_up_to) VALUES ($1, $2, $3, $3)")
               .execute(Tuple.of(conversationId, userId, conversation.head())))

@@ -84,10 +84,17 @@ public final class DeviceStore {
         });
   }
 
-  /** Accounts come into being on first use of a user id. */
-  public static Future<Void> ensureUsers(SqlClient client, List<String> userIds) {
+  /**
+   * Accounts come into being on first use of a user id. Then the users' counter rows are locked, in
+   * user order, before the transaction inserts rows that reference them: a foreign-key insert takes a
+   * share lock on the user row, and upgrading it to the counter's update lock later would deadlock
+   * against a concurrent transaction doing the same.
+   */
+  public static Future<Void> ensureAndLockUsers(SqlClient client, List<String> userIds) {
+    Tuple users = Tuple.of((Object) userIds.toArray(String[]::new));
     return client.preparedQuery("INSERT INTO users (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
-        .execute(Tuple.of(userIds.toArray(String[]::new)))
+        .execute(users)
+        .compose(v -> client.preparedQuery("SELECT lockstep_lock_users($1)").execute(users))
         .mapEmpty();
   }
 
@@ -101,7 +108,7 @@ public final class DeviceStore {
   /** Registers a new device; its cursor starts at the user's head, after its own `device added` event. */
   public Future<DeviceChange> register(String userId, String name, String platform) {
     String deviceId = UUID.randomUUID().toString();
-    return pool.withTransaction(tx -> ensureUsers(tx, List.of(userId))
+    return pool.withTransaction(tx -> ensureAndLockUsers(tx, List.of(userId))
         .compose(v -> tx.preparedQuery("INSERT INTO devices (device_id, user_id, name, platform) VALUES ($1, $2, $3, $4) RETURNING "
                 + DEVICE_COLUMNS)
             .execute(Tuple.of(deviceId, userId, name, platform)))

@@ -66,6 +66,40 @@ class DeviceLifecycleTest {
     assertEquals(tablet.deviceId(), event.getJsonObject("data").getJsonObject("device").getString("device_id"));
   }
 
+  /** Found by the load generator: concurrent registrations of one user's devices deadlocked. */
+  @Test
+  void manyDevicesOfOneUserAndOverlappingGroupsCanBeCreatedAtOnce() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<JsonObject>> hellos = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        hellos.add(pool.submit(() -> {
+          TestDevice device = NODE.device("many");
+          device.connect();
+          return device.hello();
+        }));
+      }
+      for (var hello : hellos) {
+        assertEquals("welcome", hello.get().getString("type"), hello.get().encode());
+      }
+      List<java.util.concurrent.Future<Integer>> groups = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        int n = i;
+        groups.add(pool.submit(() -> NODE.request(HttpMethod.POST, "/v1/server/conversations", LockstepNode.API_KEY,
+            new JsonObject().put("kind", "group").put("members", new JsonArray().add("g" + (n % 3)).add("g" + ((n + 1) % 3))
+                .add("many"))).statusCode()));
+      }
+      for (var group : groups) {
+        assertEquals(201, group.get());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    JsonArray devices = NODE.request(HttpMethod.GET, "/v1/devices", NODE.token("many"), null).bodyAsJsonObject()
+        .getJsonArray("devices");
+    assertEquals(16, devices.size());
+  }
+
   @Test
   void renamingADeviceReachesTheOtherDevices() {
     TestDevice phone = NODE.device("pia");

@@ -1,0 +1,194 @@
+package io.lockstep.perf;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Entry point of perf/run.sh: one scenario (or all of them with the baselines) against a Lockstep
+ * server it starts on this machine's PostgreSQL and Redis; prints a summary and writes JSON and HTML
+ * results under perf/results.
+ */
+public final class Bench {
+
+  private static final String USAGE = """
+      usage: perf/run.sh SCENARIO [options]
+        chat         --users 2000 --devices 3 --rate 500 --duration 30s [--find-max]
+        catch-up     --events 100000
+        storm        --storm 5000
+        read         --devices 3 --reads 300
+        connections  --connections 20000
+        baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
+        all          every scenario and baseline, ratios included
+      common: --jar core/target/lockstep.jar --heap 1g --out perf/results""";
+
+  private Bench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].startsWith("-")) {
+      System.out.println(USAGE);
+      System.exit(2);
+    }
+    String scenario = args[0];
+    Options options = Options.parse(args, 1);
+    JsonObject results = run(scenario, options);
+    String name = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + scenario;
+    Path json = Report.write(Path.of(options.string("out", "perf/results")), name, results);
+    System.out.println(summary(results));
+    System.out.println("results: " + json + " (and .html)");
+    System.exit(0);
+  }
+
+  public static JsonObject run(String scenario, Options options) throws Exception {
+    Path jar = Path.of(options.string("jar", "core/target/lockstep.jar"));
+    String runId = "r" + UUID.randomUUID().toString().substring(0, 6);
+    JsonObject results = new JsonObject().put("scenario", scenario).put("options", new JsonObject(Map.copyOf(options.asMap())))
+        .put("machine", machine()).put("date", LocalDateTime.now().toString());
+    int users = options.integer("users", 2000);
+    int devices = options.integer("devices", 3);
+    int rate = options.integer("rate", 500);
+    Duration duration = options.duration("duration", Duration.ofSeconds(30));
+    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), Map.of());
+         Fleet fleet = new Fleet(server.port())) {
+      if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
+        System.out.printf("provisioning %d users x %d devices%n", users, devices);
+        ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId);
+        if (!scenario.equals("baselines")) {
+          System.out.printf("chat at %d messages/s for %s%n", rate, duration);
+          results.put("chat", ChatScenario.run(fleet, population, rate, duration, server));
+          if (options.flag("find-max") || scenario.equals("all")) {
+            System.out.println("chat: finding the highest rate with p99 send→delivered ≤ 50 ms");
+            results.put("chat_find_max", ChatScenario.findMax(fleet, population, options.integer("start-rate", 200),
+                options.duration("step", Duration.ofSeconds(10)), server, 50));
+          }
+        }
+        if (!scenario.equals("chat")) {
+          System.out.println("baseline: durable writes straight to PostgreSQL");
+          results.put("baseline_durable_writes", Baselines.durableWrites(server, fleet, population,
+              Duration.ofSeconds(Math.min(15, duration.toSeconds())), options.integer("batch", 50), options.integer("parallel", 8)));
+          Fleet.await(ChatScenario.closeAll(population));
+          System.out.println("baseline: bare Vert.x fan-out server");
+          results.put("baseline_fanout", fanout(users, devices, rate, duration, runId));
+          System.out.println("baseline: NATS JetStream");
+          results.put("baseline_nats_jetstream", Baselines.natsJetStream(options.integer("nats-users", Math.min(users, 300)),
+              devices, rate, duration, runId));
+        } else {
+          Fleet.await(ChatScenario.closeAll(population));
+        }
+      }
+      if (scenario.equals("catch-up") || scenario.equals("all")) {
+        System.out.println("catch-up");
+        results.put("catch_up", Scenarios.catchUp(fleet, server, options.integer("events", 100_000), runId));
+      }
+      if (scenario.equals("storm") || scenario.equals("all")) {
+        System.out.println("reconnect storm");
+        results.put("storm", Scenarios.storm(fleet, server, options.integer("storm", 5000), runId));
+      }
+      if (scenario.equals("read") || scenario.equals("all")) {
+        System.out.println("read propagation");
+        results.put("read_propagation", Scenarios.readPropagation(fleet, devices, options.integer("reads", 300), runId));
+      }
+      if (scenario.equals("connections") || scenario.equals("all")) {
+        System.out.println("idle connections");
+        results.put("connections", Scenarios.connections(fleet, server, options.integer("connections", 20_000), runId));
+      }
+    }
+    results.put("ratios", ratios(results));
+    return results;
+  }
+
+  /** The fan-out limit: the same chat workload against the bare broadcast server, run as its own process. */
+  static JsonObject fanout(int users, int devices, int rate, Duration duration, String runId) throws Exception {
+    int port = ServerProcess.freePort();
+    Process process = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx1g", "-cp",
+        System.getProperty("java.class.path"), FanoutServer.class.getName(), String.valueOf(port)).redirectErrorStream(true).start();
+    try {
+      CompletableFuture<Void> up = new CompletableFuture<>();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = lines.readLine()) != null) {
+            if (line.contains("is up")) {
+              up.complete(null);
+            }
+          }
+        } catch (Exception ignored) {
+          // ended
+        }
+      });
+      reader.setDaemon(true);
+      reader.start();
+      up.get(60, TimeUnit.SECONDS);
+      try (Fleet fleet = new Fleet(port)) {
+        ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId + "f");
+        JsonObject result = ChatScenario.run(fleet, population, rate, duration, null);
+        Fleet.await(ChatScenario.closeAll(population));
+        return result;
+      }
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  static JsonObject ratios(JsonObject results) {
+    JsonObject ratios = new JsonObject();
+    JsonObject durable = results.getJsonObject("baseline_durable_writes");
+    JsonObject findMax = results.getJsonObject("chat_find_max");
+    if (durable != null && findMax != null && durable.getLong("messages_per_s") > 0) {
+      ratios.put("lockstep_max_rate_vs_durable_write_limit",
+          Latency.round((double) findMax.getInteger("max_rate") / durable.getLong("messages_per_s")));
+    }
+    JsonObject chat = results.getJsonObject("chat");
+    for (String baseline : new String[] {"baseline_fanout", "baseline_nats_jetstream"}) {
+      JsonObject other = results.getJsonObject(baseline);
+      if (chat != null && other != null) {
+        ratios.put("p99_delivered_lockstep_over_" + baseline.replace("baseline_", ""),
+            Latency.round(chat.getJsonObject("delivered_to_all").getDouble("p99_ms")
+                / Math.max(0.01, other.getJsonObject("delivered_to_all").getDouble("p99_ms"))));
+        ratios.put("p50_delivered_lockstep_over_" + baseline.replace("baseline_", ""),
+            Latency.round(chat.getJsonObject("delivered_to_all").getDouble("p50_ms")
+                / Math.max(0.01, other.getJsonObject("delivered_to_all").getDouble("p50_ms"))));
+      }
+    }
+    return ratios;
+  }
+
+  static JsonObject machine() {
+    return new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
+        .put("memory_gib", Latency.round(totalMemoryGiB())).put("java", System.getProperty("java.version"))
+        .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+  }
+
+  private static double totalMemoryGiB() {
+    try {
+      String line = java.nio.file.Files.readAllLines(Path.of("/proc/meminfo")).get(0);
+      return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0 / 1024.0;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
+  static String summary(JsonObject results) {
+    StringBuilder out = new StringBuilder("\n");
+    for (String key : results.fieldNames()) {
+      if (results.getValue(key) instanceof JsonObject section && !key.equals("options") && !key.equals("machine")) {
+        JsonObject shown = section.copy();
+        shown.remove("series");
+        shown.remove("steps");
+        out.append(String.format("%-26s %s%n", key, shown.encode()));
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,94 @@
+package io.lockstep.perf;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Consumer;
+
+/**
+ * One simulated device: a WebSocket speaking Lockstep's protocol. It greets, follows its stream,
+ * acks every 100 events (without id, as a phone would) and hands every frame to its listener.
+ */
+public final class Device {
+
+  final String userId;
+  final int index;
+  String deviceId;
+  long lastSeq;
+  long synced = -1;
+  private WebSocket socket;
+  private volatile Consumer<JsonObject> listener = frame -> { };
+  private Promise<JsonObject> syncedPromise;
+
+  Device(String userId, int index) {
+    this.userId = userId;
+    this.index = index;
+  }
+
+  void listen(Consumer<JsonObject> listener) {
+    this.listener = listener;
+  }
+
+  /** Connects and greets; completes with the synced frame. The cursor is the device's last seen seq once it has one. */
+  Future<JsonObject> connect(Fleet fleet, JsonObject helloFields) {
+    syncedPromise = Promise.promise();
+    return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").compose(ws -> {
+      socket = ws;
+      ws.textMessageHandler(this::onText);
+      ws.exceptionHandler(failure -> { });
+      JsonObject hello = new JsonObject().put("type", "hello").put("token", fleet.token(userId)).mergeIn(helloFields);
+      if (deviceId != null) {
+        hello.put("device_id", deviceId);
+        if (lastSeq > 0) {
+          hello.put("cursor", lastSeq);
+        }
+      }
+      ws.writeTextMessage(hello.encode());
+      return syncedPromise.future();
+    });
+  }
+
+  private void onText(String text) {
+    JsonObject frame = new JsonObject(text);
+    String type = frame.getString("type");
+    switch (type) {
+      case "welcome" -> deviceId = frame.getString("device_id");
+      case "synced" -> {
+        synced = frame.getLong("head");
+        lastSeq = Math.max(lastSeq, synced);
+        syncedPromise.tryComplete(frame);
+      }
+      case "event" -> {
+        long seq = frame.getLong("seq");
+        lastSeq = Math.max(lastSeq, seq);
+        if (seq % 100 == 0) {
+          send(new JsonObject().put("type", "ack").put("up_to", seq));
+        }
+      }
+      case "error" -> {
+        if (frame.getValue("id") == null && !syncedPromise.future().isComplete()) {
+          syncedPromise.tryFail(frame.getString("code") + ": " + frame.getString("message"));
+        }
+      }
+      default -> {
+      }
+    }
+    listener.accept(frame);
+  }
+
+  void send(JsonObject frame) {
+    if (socket != null && !socket.isClosed()) {
+      socket.writeTextMessage(frame.encode());
+    }
+  }
+
+  Future<Void> close() {
+    return socket == null || socket.isClosed() ? Future.succeededFuture() : socket.close();
+  }
+
+  boolean isOpen() {
+    return socket != null && !socket.isClosed();
+  }
+}

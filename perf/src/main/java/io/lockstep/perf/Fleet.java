@@ -1,0 +1,96 @@
+package io.lockstep.perf;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The load generator's side: one Vert.x with one event loop per core, a WebSocket client holding
+ * thousands of device connections, token minting with the server's secret, and the server API.
+ */
+public final class Fleet implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final WebSocketClient sockets;
+  private final WebClient http;
+  private final JWTAuth jwt;
+  private final int port;
+
+  public Fleet(int port) {
+    this.port = port;
+    int cores = Runtime.getRuntime().availableProcessors();
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores));
+    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
+        .setDefaultHost("127.0.0.1").setDefaultPort(port).setConnectTimeout(30_000));
+    this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(ServerProcess.JWT_SECRET)));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public WebSocketClient sockets() {
+    return sockets;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String token(String userId) {
+    return jwt.generateToken(new JsonObject().put("sub", userId));
+  }
+
+  /** Creates a conversation through the server API; answers its id. */
+  public Future<String> conversation(String kind, List<String> members) {
+    return http.post("/v1/server/conversations").bearerTokenAuthentication(ServerProcess.API_KEY)
+        .sendJsonObject(new JsonObject().put("kind", kind).put("members", new JsonArray(new ArrayList<>(members))))
+        .map(response -> {
+          if (response.statusCode() != 201) {
+            throw new IllegalStateException("conversation not created: " + response.bodyAsString());
+          }
+          return response.bodyAsJsonObject().getJsonObject("conversation").getString("conversation_id");
+        });
+  }
+
+  /** Runs the tasks with at most parallel of them in flight; completes when all did. */
+  public static <T> List<T> inBatches(List<T> items, int parallel, Function<T, Future<?>> task) {
+    for (int from = 0; from < items.size(); from += parallel) {
+      List<Future<?>> batch = new ArrayList<>();
+      for (T item : items.subList(from, Math.min(items.size(), from + parallel))) {
+        batch.add(task.apply(item));
+      }
+      await(Future.all(batch));
+    }
+    return items;
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+}

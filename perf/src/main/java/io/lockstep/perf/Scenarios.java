@@ -1,0 +1,193 @@
+package io.lockstep.perf;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The scenarios besides chat: catch-up, reconnect storm, read propagation and idle connections. */
+public final class Scenarios {
+
+  private Scenarios() {
+  }
+
+  /**
+   * catch-up: one device is offline while N events accrue in its user's log (seeded through the same
+   * SQL function the server's sends use); it reconnects from its cursor. Time and events/s until
+   * synced, and whether every event arrived once, in order.
+   */
+  public static JsonObject catchUp(Fleet fleet, ServerProcess server, int events, String runId) throws Exception {
+    String reader = runId + "-reader";
+    String writer = runId + "-writer";
+    String conversation = Fleet.await(fleet.conversation("direct", List.of(reader, writer)));
+    Device laptop = new Device(reader, 0);
+    Device phone = new Device(writer, 1);
+    Fleet.await(laptop.connect(fleet, new JsonObject()));
+    Fleet.await(phone.connect(fleet, new JsonObject()));
+    long cursor = laptop.lastSeq;
+    Fleet.await(laptop.close());
+    seed(server, writer, phone.deviceId, conversation, events);
+
+    AtomicLong received = new AtomicLong();
+    AtomicLong outOfOrder = new AtomicLong();
+    AtomicLong last = new AtomicLong(cursor);
+    laptop.listen(frame -> {
+      if ("event".equals(frame.getString("type"))) {
+        long seq = frame.getLong("seq");
+        if (seq != last.get() + 1) {
+          outOfOrder.incrementAndGet();
+        }
+        last.set(seq);
+        received.incrementAndGet();
+      }
+    });
+    double cpuBefore = server.cpuSeconds();
+    long start = System.nanoTime();
+    Fleet.await(laptop.connect(fleet, new JsonObject()));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double cpu = server.cpuSeconds() - cpuBefore;
+    Fleet.await(Future.join(laptop.close(), phone.close()));
+    return new JsonObject().put("events", events).put("received", received.get()).put("out_of_order", outOfOrder.get())
+        .put("seconds", Latency.round(seconds)).put("events_per_s", Math.round(received.get() / seconds))
+        .put("server_cpu_cores", Latency.round(cpu / seconds));
+  }
+
+  /** Writes N messages from the writer into the conversation, 1,000 per transaction, with the server's own SQL. */
+  static void seed(ServerProcess server, String user, String deviceId, String conversation, int events) throws Exception {
+    try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.pgUser(), "");
+         PreparedStatement statement = connection.prepareStatement(
+             "SELECT count(*) FROM generate_series(1, ?) g, LATERAL lockstep_send(?, ?, ?, ? || g, '{\"text\":\"seeded\"}'::jsonb)")) {
+      for (int done = 0; done < events; done += 1000) {
+        statement.setInt(1, Math.min(1000, events - done));
+        statement.setString(2, user);
+        statement.setString(3, deviceId);
+        statement.setString(4, conversation);
+        statement.setString(5, "seed-" + done + "-");
+        statement.execute();
+      }
+    }
+  }
+
+  /**
+   * reconnect storm: K devices are connected, drop at once, and reconnect at once with their
+   * cursors. Time until all are synced again, and errors.
+   */
+  public static JsonObject storm(Fleet fleet, ServerProcess server, int devices, String runId) {
+    List<Device> all = new ArrayList<>();
+    for (int i = 0; i < devices; i++) {
+      all.add(new Device(runId + "-s" + (i / 3), i));
+    }
+    Fleet.inBatches(all, 200, device -> device.connect(fleet, new JsonObject()));
+    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    AtomicLong errors = new AtomicLong();
+    double cpuBefore = server.cpuSeconds();
+    long start = System.nanoTime();
+    List<Future<JsonObject>> reconnecting = new ArrayList<>();
+    for (Device device : all) {
+      reconnecting.add(device.connect(fleet, new JsonObject()).onFailure(failure -> errors.incrementAndGet()));
+    }
+    try {
+      Future.join(reconnecting).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      errors.incrementAndGet();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double cpu = server.cpuSeconds() - cpuBefore;
+    long synced = reconnecting.stream().filter(Future::succeeded).count();
+    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    return new JsonObject().put("devices", devices).put("synced", synced).put("errors", errors.get())
+        .put("seconds", Latency.round(seconds)).put("reconnects_per_s", Math.round(synced / seconds))
+        .put("server_cpu_cores", Latency.round(cpu / seconds));
+  }
+
+  /**
+   * read propagation: a user with D devices reads on one; latency until every other online device
+   * has the read_state event. Closed loop, one read at a time.
+   */
+  public static JsonObject readPropagation(Fleet fleet, int devicesPerUser, int reads, String runId) {
+    String reader = runId + "-r";
+    String writer = runId + "-w";
+    String conversation = Fleet.await(fleet.conversation("direct", List.of(reader, writer)));
+    Device writerDevice = new Device(writer, 0);
+    Fleet.await(writerDevice.connect(fleet, new JsonObject()));
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    AtomicLong sentCount = new AtomicLong();
+    writerDevice.listen(frame -> {
+      if ("sent".equals(frame.getString("type")) && sentCount.incrementAndGet() == reads) {
+        written.complete(null);
+      }
+    });
+    for (int i = 0; i < reads; i++) {
+      writerDevice.send(new JsonObject().put("type", "send").put("id", i).put("client_msg_id", "r" + i)
+          .put("conversation_id", conversation).put("body", new JsonObject().put("text", "read me")));
+    }
+    written.join();
+    List<Device> devices = new ArrayList<>();
+    for (int d = 0; d < devicesPerUser; d++) {
+      Device device = new Device(reader, d);
+      Fleet.await(device.connect(fleet, new JsonObject()));
+      devices.add(device);
+    }
+    Latency latency = new Latency();
+    ConcurrentHashMap<Integer, AtomicLong> arrivals = new ConcurrentHashMap<>();
+    CompletableFuture<?>[] done = new CompletableFuture<?>[1];
+    for (Device device : devices.subList(1, devices.size())) {
+      device.listen(frame -> {
+        if ("read_state".equals(frame.getString("kind"))) {
+          int upTo = frame.getJsonObject("data").getInteger("read_up_to");
+          if (arrivals.computeIfAbsent(upTo, key -> new AtomicLong()).incrementAndGet() == devicesPerUser - 1) {
+            done[0].complete(null);
+          }
+        }
+      });
+    }
+    for (int upTo = 1; upTo <= reads; upTo++) {
+      done[0] = new CompletableFuture<>();
+      long start = System.nanoTime();
+      devices.get(0).send(new JsonObject().put("type", "read").put("conversation_id", conversation).put("up_to", upTo));
+      done[0].orTimeout(30, TimeUnit.SECONDS).join();
+      latency.recordNanos(System.nanoTime() - start);
+    }
+    devices.forEach(Device::close);
+    writerDevice.close();
+    return new JsonObject().put("devices_per_user", devicesPerUser).put("reads", reads).put("latency", latency.toJson());
+  }
+
+  /**
+   * connections: N idle devices connected to one node, each pinging every 15 s (half the heartbeat
+   * interval); the server's heap before and after, and per connection.
+   */
+  public static JsonObject connections(Fleet fleet, ServerProcess server, int count, String runId) {
+    double heapBefore = server.heapMiB();
+    List<Device> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(new Device(runId + "-c" + (i / 2), i));
+    }
+    long start = System.nanoTime();
+    AtomicLong failed = new AtomicLong();
+    Fleet.inBatches(all, 250, device -> device.connect(fleet, new JsonObject())
+        .recover(failure -> {
+          failed.incrementAndGet();
+          return Future.succeededFuture();
+        }));
+    double connectSeconds = (System.nanoTime() - start) / 1e9;
+    long pinger = fleet.vertx().setPeriodic(15_000, id -> all.forEach(device -> device.send(new JsonObject().put("type", "ping"))));
+    ChatScenario.sleepUntil(System.nanoTime() + 20_000_000_000L);
+    long open = all.stream().filter(Device::isOpen).count();
+    double heapAfter = server.heapMiB();
+    fleet.vertx().cancelTimer(pinger);
+    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    return new JsonObject().put("requested", count).put("held", open).put("failed", failed.get())
+        .put("connect_seconds", Latency.round(connectSeconds))
+        .put("heap_before_mib", Latency.round(heapBefore)).put("heap_after_mib", Latency.round(heapAfter))
+        .put("heap_per_connection_kib", Latency.round((heapAfter - heapBefore) * 1024 / Math.max(1, open)));
+  }
+}

@@ -1,0 +1,182 @@
+package io.lockstep.perf;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Lockstep server under test: the real jar in its own JVM, on a fresh database of this machine's
+ * PostgreSQL and a key prefix of its Redis. Reports the process's CPU time (from /proc) and heap
+ * (from its /metrics).
+ */
+public final class ServerProcess implements AutoCloseable {
+
+  public static final String JWT_SECRET = "perf-secret-perf-secret-perf-secret-0123456789";
+  public static final String API_KEY = "perf-api-key";
+  public static final String ADMIN_PASSWORD = "perf-admin";
+  private static final Pattern HEAP = Pattern.compile("^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)$", Pattern.MULTILINE);
+
+  private final Process process;
+  private final int port;
+  private final String database;
+  private final String adminJdbc;
+  private final String pgUser;
+  private final String pgUrl;
+
+  private ServerProcess(Process process, int port, String database, String adminJdbc, String pgUser, String pgUrl) {
+    this.process = process;
+    this.port = port;
+    this.database = database;
+    this.adminJdbc = adminJdbc;
+    this.pgUser = pgUser;
+    this.pgUrl = pgUrl;
+  }
+
+  /** Starts the jar on a new database; extra environment variables override the defaults. */
+  public static ServerProcess start(Path jar, String heap, Map<String, String> extraEnv) throws Exception {
+    String pgHost = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_HOST", "127.0.0.1");
+    String pgPort = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_PORT", "5432");
+    String pgUser = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_USER", "postgres");
+    String redis = System.getenv().getOrDefault("LOCKSTEP_PERF_REDIS_URL", "redis://127.0.0.1:6379");
+    String adminJdbc = "jdbc:postgresql://" + pgHost + ":" + pgPort + "/postgres";
+    String database = "lockstep_perf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    execute(adminJdbc, pgUser, "CREATE DATABASE " + database);
+    int port = freePort();
+    Map<String, String> env = new HashMap<>();
+    String pgUrl = "postgresql://" + pgUser + "@" + pgHost + ":" + pgPort + "/" + database;
+    env.put("LOCKSTEP_MODE", "dev");
+    env.put("LOCKSTEP_HTTP_HOST", "127.0.0.1");
+    env.put("LOCKSTEP_HTTP_PORT", String.valueOf(port));
+    env.put("LOCKSTEP_PG_URL", pgUrl);
+    env.put("LOCKSTEP_PG_POOL_SIZE", "16");
+    env.put("LOCKSTEP_REDIS_URL", redis);
+    env.put("LOCKSTEP_REDIS_KEY_PREFIX", "perf:" + database + ":");
+    env.put("LOCKSTEP_JWT_SECRET", JWT_SECRET);
+    env.put("LOCKSTEP_API_KEY", API_KEY);
+    env.put("LOCKSTEP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    env.put("LOCKSTEP_RETENTION_MAX_EVENTS", "0");
+    env.put("LOCKSTEP_RETENTION_MAX_AGE", "0");
+    env.put("LOCKSTEP_PLUGINS_DIR", "/nonexistent");
+    env.put("LOCKSTEP_EMBEDDED_DATA_DIR", Files.createTempDirectory("lockstep-perf").toString());
+    env.putAll(extraEnv);
+    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xms" + heap, "-Xmx" + heap,
+        "-jar", jar.toAbsolutePath().toString()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          if (line.contains(" is up")) {
+            up.complete(null);
+          } else if (line.contains("did not start") || line.contains("ERROR")) {
+            System.err.println("server: " + line);
+            if (line.contains("did not start")) {
+              up.completeExceptionally(new IllegalStateException(line));
+            }
+          }
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+      up.completeExceptionally(new IllegalStateException("the server process ended"));
+    }, "server-output");
+    reader.setDaemon(true);
+    reader.start();
+    up.get(90, TimeUnit.SECONDS);
+    return new ServerProcess(process, port, database, adminJdbc, pgUser, pgUrl);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String pgUrl() {
+    return pgUrl;
+  }
+
+  public String jdbcUrl() {
+    return adminJdbc.replace("/postgres", "/" + database);
+  }
+
+  public String pgUser() {
+    return pgUser;
+  }
+
+  /** CPU seconds the server process has used so far (user + system, from /proc). */
+  public double cpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      return ticks / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Heap in use, in MiB, from the server's own metrics. */
+  public double heapMiB() {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes()))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      Matcher matcher = HEAP.matcher(response.body());
+      double bytes = 0;
+      while (matcher.find()) {
+        bytes += Double.parseDouble(matcher.group(1));
+      }
+      return bytes / (1024 * 1024);
+    } catch (IOException | InterruptedException e) {
+      return Double.NaN;
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      execute(adminJdbc, pgUser, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    } catch (Exception e) {
+      System.err.println("could not clean up " + database + ": " + e.getMessage());
+    }
+  }
+
+  static void execute(String jdbc, String user, String sql) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbc, user, "");
+         Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
