@@ -46,10 +46,24 @@ public final class Baselines {
     long end = System.nanoTime() + duration.toNanos();
     Random random = new Random(7);
     List<CompletableFuture<Void>> workers = new ArrayList<>();
+    List<List<Integer>> owned = new ArrayList<>();
+    for (int w = 0; w < parallel; w++) {
+      owned.add(new ArrayList<>());
+    }
+    List<String> seen = new ArrayList<>();
+    for (int u = 0; u < population.users(); u++) {
+      String conversation = population.conversationOf.get(u);
+      int index = seen.indexOf(conversation);
+      if (index < 0) {
+        seen.add(conversation);
+        index = seen.size() - 1;
+      }
+      owned.get(index % parallel).add(u);
+    }
     for (int w = 0; w < parallel; w++) {
       CompletableFuture<Void> worker = new CompletableFuture<>();
       workers.add(worker);
-      loop(pool, population, batch, end, written, random, w, worker);
+      loop(pool, population, owned.get(w), batch, end, written, random, w, worker);
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     Fleet.await(pool.close());
@@ -58,18 +72,26 @@ public final class Baselines {
         .put("messages_per_s", Math.round(written.get() / seconds));
   }
 
-  private static void loop(Pool pool, ChatScenario.Population population, int batch, long end, AtomicLong written,
-                           Random random, int worker, CompletableFuture<Void> done) {
-    if (System.nanoTime() >= end) {
+  /**
+   * One worker: batches of sends into the conversations it owns (no two workers share a conversation
+   * or a user, and a batch is sorted by conversation, so batched transactions cannot deadlock).
+   */
+  private static void loop(Pool pool, ChatScenario.Population population, List<Integer> users, int batch, long end,
+                           AtomicLong written, Random random, int worker, CompletableFuture<Void> done) {
+    if (System.nanoTime() >= end || users.isEmpty()) {
       done.complete(null);
       return;
     }
+    List<Integer> picked = new ArrayList<>(batch);
+    for (int i = 0; i < batch; i++) {
+      synchronized (random) {
+        picked.add(users.get(random.nextInt(users.size())));
+      }
+    }
+    picked.sort(java.util.Comparator.comparing(population.conversationOf::get));
     List<Tuple> sends = new ArrayList<>(batch);
     for (int i = 0; i < batch; i++) {
-      int user;
-      synchronized (random) {
-        user = random.nextInt(population.users());
-      }
+      int user = picked.get(i);
       Device sender = population.devices.get(user).get(0);
       sends.add(Tuple.of(sender.userId, sender.deviceId, population.conversationOf.get(user),
           "dw-" + worker + "-" + System.nanoTime() + "-" + i, new JsonObject().put("text", "baseline")));
@@ -79,7 +101,7 @@ public final class Baselines {
           if (result.succeeded()) {
             written.addAndGet(batch);
           }
-          loop(pool, population, batch, end, written, random, worker, done);
+          loop(pool, population, users, batch, end, written, random, worker, done);
         });
   }
 

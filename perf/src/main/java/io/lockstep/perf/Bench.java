@@ -27,7 +27,7 @@ public final class Bench {
         catch-up     --events 100000
         storm        --storm 5000
         read         --devices 3 --reads 300
-        connections  --connections 20000
+        connections  --connections 20000 --hold 20s
         baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
         all          every scenario and baseline, ratios included
       common: --jar core/target/lockstep.jar --heap 1g --out perf/results""";
@@ -51,6 +51,10 @@ public final class Bench {
   }
 
   public static JsonObject run(String scenario, Options options) throws Exception {
+    return run(scenario, options, ServerProcess.Stores.fromEnvironment());
+  }
+
+  public static JsonObject run(String scenario, Options options, ServerProcess.Stores stores) throws Exception {
     Path jar = Path.of(options.string("jar", "core/target/lockstep.jar"));
     String runId = "r" + UUID.randomUUID().toString().substring(0, 6);
     JsonObject results = new JsonObject().put("scenario", scenario).put("options", new JsonObject(Map.copyOf(options.asMap())))
@@ -59,12 +63,17 @@ public final class Bench {
     int devices = options.integer("devices", 3);
     int rate = options.integer("rate", 500);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
-    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), Map.of());
+    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, Map.of());
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
         System.out.printf("provisioning %d users x %d devices%n", users, devices);
         ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId);
         if (!scenario.equals("baselines")) {
+          Duration warmUp = options.duration("warm-up", Duration.ofSeconds(10));
+          if (!warmUp.isZero()) {
+            System.out.printf("warm-up: chat at %d messages/s for %s (not recorded)%n", rate, warmUp);
+            ChatScenario.run(fleet, population, rate, warmUp, server);
+          }
           System.out.printf("chat at %d messages/s for %s%n", rate, duration);
           results.put("chat", ChatScenario.run(fleet, population, rate, duration, server));
           if (options.flag("find-max") || scenario.equals("all")) {
@@ -80,9 +89,11 @@ public final class Bench {
           Fleet.await(ChatScenario.closeAll(population));
           System.out.println("baseline: bare Vert.x fan-out server");
           results.put("baseline_fanout", fanout(users, devices, rate, duration, runId));
-          System.out.println("baseline: NATS JetStream");
-          results.put("baseline_nats_jetstream", Baselines.natsJetStream(options.integer("nats-users", Math.min(users, 300)),
-              devices, rate, duration, runId));
+          if (!options.flag("no-nats")) {
+            System.out.println("baseline: NATS JetStream");
+            results.put("baseline_nats_jetstream", Baselines.natsJetStream(options.integer("nats-users", Math.min(users, 300)),
+                devices, rate, duration, runId));
+          }
         } else {
           Fleet.await(ChatScenario.closeAll(population));
         }
@@ -101,7 +112,8 @@ public final class Bench {
       }
       if (scenario.equals("connections") || scenario.equals("all")) {
         System.out.println("idle connections");
-        results.put("connections", Scenarios.connections(fleet, server, options.integer("connections", 20_000), runId));
+        results.put("connections", Scenarios.connections(fleet, server, options.integer("connections", 20_000),
+            options.duration("hold", Duration.ofSeconds(20)), runId));
       }
     }
     results.put("ratios", ratios(results));

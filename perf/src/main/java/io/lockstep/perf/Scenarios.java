@@ -163,9 +163,9 @@ public final class Scenarios {
 
   /**
    * connections: N idle devices connected to one node, each pinging every 15 s (half the heartbeat
-   * interval); the server's heap before and after, and per connection.
+   * interval), held for a while; the server's heap before and after, and per connection.
    */
-  public static JsonObject connections(Fleet fleet, ServerProcess server, int count, String runId) {
+  public static JsonObject connections(Fleet fleet, ServerProcess server, int count, java.time.Duration hold, String runId) {
     double heapBefore = server.heapMiB();
     List<Device> all = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -180,7 +180,7 @@ public final class Scenarios {
         }));
     double connectSeconds = (System.nanoTime() - start) / 1e9;
     long pinger = fleet.vertx().setPeriodic(15_000, id -> all.forEach(device -> device.send(new JsonObject().put("type", "ping"))));
-    ChatScenario.sleepUntil(System.nanoTime() + 20_000_000_000L);
+    ChatScenario.sleepUntil(System.nanoTime() + hold.toNanos());
     long open = all.stream().filter(Device::isOpen).count();
     double heapAfter = server.heapMiB();
     fleet.vertx().cancelTimer(pinger);

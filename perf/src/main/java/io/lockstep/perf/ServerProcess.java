@@ -52,12 +52,24 @@ public final class ServerProcess implements AutoCloseable {
     this.pgUrl = pgUrl;
   }
 
+  /** Where the server's database and Redis live: a PostgreSQL server (databases are created on it) and a Redis URL. */
+  public record Stores(String pgHost, int pgPort, String pgUser, String redisUrl) {
+    /** This machine's services, or those named by LOCKSTEP_PERF_PG_HOST/PORT/USER and LOCKSTEP_PERF_REDIS_URL. */
+    public static Stores fromEnvironment() {
+      Map<String, String> env = System.getenv();
+      return new Stores(env.getOrDefault("LOCKSTEP_PERF_PG_HOST", "127.0.0.1"),
+          Integer.parseInt(env.getOrDefault("LOCKSTEP_PERF_PG_PORT", "5432")),
+          env.getOrDefault("LOCKSTEP_PERF_PG_USER", "postgres"),
+          env.getOrDefault("LOCKSTEP_PERF_REDIS_URL", "redis://127.0.0.1:6379"));
+    }
+  }
+
   /** Starts the jar on a new database; extra environment variables override the defaults. */
-  public static ServerProcess start(Path jar, String heap, Map<String, String> extraEnv) throws Exception {
-    String pgHost = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_HOST", "127.0.0.1");
-    String pgPort = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_PORT", "5432");
-    String pgUser = System.getenv().getOrDefault("LOCKSTEP_PERF_PG_USER", "postgres");
-    String redis = System.getenv().getOrDefault("LOCKSTEP_PERF_REDIS_URL", "redis://127.0.0.1:6379");
+  public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv) throws Exception {
+    String pgHost = stores.pgHost();
+    String pgPort = String.valueOf(stores.pgPort());
+    String pgUser = stores.pgUser();
+    String redis = stores.redisUrl();
     String adminJdbc = "jdbc:postgresql://" + pgHost + ":" + pgPort + "/postgres";
     String database = "lockstep_perf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     execute(adminJdbc, pgUser, "CREATE DATABASE " + database);
@@ -136,8 +148,19 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Heap in use, in MiB, from the server's own metrics. */
+  /** Heap in use, in MiB, from the server's own metrics (asked again if the first answer has none). */
   public double heapMiB() {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      double heap = scrapeHeapMiB();
+      if (heap > 0) {
+        return heap;
+      }
+      ChatScenario.sleepUntil(System.nanoTime() + 500_000_000L);
+    }
+    return Double.NaN;
+  }
+
+  private double scrapeHeapMiB() {
     try {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + port + "/metrics"))

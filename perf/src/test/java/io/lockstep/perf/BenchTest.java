@@ -1,0 +1,86 @@
+package io.lockstep.perf;
+
+import io.lockstep.store.PostgresTarget;
+import io.lockstep.test.TestStores;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A short run of every scenario and baseline against the real server jar, asserting that the counts
+ * add up: every message reached every other device exactly once, every catch-up was complete and in
+ * order, every reconnect synced. Sizes are tiny: figures come from perf/run.sh, not from here.
+ */
+class BenchTest {
+
+  private static ServerProcess.Stores stores() {
+    PostgresTarget admin = TestStores.adminTarget();
+    return new ServerProcess.Stores(admin.host(), admin.port(), admin.user(), TestStores.redisUrl());
+  }
+
+  private static Options small() {
+    return new Options().with("jar", System.getProperty("lockstep.jar")).with("heap", "512m")
+        .with("users", "20").with("devices", "2").with("rate", "40").with("duration", "3s").with("warm-up", "0s")
+        .with("events", "2000").with("storm", "60").with("reads", "20").with("connections", "200").with("hold", "1s")
+        .with("step", "2s").with("start-rate", "40");
+  }
+
+  @Test
+  void everyScenarioRunsAndItsCountsAddUp() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject results = Bench.run("all", small().with("no-nats", "true"), stores());
+
+    JsonObject chat = results.getJsonObject("chat");
+    assertEquals(120, chat.getLong("messages"));
+    assertEquals(chat.getLong("deliveries_expected"), chat.getLong("deliveries"), "every message reached every other device");
+    assertEquals(0, chat.getLong("duplicates"));
+    assertEquals(0, chat.getLong("undelivered"));
+    assertEquals(120, chat.getJsonObject("delivered_to_all").getLong("count"));
+    assertTrue(results.getJsonObject("chat_find_max").getJsonArray("steps").size() >= 1);
+
+    JsonObject fanout = results.getJsonObject("baseline_fanout");
+    assertEquals(fanout.getLong("deliveries_expected"), fanout.getLong("deliveries"));
+    assertTrue(results.getJsonObject("baseline_durable_writes").getLong("messages") > 0);
+
+    JsonObject catchUp = results.getJsonObject("catch_up");
+    assertEquals(2000, catchUp.getLong("received"));
+    assertEquals(0, catchUp.getLong("out_of_order"));
+
+    JsonObject storm = results.getJsonObject("storm");
+    assertEquals(60, storm.getLong("synced"));
+    assertEquals(0, storm.getLong("errors"));
+
+    assertEquals(20, results.getJsonObject("read_propagation").getJsonObject("latency").getLong("count"));
+    assertEquals(200, results.getJsonObject("connections").getLong("held"));
+    assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
+  }
+
+  @Test
+  void theNatsJetStreamPeerDeliversEveryMessageToEveryOtherDevice() throws Exception {
+    URI nats = URI.create(System.getenv().getOrDefault("LOCKSTEP_PERF_NATS_URL", "nats://127.0.0.1:4222"));
+    boolean reachable;
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(nats.getHost(), nats.getPort()), 1000);
+      reachable = true;
+    } catch (java.io.IOException e) {
+      reachable = false;
+    }
+    if (!reachable) {
+      System.out.println("NATS JetStream baseline test skipped: no NATS at " + nats);
+    }
+    assumeTrue(reachable, "no NATS at " + nats);
+    JsonObject result = Baselines.natsJetStream(10, 2, 40, java.time.Duration.ofSeconds(2), "t" + System.nanoTime());
+    assertEquals(80, result.getLong("messages"));
+    assertEquals(0, result.getLong("undelivered_messages"));
+    assertEquals(80, result.getJsonObject("delivered_to_all").getLong("count"));
+  }
+}
