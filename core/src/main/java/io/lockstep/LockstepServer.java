@@ -102,7 +102,8 @@ public final class LockstepServer {
     this.redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(config.redis().url())
         .setMaxPoolSize(config.redis().poolSize())
-        .setMaxPoolWaiting(4096));
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(65536));
     this.auth = new TokenAuth(vertx, config.jwt());
     this.clock = new HybridClock(config.settings().maxClockSkew());
     this.plugins = new PluginHost(vertx, config.plugins(), config.nodeId());

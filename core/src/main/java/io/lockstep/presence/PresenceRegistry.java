@@ -40,6 +40,7 @@ public final class PresenceRegistry {
   private static final RedisScript UNREGISTER = new RedisScript("/redis/unregister.lua");
   private static final RedisScript PURGE_NODE = new RedisScript("/redis/purge_node.lua");
   private static final Logger LOG = LoggerFactory.getLogger(PresenceRegistry.class);
+  private static final int REFRESH_BATCH = 200;
 
   private final Redis redis;
   private final String prefix;
@@ -73,14 +74,24 @@ public final class PresenceRegistry {
     return counted(redis.batch(writes(connection))).mapEmpty();
   }
 
-  /** Re-announces every live connection of this node, extending their TTLs (the node's heartbeat). */
+  /**
+   * Re-announces every live connection of this node, extending their TTLs (the node's heartbeat).
+   * Sent in batches of {@value #REFRESH_BATCH} connections, one after another, so that a node with
+   * tens of thousands of connections neither overflows the client's queue nor holds up the route
+   * lookups of live deliveries behind one huge batch.
+   */
   public Future<Void> refresh(Collection<LiveConnection> connections) {
-    if (connections.isEmpty()) {
-      return Future.succeededFuture();
+    List<LiveConnection> all = List.copyOf(connections);
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < all.size(); from += REFRESH_BATCH) {
+      List<LiveConnection> slice = all.subList(from, Math.min(all.size(), from + REFRESH_BATCH));
+      chain = chain.compose(v -> {
+        List<Request> requests = new ArrayList<>(slice.size() * 6);
+        slice.forEach(connection -> requests.addAll(writes(connection)));
+        return counted(redis.batch(requests)).mapEmpty();
+      });
     }
-    List<Request> requests = new ArrayList<>(connections.size() * 4);
-    connections.forEach(connection -> requests.addAll(writes(connection)));
-    return counted(redis.batch(requests)).mapEmpty();
+    return chain;
   }
 
   /** Removes the connection's presence and route, unless a newer connection of the device replaced them. */

@@ -156,9 +156,15 @@ public final class DeviceStore {
         .execute(Tuple.of(deviceId)).mapEmpty();
   }
 
+  /** Marks the devices seen now, a thousand rows per statement so no statement holds many row locks for long. */
   public Future<Void> markSeen(List<String> deviceIds) {
-    return pool.preparedQuery("UPDATE devices SET last_seen_at = now() WHERE device_id = ANY($1)")
-        .execute(Tuple.of(deviceIds.toArray(String[]::new))).mapEmpty();
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < deviceIds.size(); from += 1000) {
+      String[] slice = deviceIds.subList(from, Math.min(deviceIds.size(), from + 1000)).toArray(String[]::new);
+      chain = chain.compose(v -> pool.preparedQuery("UPDATE devices SET last_seen_at = now() WHERE device_id = ANY($1)")
+          .execute(Tuple.of((Object) slice)).mapEmpty());
+    }
+    return chain;
   }
 
   public Future<DeviceChange> rename(String userId, String deviceId, String name) {

@@ -36,6 +36,7 @@ public final class Device {
     syncedPromise = Promise.promise();
     return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").compose(ws -> {
       socket = ws;
+      ws.closeHandler(v -> fleet.disconnected(this));
       ws.textMessageHandler(this::onText);
       ws.exceptionHandler(failure -> { });
       JsonObject hello = new JsonObject().put("type", "hello").put("token", fleet.token(userId)).mergeIn(helloFields);
@@ -46,7 +47,7 @@ public final class Device {
         }
       }
       ws.writeTextMessage(hello.encode());
-      return syncedPromise.future();
+      return syncedPromise.future().onSuccess(synced -> fleet.connected(this));
     });
   }
 

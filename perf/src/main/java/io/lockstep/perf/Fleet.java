@@ -15,6 +15,8 @@ import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -24,11 +26,15 @@ import java.util.function.Function;
  */
 public final class Fleet implements AutoCloseable {
 
+  private static final long HEARTBEAT_MS = 15_000;
+  private static final JsonObject PING = new JsonObject().put("type", "ping");
+
   private final Vertx vertx;
   private final WebSocketClient sockets;
   private final WebClient http;
   private final JWTAuth jwt;
   private final int port;
+  private final Set<Device> connected = ConcurrentHashMap.newKeySet();
 
   public Fleet(int port) {
     this.port = port;
@@ -39,6 +45,16 @@ public final class Fleet implements AutoCloseable {
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(ServerProcess.JWT_SECRET)));
+    vertx.setPeriodic(HEARTBEAT_MS, id -> connected.forEach(device -> device.send(PING)));
+  }
+
+  /** Every connected device pings at half the server's default heartbeat interval, as real clients do. */
+  void connected(Device device) {
+    connected.add(device);
+  }
+
+  void disconnected(Device device) {
+    connected.remove(device);
   }
 
   public Vertx vertx() {

@@ -162,8 +162,8 @@ public final class Scenarios {
   }
 
   /**
-   * connections: N idle devices connected to one node, each pinging every 15 s (half the heartbeat
-   * interval), held for a while; the server's heap before and after, and per connection.
+   * connections: N idle devices connected to one node, each pinging every 15 s (the fleet's
+   * heartbeat, half the server's interval), held for a while; the server's heap before and after, and per connection.
    */
   public static JsonObject connections(Fleet fleet, ServerProcess server, int count, java.time.Duration hold, String runId) {
     double heapBefore = server.heapMiB();
@@ -179,11 +179,9 @@ public final class Scenarios {
           return Future.succeededFuture();
         }));
     double connectSeconds = (System.nanoTime() - start) / 1e9;
-    long pinger = fleet.vertx().setPeriodic(15_000, id -> all.forEach(device -> device.send(new JsonObject().put("type", "ping"))));
     ChatScenario.sleepUntil(System.nanoTime() + hold.toNanos());
     long open = all.stream().filter(Device::isOpen).count();
     double heapAfter = server.heapMiB();
-    fleet.vertx().cancelTimer(pinger);
     Fleet.await(Future.join(all.stream().map(Device::close).toList()));
     return new JsonObject().put("requested", count).put("held", open).put("failed", failed.get())
         .put("connect_seconds", Latency.round(connectSeconds))
