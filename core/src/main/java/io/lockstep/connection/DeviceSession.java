@@ -341,17 +341,20 @@ final class DeviceSession {
             failSession(done.cause());
             return;
           }
-          JsonArray events = done.result().getJsonArray("events");
-          if (!events.isEmpty() && events.getJsonObject(0).getLong("seq") > delivered + 1) {
+          JsonObject fetched = done.result();
+          JsonArray seqs = fetched.getJsonArray("seqs");
+          if (!seqs.isEmpty() && seqs.getLong(0) > delivered + 1) {
             metrics.resetsSent.increment();
             ahead.clear();
             sendSnapshot();
             return;
           }
-          for (int i = 0; i < events.size(); i++) {
-            deliver(events.getJsonObject(i));
+          JsonArray kinds = fetched.getJsonArray("kinds");
+          JsonArray frames = fetched.getJsonArray("frames");
+          for (int i = 0; i < seqs.size(); i++) {
+            deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i), null);
           }
-          if (!caughtUp && events.size() < page) {
+          if (!caughtUp && seqs.size() < page) {
             drainAhead();
             caughtUp = true;
             write(new JsonObject().put("type", "synced").put("head", delivered));
@@ -407,22 +410,23 @@ final class DeviceSession {
   }
 
   private void deliver(JsonObject event) {
-    long seq = event.getLong("seq");
+    deliver(event.getLong("seq"), event.getString("kind"), event.encode(), event);
+  }
+
+  /** Writes the event if it is next in line; a live event comes parsed, a fetched one only as text. */
+  private void deliver(long seq, String kind, String frame, JsonObject parsed) {
     if (seq != delivered + 1) {
       return;
     }
     delivered = seq;
     highestSeen = Math.max(highestSeen, seq);
-    write(event);
-    if (revokesThisDevice(event)) {
+    writeText(frame);
+    if (Events.DEVICE.equals(kind) && revokesThisDevice(parsed != null ? parsed : new JsonObject(frame))) {
       close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
     }
   }
 
   private boolean revokesThisDevice(JsonObject event) {
-    if (!Events.DEVICE.equals(event.getString("kind"))) {
-      return false;
-    }
     JsonObject data = event.getJsonObject("data");
     return "revoked".equals(data.getString("action")) && deviceId.equals(data.getJsonObject("device").getString("device_id"));
   }
@@ -486,9 +490,11 @@ final class DeviceSession {
             + " were pruned (retention floor " + floor + "); reconnect to receive a snapshot"));
         return;
       }
-      JsonArray events = page.getJsonArray("events");
+      JsonArray seqs = page.getJsonArray("seqs");
+      JsonArray events = new JsonArray();
+      page.getJsonArray("frames").forEach(text -> events.add(new JsonObject((String) text)));
       long head = page.getLong("head");
-      long last = events.isEmpty() ? since : events.getJsonObject(events.size() - 1).getLong("seq");
+      long last = seqs.isEmpty() ? since : seqs.getLong(seqs.size() - 1);
       reply("events", id, new JsonObject().put("events", events).put("has_more", last < head).put("head", head));
     }).onFailure(failure -> error(id, failure));
   }
@@ -516,8 +522,11 @@ final class DeviceSession {
   }
 
   private void write(JsonObject frame) {
+    writeText(frame.encode());
+  }
+
+  private void writeText(String text) {
     if (state != State.CLOSED) {
-      String text = frame.encode();
       metrics.bytesWritten.increment(text.length());
       channel.write(text);
     }

@@ -2,6 +2,7 @@ package io.lockstep.store;
 
 import io.lockstep.protocol.Events;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -22,9 +23,25 @@ import java.util.List;
  */
 public final class LogStore {
 
+  /**
+   * A page of a user's log as ready-made event frames: PostgreSQL builds each frame's JSON text, so
+   * catch-up writes them to the socket without parsing or encoding anything. A message event's data
+   * is joined from its message; client_msg_id only for the sender's own devices.
+   */
   private static final String FETCH = """
-      SELECT u.head, u.floor, e.seq, e.kind, e.ts, e.data,
-             m.conversation_id, m.conv_seq, m.sender_user, m.sender_device, m.client_msg_id, m.body
+      SELECT u.head, u.floor, e.seq, e.kind,
+             json_build_object('type', 'event', 'seq', e.seq, 'kind', e.kind,
+               'ts', floor(extract(epoch FROM e.ts) * 1000)::bigint,
+               'data', CASE
+                 WHEN m.conversation_id IS NULL THEN e.data::json
+                 WHEN m.sender_user = $1 THEN json_build_object('conversation_id', m.conversation_id,
+                   'conv_seq', m.conv_seq,
+                   'sender', json_build_object('user_id', m.sender_user, 'device_id', m.sender_device),
+                   'body', m.body, 'client_msg_id', m.client_msg_id)
+                 ELSE json_build_object('conversation_id', m.conversation_id, 'conv_seq', m.conv_seq,
+                   'sender', json_build_object('user_id', m.sender_user, 'device_id', m.sender_device),
+                   'body', m.body)
+               END)::text AS frame
         FROM users u
         LEFT JOIN LATERAL (
           SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3
@@ -48,8 +65,11 @@ public final class LogStore {
   public record Appended(String userId, long seq, OffsetDateTime ts) {
   }
 
-  /** A page of one user's log after some seq, with the user's head and retention floor at read time. */
-  public record EventPage(List<JsonObject> events, long head, long floor) {
+  /**
+   * A page of one user's log after some seq: the seqs, kinds and frame texts of its events in
+   * ascending seq, with the user's head and retention floor at read time.
+   */
+  public record EventPage(JsonArray seqs, JsonArray kinds, JsonArray frames, long head, long floor) {
   }
 
   public Future<SendOutcome> send(String userId, String deviceId, String conversationId, String clientMsgId,
@@ -81,10 +101,12 @@ public final class LogStore {
         });
   }
 
-  /** Events of one user with seq > after, ascending, at most limit; empty events when the user is unknown. */
+  /** Events of one user with seq > after, ascending, at most limit; empty when the user is unknown. */
   public Future<EventPage> fetch(String userId, long after, int limit) {
     return pool.preparedQuery(FETCH).execute(Tuple.of(userId, after, limit)).map(rows -> {
-      List<JsonObject> events = new ArrayList<>(rows.size());
+      JsonArray seqs = new JsonArray();
+      JsonArray kinds = new JsonArray();
+      JsonArray frames = new JsonArray();
       long head = 0;
       long floor = 0;
       for (Row row : rows) {
@@ -92,24 +114,13 @@ public final class LogStore {
         floor = row.getLong("floor");
         Long seq = row.getLong("seq");
         if (seq != null) {
-          events.add(toEvent(userId, row, seq));
+          seqs.add(seq);
+          kinds.add(row.getString("kind"));
+          frames.add(row.getString("frame"));
         }
       }
-      return new EventPage(events, head, floor);
+      return new EventPage(seqs, kinds, frames, head, floor);
     });
-  }
-
-  private static JsonObject toEvent(String viewer, Row row, long seq) {
-    String kind = row.getString("kind");
-    JsonObject data;
-    if (Events.MESSAGE.equals(kind) && row.getString("conversation_id") != null) {
-      data = Events.messageData(viewer, row.getString("conversation_id"), row.getLong("conv_seq"),
-          row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
-          row.getString("client_msg_id"));
-    } else {
-      data = (JsonObject) row.getValue("data");
-    }
-    return Events.event(seq, kind, row.getOffsetDateTime("ts"), data);
   }
 
   /** How many active devices have a cursor below their user's retention floor. */

@@ -184,12 +184,14 @@ public final class SyncVerticle extends VerticleBase {
         });
   }
 
-  /** A page of the user's log after `after`: {events, head, floor}. */
+  /** A page of the user's log after `after`: {seqs, kinds, frames (event frame texts), head, floor}. */
   private Future<JsonObject> fetch(JsonObject request) {
     long after = Fields.requiredCount(request, "after");
     int limit = pageSize(request);
     return log.fetch(request.getString("user_id"), after, limit).map(page -> new JsonObject()
-        .put("events", new JsonArray(page.events()))
+        .put("seqs", page.seqs())
+        .put("kinds", page.kinds())
+        .put("frames", page.frames())
         .put("head", page.head())
         .put("floor", page.floor()));
   }

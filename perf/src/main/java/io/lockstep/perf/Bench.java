@@ -30,7 +30,7 @@ public final class Bench {
         connections  --connections 20000 --hold 20s
         baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
         all          every scenario and baseline, ratios included
-      common: --jar core/target/lockstep.jar --heap 1g --out perf/results""";
+      common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...""";
 
   private Bench() {
   }
@@ -63,7 +63,7 @@ public final class Bench {
     int devices = options.integer("devices", 3);
     int rate = options.integer("rate", 500);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
-    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, Map.of());
+    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, serverEnv(options));
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
         System.out.printf("provisioning %d users x %d devices%n", users, devices);
@@ -86,7 +86,7 @@ public final class Bench {
           System.out.println("baseline: durable writes straight to PostgreSQL");
           results.put("baseline_durable_writes", Baselines.durableWrites(server, fleet, population,
               Duration.ofSeconds(Math.min(15, duration.toSeconds())), options.integer("batch", 50), options.integer("parallel", 8)));
-          Fleet.await(ChatScenario.closeAll(population));
+          ChatScenario.closeAll(population);
           System.out.println("baseline: bare Vert.x fan-out server");
           results.put("baseline_fanout", fanout(users, devices, rate, duration, runId));
           if (!options.flag("no-nats")) {
@@ -95,12 +95,14 @@ public final class Bench {
                 devices, rate, duration, runId));
           }
         } else {
-          Fleet.await(ChatScenario.closeAll(population));
+          ChatScenario.closeAll(population);
         }
       }
       if (scenario.equals("catch-up") || scenario.equals("all")) {
-        System.out.println("catch-up");
-        results.put("catch_up", Scenarios.catchUp(fleet, server, options.integer("events", 100_000), runId));
+        int events = options.integer("events", 100_000);
+        System.out.println("catch-up (after a warm-up catch-up of " + events / 5 + " events, not recorded)");
+        Scenarios.catchUp(fleet, server, events / 5, runId + "w");
+        results.put("catch_up", Scenarios.catchUp(fleet, server, events, runId));
       }
       if (scenario.equals("storm") || scenario.equals("all")) {
         System.out.println("reconnect storm");
@@ -118,6 +120,17 @@ public final class Bench {
     }
     results.put("ratios", ratios(results));
     return results;
+  }
+
+  /** --server-env KEY=VALUE,KEY=VALUE: extra environment of the server under test (its configuration). */
+  static Map<String, String> serverEnv(Options options) {
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String pair : options.string("server-env", "").split(",")) {
+      if (pair.contains("=")) {
+        env.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
+      }
+    }
+    return env;
   }
 
   /** The fan-out limit: the same chat workload against the bare broadcast server, run as its own process. */
@@ -145,7 +158,7 @@ public final class Bench {
       try (Fleet fleet = new Fleet(port)) {
         ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId + "f");
         JsonObject result = ChatScenario.run(fleet, population, rate, duration, null);
-        Fleet.await(ChatScenario.closeAll(population));
+        ChatScenario.closeAll(population);
         return result;
       }
     } finally {

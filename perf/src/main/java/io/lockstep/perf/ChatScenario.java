@@ -1,6 +1,5 @@
 package io.lockstep.perf;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -235,9 +234,9 @@ public final class ChatScenario {
     return new JsonObject().put("max_rate", held).put("limit_p99_ms", limitMs).put("steps", steps);
   }
 
-  static Future<Void> closeAll(Population population) {
-    List<Future<Void>> closing = new ArrayList<>();
-    population.devices.forEach(devices -> devices.forEach(device -> closing.add(device.close())));
-    return Future.join(closing).mapEmpty();
+  static void closeAll(Population population) {
+    List<Device> all = new ArrayList<>();
+    population.devices.forEach(all::addAll);
+    Fleet.closeAll(all);
   }
 }

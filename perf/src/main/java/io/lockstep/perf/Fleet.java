@@ -97,6 +97,16 @@ public final class Fleet implements AutoCloseable {
     return items;
   }
 
+  /** Closes the devices' sockets, waiting at most 30 s for the close handshakes. */
+  public static void closeAll(List<Device> devices) {
+    try {
+      Future.join(devices.stream().map(Device::close).toList()).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.out.println("  (some sockets did not finish their close handshake within 30 s)");
+    }
+  }
+
   public static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);

@@ -86,7 +86,7 @@ public final class Scenarios {
       all.add(new Device(runId + "-s" + (i / 3), i));
     }
     Fleet.inBatches(all, 200, device -> device.connect(fleet, new JsonObject()));
-    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    Fleet.closeAll(all);
     AtomicLong errors = new AtomicLong();
     double cpuBefore = server.cpuSeconds();
     long start = System.nanoTime();
@@ -102,7 +102,7 @@ public final class Scenarios {
     double seconds = (System.nanoTime() - start) / 1e9;
     double cpu = server.cpuSeconds() - cpuBefore;
     long synced = reconnecting.stream().filter(Future::succeeded).count();
-    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    Fleet.closeAll(all);
     return new JsonObject().put("devices", devices).put("synced", synced).put("errors", errors.get())
         .put("seconds", Latency.round(seconds)).put("reconnects_per_s", Math.round(synced / seconds))
         .put("server_cpu_cores", Latency.round(cpu / seconds));
@@ -182,7 +182,7 @@ public final class Scenarios {
     ChatScenario.sleepUntil(System.nanoTime() + hold.toNanos());
     long open = all.stream().filter(Device::isOpen).count();
     double heapAfter = server.heapMiB();
-    Fleet.await(Future.join(all.stream().map(Device::close).toList()));
+    Fleet.closeAll(all);
     return new JsonObject().put("requested", count).put("held", open).put("failed", failed.get())
         .put("connect_seconds", Latency.round(connectSeconds))
         .put("heap_before_mib", Latency.round(heapBefore)).put("heap_after_mib", Latency.round(heapAfter))

@@ -163,7 +163,7 @@ public final class ServerProcess implements AutoCloseable {
   private double scrapeHeapMiB() {
     try {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/metrics"))
+              URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(10))
           .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes()))
           .build(), HttpResponse.BodyHandlers.ofString());
       Matcher matcher = HEAP.matcher(response.body());
