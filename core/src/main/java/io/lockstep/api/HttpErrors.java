@@ -2,7 +2,6 @@ package io.lockstep.api;
 
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.LockstepException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Sends committed events to the nodes that hold the affected users' live connections, found through

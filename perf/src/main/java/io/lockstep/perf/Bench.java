@@ -42,19 +42,28 @@ public final class Bench {
     }
     String scenario = args[0];
     Options options = Options.parse(args, 1);
-    JsonObject results = run(scenario, options);
     String name = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + scenario;
-    Path json = Report.write(Path.of(options.string("out", "perf/results")), name, results);
+    Path out = Path.of(options.string("out", "perf/results"));
+    JsonObject results = run(scenario, options, ServerProcess.Stores.fromEnvironment(), partial -> {
+      try {
+        Report.write(out, name, partial);
+      } catch (java.io.IOException e) {
+        System.err.println("could not write partial results: " + e.getMessage());
+      }
+    });
+    Path json = Report.write(out, name, results);
     System.out.println(summary(results));
     System.out.println("results: " + json + " (and .html)");
     System.exit(0);
   }
 
-  public static JsonObject run(String scenario, Options options) throws Exception {
-    return run(scenario, options, ServerProcess.Stores.fromEnvironment());
+  public static JsonObject run(String scenario, Options options, ServerProcess.Stores stores) throws Exception {
+    return run(scenario, options, stores, partial -> { });
   }
 
-  public static JsonObject run(String scenario, Options options, ServerProcess.Stores stores) throws Exception {
+  /** Runs the scenario; after each part, the results so far are handed to checkpoint (a long run keeps what it measured). */
+  public static JsonObject run(String scenario, Options options, ServerProcess.Stores stores,
+                               java.util.function.Consumer<JsonObject> checkpoint) throws Exception {
     Path jar = Path.of(options.string("jar", "core/target/lockstep.jar"));
     String runId = "r" + UUID.randomUUID().toString().substring(0, 6);
     JsonObject results = new JsonObject().put("scenario", scenario).put("options", new JsonObject(Map.copyOf(options.asMap())))
@@ -76,10 +85,12 @@ public final class Bench {
           }
           System.out.printf("chat at %d messages/s for %s%n", rate, duration);
           results.put("chat", ChatScenario.run(fleet, population, rate, duration, server));
+          checkpoint.accept(results);
           if (options.flag("find-max") || scenario.equals("all")) {
             System.out.println("chat: finding the highest rate with p99 send→delivered ≤ 50 ms");
             results.put("chat_find_max", ChatScenario.findMax(fleet, population, options.integer("start-rate", 200),
                 options.duration("step", Duration.ofSeconds(10)), server, 50));
+            checkpoint.accept(results);
           }
         }
         if (!scenario.equals("chat")) {
@@ -89,6 +100,7 @@ public final class Bench {
           ChatScenario.closeAll(population);
           System.out.println("baseline: bare Vert.x fan-out server");
           results.put("baseline_fanout", fanout(users, devices, rate, duration, runId));
+          checkpoint.accept(results);
           if (!options.flag("no-nats")) {
             System.out.println("baseline: NATS JetStream");
             results.put("baseline_nats_jetstream", Baselines.natsJetStream(options.integer("nats-users", Math.min(users, 300)),
@@ -103,14 +115,17 @@ public final class Bench {
         System.out.println("catch-up (after a warm-up catch-up of " + events / 5 + " events, not recorded)");
         Scenarios.catchUp(fleet, server, events / 5, runId + "w");
         results.put("catch_up", Scenarios.catchUp(fleet, server, events, runId));
+        checkpoint.accept(results);
       }
       if (scenario.equals("storm") || scenario.equals("all")) {
         System.out.println("reconnect storm");
         results.put("storm", Scenarios.storm(fleet, server, options.integer("storm", 5000), runId));
+        checkpoint.accept(results);
       }
       if (scenario.equals("read") || scenario.equals("all")) {
         System.out.println("read propagation");
         results.put("read_propagation", Scenarios.readPropagation(fleet, devices, options.integer("reads", 300), runId));
+        checkpoint.accept(results);
       }
       if (scenario.equals("connections") || scenario.equals("all")) {
         System.out.println("idle connections");

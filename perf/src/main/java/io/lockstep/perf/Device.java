@@ -36,7 +36,11 @@ public final class Device {
     syncedPromise = Promise.promise();
     return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").compose(ws -> {
       socket = ws;
-      ws.closeHandler(v -> fleet.disconnected(this));
+      Promise<JsonObject> pending = syncedPromise;
+      ws.closeHandler(v -> {
+        fleet.disconnected(this);
+        pending.tryFail("closed before synced");
+      });
       ws.textMessageHandler(this::onText);
       ws.exceptionHandler(failure -> { });
       JsonObject hello = new JsonObject().put("type", "hello").put("token", fleet.token(userId)).mergeIn(helloFields);
@@ -47,7 +51,8 @@ public final class Device {
         }
       }
       ws.writeTextMessage(hello.encode());
-      return syncedPromise.future().onSuccess(synced -> fleet.connected(this));
+      return syncedPromise.future().timeout(120, java.util.concurrent.TimeUnit.SECONDS)
+          .onSuccess(synced -> fleet.connected(this));
     });
   }
 
