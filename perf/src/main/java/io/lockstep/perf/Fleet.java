@@ -45,10 +45,21 @@ public final class Fleet implements AutoCloseable {
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(ServerProcess.JWT_SECRET)));
-    vertx.setPeriodic(HEARTBEAT_MS, id -> connected.forEach(device -> device.send(PING)));
+    long[] tick = {0};
+    vertx.setPeriodic(1000, id -> {
+      long phase = tick[0]++ % (HEARTBEAT_MS / 1000);
+      connected.forEach(device -> {
+        if (device.index % (HEARTBEAT_MS / 1000) == phase) {
+          device.send(PING);
+        }
+      });
+    });
   }
 
-  /** Every connected device pings at half the server's default heartbeat interval, as real clients do. */
+  /**
+   * Every connected device pings once per half of the server's default heartbeat interval, as real
+   * clients do, spread over the interval (each device on its own second) rather than all at once.
+   */
   void connected(Device device) {
     connected.add(device);
   }
