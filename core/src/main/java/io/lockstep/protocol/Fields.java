@@ -3,7 +3,6 @@ package io.lockstep.protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
 
 /** Reads typed fields from a client frame or request body; a bad field fails with invalid_field naming it. */
@@ -102,12 +101,6 @@ public final class Fields {
     if (number instanceof Integer || number instanceof Long || number instanceof Short || number instanceof Byte) {
       return true;
     }
-    if (number instanceof BigInteger big) {
-      return big.bitLength() < 64;
-    }
-    if (number instanceof BigDecimal || number instanceof Double || number instanceof Float) {
-      return false;
-    }
-    return false;
+    return number instanceof BigInteger big && big.bitLength() < 64;
   }
 }

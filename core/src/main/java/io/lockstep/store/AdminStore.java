@@ -64,7 +64,7 @@ public final class AdminStore {
           .put("created", millis(device.getOffsetDateTime("created_at")))
           .put("last_seen", millis(device.getOffsetDateTime("last_seen_at")))
           .put("revoked", device.getOffsetDateTime("revoked_at") != null)
-          .put("overrides", device.getValue("overrides") == Tuple.JSON_NULL ? null : device.getValue("overrides")));
+          .put("overrides", SettingsStore.jsonValue(device, "overrides")));
       return new JsonObject().put("user_id", userId).put("head", row.getLong("head")).put("floor", row.getLong("floor"))
           .put("created", millis(row.getOffsetDateTime("created_at"))).put("devices", deviceArray);
     });

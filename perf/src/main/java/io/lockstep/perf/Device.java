@@ -17,7 +17,6 @@ public final class Device {
   final int index;
   String deviceId;
   long lastSeq;
-  long synced = -1;
   private WebSocket socket;
   private volatile Consumer<JsonObject> listener = frame -> { };
   private Promise<JsonObject> syncedPromise;
@@ -62,8 +61,7 @@ public final class Device {
     switch (type) {
       case "welcome" -> deviceId = frame.getString("device_id");
       case "synced" -> {
-        synced = frame.getLong("head");
-        lastSeq = Math.max(lastSeq, synced);
+        lastSeq = Math.max(lastSeq, frame.getLong("head"));
         syncedPromise.tryComplete(frame);
       }
       case "event" -> {
