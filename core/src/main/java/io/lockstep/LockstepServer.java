@@ -18,6 +18,9 @@ import io.lockstep.embedded.EmbeddedServices;
 import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.push.NotificationVerticle;
+import io.lockstep.push.PushOutboxVerticle;
+import io.lockstep.push.PushTokenVerticle;
 import io.lockstep.readstate.ReadStateVerticle;
 import io.lockstep.bus.Operation;
 import io.lockstep.config.SettingKey;
@@ -246,6 +249,10 @@ public final class LockstepServer {
         .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
         .compose(v -> startPlugins())
+        .compose(v -> deploy(() -> new PushTokenVerticle(pool, plugins.running(Contract.PUSH_PROVIDER), metrics), cores))
+        .compose(v -> deploy(() -> new NotificationVerticle(config.push(), config.settings().keys(), pool, presence,
+            metrics), 1))
+        .compose(v -> deploy(() -> new PushOutboxVerticle(config.push(), pool, presence, metrics), 1))
         .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics, routes), httpInstances))
         .map(v -> {
           nodeStats.start();

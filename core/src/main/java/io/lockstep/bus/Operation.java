@@ -23,6 +23,9 @@ public enum Operation {
   // SettingsVerticle: account and device settings
   SET_SETTING("lockstep.settings.set"),
   GET_SETTINGS("lockstep.settings.get"),
+  // PushTokenVerticle: devices' push tokens
+  PUSH_REGISTER("lockstep.notifications.token.register"),
+  PUSH_UNREGISTER("lockstep.notifications.token.unregister"),
   // PluginHost: what is loaded
   LIST_PLUGINS("lockstep.plugins.list");
 

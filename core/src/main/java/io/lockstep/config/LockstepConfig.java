@@ -31,7 +31,8 @@ public record LockstepConfig(
     SettingsConfig settings,
     ClusterConfig cluster,
     AdminConfig admin,
-    String metricsPath) {
+    String metricsPath,
+    PushConfig push) {
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
@@ -72,6 +73,17 @@ public record LockstepConfig(
   /** The settings key registry and the clock skew allowed to clients. */
   public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
 
+  /** What a notification may show: the sender and the text, the sender only, or neither. */
+  public enum Preview { TEXT, SENDER, NONE }
+
+  /**
+   * Notifications: what they show, how long a burst is folded into one push, and how the outbox
+   * retries (exponential backoff from backoffBase to backoffMax with jitter, dead after maxAttempts).
+   */
+  public record PushConfig(Preview preview, int previewLength, String genericText, Duration coalesceWindow,
+                           int maxAttempts, Duration backoffBase, Duration backoffMax, Duration sendTimeout,
+                           Duration lease, Duration pollInterval, int batch, Duration deadLetterRetention) {}
+
   /** Zero for either limit switches it off. */
   public record RetentionConfig(long maxEvents, Duration maxAge, Duration pruneInterval) {}
 
@@ -108,7 +120,29 @@ public record LockstepConfig(
         cluster(root.section("cluster")),
         new AdminConfig(root.section("admin").string("username"), root.section("admin").string("password"),
             root.section("admin").duration("session_timeout")),
-        root.section("metrics").string("path"));
+        root.section("metrics").string("path"),
+        push(root.section("push")));
+  }
+
+  private static PushConfig push(ConfigTree push) {
+    PushConfig config = new PushConfig(push.enumValue("preview", Preview.class), push.integer("preview_length"),
+        push.string("generic_text"), push.duration("coalesce_window"), push.integer("max_attempts"),
+        push.duration("backoff_base"), push.duration("backoff_max"), push.duration("send_timeout"),
+        push.duration("lease"), push.duration("poll_interval"), push.integer("batch"),
+        push.duration("dead_letter_retention"));
+    if (config.maxAttempts() < 1) {
+      throw push.invalid("max_attempts", "must be at least 1");
+    }
+    if (config.batch() < 1) {
+      throw push.invalid("batch", "must be at least 1");
+    }
+    if (config.pollInterval().isZero() || config.backoffBase().isZero()) {
+      throw push.invalid(config.pollInterval().isZero() ? "poll_interval" : "backoff_base", "must be above zero");
+    }
+    if (config.lease().compareTo(config.sendTimeout()) <= 0) {
+      throw push.invalid("lease", "must be longer than send_timeout, or a push could be sent twice at once");
+    }
+    return config;
   }
 
   private static ClusterConfig cluster(ConfigTree cluster) {
@@ -158,16 +192,16 @@ public record LockstepConfig(
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
         apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
-        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath);
+        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath, push);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
-        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath);
+        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath);
+        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push);
   }
 }

@@ -36,7 +36,7 @@ final class DeviceSession {
   private static final int MAX_AHEAD = 10_000;
   private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
       "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
-      "conversation.remove_member");
+      "conversation.remove_member", "push.register", "push.unregister");
 
   private enum State { AWAITING_HELLO, GREETING, READY, CLOSED }
 
@@ -174,6 +174,8 @@ final class DeviceSession {
       case "settings.get" -> call(Operation.GET_SETTINGS, frame.copy().put("user_id", userId).put("device_id", deviceId))
           .onSuccess(settings -> reply("settings", id, settings))
           .onFailure(failure -> error(id, failure));
+      case "push.register" -> devicePush(Operation.PUSH_REGISTER, id, frame);
+      case "push.unregister" -> devicePush(Operation.PUSH_UNREGISTER, id, frame);
       case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
       case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
       case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
@@ -192,6 +194,12 @@ final class DeviceSession {
   private void readState(Operation operation, Object id, JsonObject frame) {
     call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId).put("received_at", lastFrameAt))
         .onSuccess(state -> reply("result", id, state))
+        .onFailure(failure -> error(id, failure));
+  }
+
+  private void devicePush(Operation operation, Object id, JsonObject frame) {
+    call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId))
+        .onSuccess(result -> reply("result", id, result))
         .onFailure(failure -> error(id, failure));
   }
 

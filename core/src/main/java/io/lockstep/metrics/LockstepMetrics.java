@@ -22,6 +22,7 @@ public final class LockstepMetrics {
   private final AtomicInteger liveConnections = new AtomicInteger();
   private final AtomicInteger devicesOnline = new AtomicInteger();
   private final AtomicLong devicesBehindRetention = new AtomicLong();
+  private final AtomicLong pushOutboxDepth = new AtomicLong();
   private final List<Meter> gauges = new ArrayList<>();
   public final Counter eventsWritten;
   public final Counter messagesSent;
@@ -39,6 +40,10 @@ public final class LockstepMetrics {
   public final DistributionSummary syncLag;
   public final DistributionSummary devicesPerUser;
   public final Counter bytesWritten;
+  public final Counter pushEnqueued;
+  public final Counter pushCoalesced;
+  public final Counter pushSkippedLive;
+  public final Timer pushLatency;
 
   public LockstepMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -82,6 +87,32 @@ public final class LockstepMetrics {
         .publishPercentileHistogram()
         .register(registry);
     bytesWritten = counter("lockstep.bytes.written", "Bytes of frames written to client connections");
+    gauges.add(Gauge.builder("lockstep.push.outbox.depth", pushOutboxDepth, AtomicLong::get)
+        .description("Pushes waiting in the cluster's outbox (pending or being sent); every node reports the same figure")
+        .register(registry));
+    pushEnqueued = counter("lockstep.push.enqueued", "Pushes added to the outbox for devices that are not connected");
+    pushCoalesced = counter("lockstep.push.coalesced", "Events folded into a device's pending push instead of a new one");
+    pushSkippedLive = counter("lockstep.push.skipped.live", "Due pushes dropped because the device was connected by then");
+    pushLatency = Timer.builder("lockstep.push.latency")
+        .description("From a push entering the outbox to its provider accepting it")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+  }
+
+  /** Token churn: registered, replaced, moved, unregistered, pruned. */
+  public void pushToken(String event) {
+    Counter.builder("lockstep.push.tokens").description("Push token changes by kind (token churn)")
+        .tag("event", event).register(registry).increment();
+  }
+
+  /** A provider's answer to one push: sent, retry, dead_token, failed (or no_provider, timeout). */
+  public void pushOutcome(String provider, String outcome) {
+    Counter.builder("lockstep.push.outcomes").description("Push attempts by provider and outcome")
+        .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+  }
+
+  public void pushOutboxDepth(long depth) {
+    pushOutboxDepth.set(depth);
   }
 
   private Counter counter(String name, String description) {

@@ -124,7 +124,6 @@ public final class PluginHost {
     List<PluginService> services;
     try {
       id = plugin.id();
-      services = List.copyOf(plugin.services());
       if (plugin.apiVersion() != LockstepPlugin.API_VERSION) {
         throw new IllegalStateException("built against plugin API " + plugin.apiVersion() + ", the server speaks "
             + LockstepPlugin.API_VERSION);
@@ -133,6 +132,7 @@ public final class PluginHost {
         throw new IllegalStateException("another plugin with id '" + id + "' is already loaded");
       }
       plugin.init(context(id));
+      services = List.copyOf(plugin.services());
     } catch (RuntimeException | LinkageError e) {
       return fail(new LoadedPlugin(safeId(plugin, candidate), candidate.source(), List.of(), "failed", e.getMessage(),
           plugin, List.of()));

@@ -12,6 +12,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +29,8 @@ import java.util.UUID;
 public final class DeviceStore {
 
   private static final String DEVICE_COLUMNS =
-      "device_id, user_id, name, platform, cursor, duplicate_sends, created_at, last_seen_at, first_hello_at, revoked_at";
+      "device_id, user_id, name, platform, cursor, duplicate_sends, created_at, last_seen_at, first_hello_at, revoked_at,"
+      + " push_provider, push_token_at";
 
   private final Pool pool;
 
@@ -38,7 +41,8 @@ public final class DeviceStore {
   /** A device row. */
   public record Device(String deviceId, String userId, String name, String platform, long cursor,
                        long duplicateSends, OffsetDateTime createdAt, OffsetDateTime lastSeenAt,
-                       OffsetDateTime firstHelloAt, OffsetDateTime revokedAt) {
+                       OffsetDateTime firstHelloAt, OffsetDateTime revokedAt, String pushProvider,
+                       OffsetDateTime pushTokenAt) {
 
     public boolean revoked() {
       return revokedAt != null;
@@ -61,7 +65,18 @@ public final class DeviceStore {
           .put("platform", platform)
           .put("created", createdAt.toInstant().toEpochMilli())
           .put("last_seen", lastSeenAt == null ? null : lastSeenAt.toInstant().toEpochMilli())
-          .put("cursor", cursor);
+          .put("cursor", cursor)
+          .put("push", pushJson());
+    }
+
+    /** The device's push registration without the token itself: {provider, registered, token_age_seconds}. */
+    public JsonObject pushJson() {
+      if (pushProvider == null) {
+        return null;
+      }
+      return new JsonObject().put("provider", pushProvider)
+          .put("registered", pushTokenAt.toInstant().toEpochMilli())
+          .put("token_age_seconds", Math.max(0, Duration.between(pushTokenAt.toInstant(), Instant.now()).toSeconds()));
     }
   }
 
@@ -174,7 +189,8 @@ public final class DeviceStore {
 
   public Future<DeviceChange> revoke(String userId, String deviceId) {
     return changeOwned(userId, deviceId, "revoked",
-        "UPDATE devices SET revoked_at = now() WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId));
+        "UPDATE devices SET revoked_at = now(), push_provider = NULL, push_token = NULL, push_token_key = NULL,"
+            + " push_token_at = NULL WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId));
   }
 
   private Future<DeviceChange> changeOwned(String userId, String deviceId, String action, String update, Tuple args) {
@@ -232,6 +248,7 @@ public final class DeviceStore {
     return new Device(row.getString("device_id"), row.getString("user_id"), row.getString("name"),
         row.getString("platform"), row.getLong("cursor"), row.getLong("duplicate_sends"),
         row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_seen_at"),
-        row.getOffsetDateTime("first_hello_at"), row.getOffsetDateTime("revoked_at"));
+        row.getOffsetDateTime("first_hello_at"), row.getOffsetDateTime("revoked_at"), row.getString("push_provider"),
+        row.getOffsetDateTime("push_token_at"));
   }
 }

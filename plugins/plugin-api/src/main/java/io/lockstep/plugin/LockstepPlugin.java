@@ -35,7 +35,10 @@ public interface LockstepPlugin {
     return API_VERSION;
   }
 
-  /** What the plugin serves: conflict policies, push providers, extensions. */
+  /**
+   * What the plugin serves: conflict policies, push providers, extensions. Read after
+   * {@link #init(PluginContext)}, so a plugin whose configuration section is absent may serve nothing.
+   */
   List<PluginService> services();
 
   /** Called once before deployment; validate the configuration here and throw to refuse to start. */

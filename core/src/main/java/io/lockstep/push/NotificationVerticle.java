@@ -1,0 +1,151 @@
+package io.lockstep.push;
+
+import io.lockstep.config.LockstepConfig.Preview;
+import io.lockstep.config.LockstepConfig.PushConfig;
+import io.lockstep.config.SettingKey;
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.plugin.ServerEvents;
+import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.store.PushStore;
+import io.lockstep.store.PushStore.Push;
+import io.lockstep.store.PushStore.Recipient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns this node's committed changes into pushes: a message becomes a push to each recipient device
+ * that is not connected, has a token and has not muted the conversation; a read-state change becomes
+ * a silent badge update to the user's other devices that are not connected. Pushes go into the outbox,
+ * where a device's pending push absorbs the ones that follow within the coalescing window. Knows no
+ * provider: the outbox workers hand pushes to whichever plugin serves the device's provider.
+ * Deployed once per node (it listens to the node's local server events).
+ */
+public final class NotificationVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NotificationVerticle.class);
+
+  private final PushConfig config;
+  private final List<SettingKey> settingKeys;
+  private final Pool pool;
+  private final PresenceRegistry presence;
+  private final LockstepMetrics metrics;
+  private PushStore store;
+
+  public NotificationVerticle(PushConfig config, List<SettingKey> settingKeys, Pool pool, PresenceRegistry presence,
+                              LockstepMetrics metrics) {
+    this.config = config;
+    this.settingKeys = settingKeys;
+    this.pool = pool;
+    this.presence = presence;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new PushStore(pool);
+    return Future.all(
+        vertx.eventBus().<JsonObject>localConsumer(ServerEvents.MESSAGE, event -> logFailure(onMessage(event.body())))
+            .completion(),
+        vertx.eventBus().<JsonObject>localConsumer(ServerEvents.READ_STATE, event -> logFailure(onReadState(event.body())))
+            .completion());
+  }
+
+  private void logFailure(Future<Void> enqueued) {
+    enqueued.onFailure(failure -> LOG.warn("a push could not be queued: {}", failure.getMessage()));
+  }
+
+  private Future<Void> onMessage(JsonObject event) {
+    String conversationId = event.getString("conversation_id");
+    String sender = event.getJsonObject("sender").getString("user_id");
+    Set<String> recipients = new HashSet<>();
+    event.getJsonArray("members").forEach(member -> recipients.add((String) member));
+    recipients.remove(sender);
+    if (recipients.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String muteKey = "conversation." + conversationId + ".muted";
+    return store.messageRecipients(recipients, sender, muteKey, muteDefault(muteKey))
+        .compose(found -> offline(found.devices()).compose(devices -> {
+          String senderName = found.senderName() == null ? sender : found.senderName();
+          Push push = new Push("message", conversationId, event.getLong("conv_seq"), sender,
+              config.preview() == Preview.NONE ? null : senderName, notificationText(event.getJsonObject("body")),
+              false);
+          return enqueue(devices, push);
+        }));
+  }
+
+  private Future<Void> onReadState(JsonObject event) {
+    String userId = event.getString("user_id");
+    String conversationId = event.getString("conversation_id");
+    boolean conversationRead = event.getLong("unread", 0L) == 0 && !event.getBoolean("marked_unread", false);
+    return store.otherDevicesWithToken(userId, event.getString("device_id"))
+        .compose(this::offline)
+        .compose(devices -> enqueue(devices, new Push("badge", conversationId, null, null, null, null, conversationRead)));
+  }
+
+  private Future<Void> enqueue(List<String> devices, Push push) {
+    if (devices.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.enqueue(devices, push, config.coalesceWindow()).map(coalesced -> {
+      metrics.pushEnqueued.increment(devices.size() - coalesced);
+      metrics.pushCoalesced.increment(coalesced);
+      return null;
+    });
+  }
+
+  /**
+   * The devices that are not connected anywhere in the cluster. When Redis cannot say, every device
+   * counts as offline: a notification too many is better than a message nobody hears of.
+   */
+  private Future<List<String>> offline(List<Recipient> candidates) {
+    if (candidates.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    Map<String, List<String>> byUser = new LinkedHashMap<>();
+    candidates.forEach(device -> byUser.computeIfAbsent(device.userId(), user -> new ArrayList<>()).add(device.deviceId()));
+    List<Future<List<String>>> perUser = new ArrayList<>(byUser.size());
+    byUser.forEach((user, devices) -> perUser.add(presence.presenceOf(user, devices)
+        .map(live -> devices.stream().filter(device -> !live.containsKey(device)).toList())
+        .otherwise(devices)));
+    return Future.all(perUser).map(all -> {
+      List<String> offline = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) {
+        offline.addAll(all.<List<String>>resultAt(i));
+      }
+      return offline;
+    });
+  }
+
+  private Object muteDefault(String muteKey) {
+    return settingKeys.stream().filter(key -> key.matches(muteKey)).findFirst().map(SettingKey::defaultValue)
+        .orElse(false);
+  }
+
+  /** The notification's text under the preview setting: the message's "text", cut to the preview length. */
+  private String notificationText(JsonObject body) {
+    Object text = body == null ? null : body.getValue("text");
+    if (config.preview() != Preview.TEXT || !(text instanceof String message) || message.isBlank()) {
+      return config.genericText();
+    }
+    if (message.length() <= config.previewLength()) {
+      return message;
+    }
+    int end = config.previewLength();
+    if (Character.isHighSurrogate(message.charAt(end - 1))) {
+      end--;
+    }
+    return message.substring(0, end) + "…";
+  }
+}

@@ -1,0 +1,99 @@
+package io.lockstep.push;
+
+import io.lockstep.bus.BusService;
+import io.lockstep.bus.Operation;
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.protocol.ErrorCode;
+import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.LockstepException;
+import io.lockstep.store.PushStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Devices' push tokens: push.register gives the device a token of one of the configured providers
+ * (taking it from any other device that held it), push.unregister removes it. Answers on
+ * {@code lockstep.notifications.token.*}; token churn is counted by kind.
+ */
+public final class PushTokenVerticle extends VerticleBase {
+
+  /** Longest token accepted, as a string or as the JSON of a subscription object. */
+  static final int MAX_TOKEN_LENGTH = 4096;
+
+  private final Pool pool;
+  private final Set<String> providers;
+  private final LockstepMetrics metrics;
+  private PushStore store;
+
+  public PushTokenVerticle(Pool pool, Set<String> providers, LockstepMetrics metrics) {
+    this.pool = pool;
+    this.providers = Set.copyOf(providers);
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new PushStore(pool);
+    return Future.all(List.of(
+        BusService.answer(vertx, metrics, Operation.PUSH_REGISTER, this::register),
+        BusService.answer(vertx, metrics, Operation.PUSH_UNREGISTER, this::unregister)));
+  }
+
+  private Future<JsonObject> register(JsonObject request) {
+    String provider = Fields.requiredString(request, "provider");
+    if (!providers.contains(provider)) {
+      throw Fields.invalid("provider", providers.isEmpty()
+          ? "names no push provider: this server has none configured"
+          : "'" + provider + "' is not a push provider of this server (it has " + String.join(", ", new TreeSet<>(providers)) + ")");
+    }
+    Object token = request.getValue("token");
+    String key = tokenKey(token);
+    return store.register(request.getString("user_id"), request.getString("device_id"), provider, token, key)
+        .map(registration -> {
+          if (registration.outcome().equals("revoked")) {
+            throw new LockstepException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
+          }
+          metrics.pushToken(registration.outcome());
+          return new JsonObject().put("provider", provider).put("outcome", registration.outcome());
+        });
+  }
+
+  /**
+   * What identifies a token: the string itself, or for a subscription object (Web Push) its endpoint.
+   * Anything else is refused with the reason.
+   */
+  static String tokenKey(Object token) {
+    if (token instanceof String text) {
+      if (text.isBlank() || text.length() > MAX_TOKEN_LENGTH) {
+        throw Fields.invalid("token", "must be a non-blank string of at most " + MAX_TOKEN_LENGTH + " characters");
+      }
+      return text;
+    }
+    if (token instanceof JsonObject subscription) {
+      if (Json.encode(subscription).length() > MAX_TOKEN_LENGTH) {
+        throw Fields.invalid("token", "must encode to at most " + MAX_TOKEN_LENGTH + " characters");
+      }
+      if (!(subscription.getValue("endpoint") instanceof String endpoint) || endpoint.isBlank()) {
+        throw Fields.invalid("token", "as an object is a Web Push subscription and needs its \"endpoint\"");
+      }
+      return endpoint;
+    }
+    throw Fields.invalid("token", "is required: a string, or a Web Push subscription object");
+  }
+
+  private Future<JsonObject> unregister(JsonObject request) {
+    return store.unregister(request.getString("user_id"), request.getString("device_id")).map(removed -> {
+      if (removed) {
+        metrics.pushToken("unregistered");
+      }
+      return new JsonObject().put("removed", removed);
+    });
+  }
+}
