@@ -172,7 +172,7 @@ async function user(userId) {
     {title: 'Cursor', num: true, value: d => d.cursor},
     {title: 'Lag', num: true, html: d => `<span class="${d.behind_retention ? 'bad' : ''}" data-lag="${d.lag}">${d.lag}${d.behind_retention ? ' (behind retention)' : ''}</span>`},
     {title: 'Last seen', value: d => ago(d.last_seen)},
-    {title: 'Push', value: () => '—'},
+    {title: 'Push', html: d => d.push ? `${escape(d.push.provider)} <span class="muted">token ${escape(age(d.push.token_age_seconds))} old</span>` : '<span class="muted">none</span>'},
     {title: 'Duplicates caught', num: true, value: d => d.duplicate_sends},
     {title: 'Overrides', html: d => d.overrides ? `<code>${escape(JSON.stringify(d.overrides))}</code>` : '<span class="muted">none</span>'},
     {title: '', html: d => d.revoked ? '' : `<button class="danger" data-revoke="${escape(d.device_id)}">Revoke</button>`}
@@ -251,13 +251,44 @@ async function health() {
     <h3>Furthest behind</h3>${table(deviceColumns, h.laggards, 'No devices.')}
     <h3>Stuck behind the retention window (will get a reset)</h3>${table(deviceColumns, h.behind_retention, 'None: every device is inside the window.')}
     <h3>Duplicate senders (retries caught)</h3>${table(deviceColumns, h.duplicate_senders, 'No duplicate sends.')}
-    <h3>Push tokens</h3><p class="muted">Token registrations and churn appear here once push notifications are enabled.</p>`;
+    <p>Push tokens and deliveries: see <a href="#/push">Push</a>.</p>`;
   const buckets = Object.keys(h.lag_distribution);
   new uPlot({title: 'Devices by lag (events behind)', width: 640, height: 220,
     scales: {x: {time: false}},
     axes: [{values: (u, ticks) => ticks.map(i => buckets[i] ?? '')}, {size: 50}],
     series: [{}, {label: 'devices', stroke: '#1f6feb', fill: 'rgba(31,111,235,.25)', paths: uPlot.paths.bars({size: [0.6]})}]},
     [buckets.map((_, i) => i), buckets.map(b => h.lag_distribution[b])], document.getElementById('lag-chart'));
+}
+
+function age(seconds) {
+  if (seconds < 90) return seconds + ' s';
+  if (seconds < 5400) return Math.round(seconds / 60) + ' min';
+  if (seconds < 172800) return Math.round(seconds / 3600) + ' h';
+  return Math.round(seconds / 86400) + ' d';
+}
+
+async function push() {
+  await drawPush();
+  refreshTimer = setInterval(() => drawPush().catch(() => {}), 5000);
+}
+
+async function drawPush() {
+  const data = await api('/push');
+  view.innerHTML = `<h2>Push</h2>
+    <p class="muted">Per provider, for the whole cluster. Outbox: pushes waiting or being sent. Dead: given up after the last
+    attempt (kept for inspection). Pruned: tokens the provider reported dead.</p>
+    ${table([
+      {title: 'Provider', html: p => `<code>${escape(p.provider)}</code>`},
+      {title: 'Tokens', num: true, value: p => p.tokens},
+      {title: 'Sent', num: true, value: p => p.sent},
+      {title: 'Retried', num: true, value: p => p.retried},
+      {title: 'Failed', num: true, html: p => `<span class="${p.failed ? 'bad' : ''}">${p.failed}</span>`},
+      {title: 'Pruned', num: true, value: p => p.pruned},
+      {title: 'Outbox', num: true, html: p => `<span data-outbox="${escape(p.provider)}">${p.outbox}</span>`},
+      {title: 'Dead', num: true, html: p => `<span class="${p.dead ? 'bad' : ''}">${p.dead}</span>`},
+      {title: 'Last sent', value: p => ago(p.last_sent_at)},
+      {title: 'Last error', html: p => p.last_error ? `${escape(p.last_error)} <span class="muted">${escape(ago(p.last_error_at))}</span>` : '<span class="muted">none</span>'}
+    ], data.providers, 'No push provider has been used yet.')}`;
 }
 
 async function plugins() {
@@ -306,6 +337,7 @@ async function route() {
       case 'conversation': return await conversation(decodeURIComponent(id), query.get('before'));
       case 'health': return await health();
       case 'plugins': return await plugins();
+      case 'push': return await push();
       case 'audit': return await audit();
       default: return await overview();
     }

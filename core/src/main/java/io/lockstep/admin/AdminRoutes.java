@@ -11,6 +11,7 @@ import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.AdminStore;
+import io.lockstep.store.PushStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.CookieSameSite;
@@ -61,7 +62,7 @@ public final class AdminRoutes implements HttpRoutes {
 
   @Override
   public void mount(Vertx vertx, Router router) {
-    Api api = new Api(new BusClient(vertx), new AdminStore(pool));
+    Api api = new Api(new BusClient(vertx), new AdminStore(pool), new PushStore(pool));
     router.get("/admin").handler(ctx -> {
       if (ctx.request().path().equals("/admin")) {
         ctx.redirect("/admin/");
@@ -90,6 +91,7 @@ public final class AdminRoutes implements HttpRoutes {
     router.get("/admin/api/conversations/:conversation_id").handler(api::conversation);
     router.get("/admin/api/sync-health").handler(api::syncHealth);
     router.get("/admin/api/plugins").handler(api::plugins);
+    router.get("/admin/api/push").handler(api::push);
     router.get("/admin/api/audit").handler(api::audit);
     router.route("/admin/*").handler(StaticHandler.create(ADMIN).setIndexPage("index.html"));
   }
@@ -110,10 +112,12 @@ public final class AdminRoutes implements HttpRoutes {
 
     private final BusClient bus;
     private final AdminStore store;
+    private final PushStore pushes;
 
-    Api(BusClient bus, AdminStore store) {
+    Api(BusClient bus, AdminStore store, PushStore pushes) {
       this.bus = bus;
       this.store = store;
+      this.pushes = pushes;
     }
 
     void session(RoutingContext ctx) {
@@ -198,7 +202,8 @@ public final class AdminRoutes implements HttpRoutes {
                 JsonObject presenceOf = live.stream().map(JsonObject.class::cast)
                     .filter(d -> d.getString("device_id").equals(entry.getString("device_id"))).findFirst().orElse(null);
                 entry.put("online", presenceOf == null ? Boolean.FALSE : presenceOf.getBoolean("online"))
-                    .put("presence", presenceOf == null ? null : presenceOf.getJsonObject("presence"));
+                    .put("presence", presenceOf == null ? null : presenceOf.getJsonObject("presence"))
+                    .put("push", presenceOf == null ? null : presenceOf.getJsonObject("push"));
               }
               JsonObject conversations = all.resultAt(1);
               return user.put("conversations", conversations.getJsonArray("conversations"))
@@ -241,6 +246,11 @@ public final class AdminRoutes implements HttpRoutes {
 
     void plugins(RoutingContext ctx) {
       respond(ctx, bus.call(Operation.LIST_PLUGINS, new JsonObject()));
+    }
+
+    /** Push health per provider, cluster-wide: sent, retried, failed, pruned, outbox depth, dead letters, tokens. */
+    void push(RoutingContext ctx) {
+      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)));
     }
 
     void audit(RoutingContext ctx) {

@@ -74,7 +74,7 @@ class AdminApiTest {
   void everyAdminApiAnswers401WithoutASession() {
     Console anonymous = new Console();
     for (String path : List.of("/admin/api/overview", "/admin/api/users?q=", "/admin/api/users/x", "/admin/api/conversations",
-        "/admin/api/conversations/x", "/admin/api/sync-health", "/admin/api/plugins", "/admin/api/audit")) {
+        "/admin/api/conversations/x", "/admin/api/sync-health", "/admin/api/plugins", "/admin/api/push", "/admin/api/audit")) {
       HttpResponse<Buffer> response = anonymous.get(path);
       assertEquals(401, response.statusCode(), path);
       assertEquals("unauthorized", response.bodyAsJsonObject().getString("code"));

@@ -135,6 +135,17 @@ class ConsoleBrowserTest {
     browser.findElement(By.linkText("Sync health")).click();
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#lag-chart .uplot")));
     screenshot("06-sync-health");
+
+    NODE.sql("INSERT INTO push_stats (provider, sent, retried, failed, pruned, last_sent_at, last_error, last_error_at)"
+        + " VALUES ('apns', 41, 3, 1, 2, now(), 'HTTP 503 ServiceUnavailable', now())");
+    NODE.sql("INSERT INTO push_outbox (user_id, device_id, provider, kind, conversation_id, due_at)"
+        + " VALUES ('zara', $1, 'apns', 'message', $2, now() + interval '1 hour')", phone.deviceId(), conversation);
+    browser.findElement(By.linkText("Push")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-outbox='apns']")));
+    String apns = browser.findElement(By.xpath("//tr[td/code[text()='apns']]")).getText();
+    assertTrue(apns.contains("41") && apns.contains("HTTP 503 ServiceUnavailable"), apns);
+    assertEquals("1", browser.findElement(By.cssSelector("[data-outbox='apns']")).getText(), "one push waiting");
+    screenshot("07-push-health");
   }
 
   private static WebElement rowOf(String deviceId) {
