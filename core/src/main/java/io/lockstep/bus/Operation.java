@@ -24,8 +24,8 @@ public enum Operation {
   SET_SETTING("lockstep.settings.set"),
   GET_SETTINGS("lockstep.settings.get"),
   // PushTokenVerticle: devices' push tokens
-  PUSH_REGISTER("lockstep.notifications.token.register"),
-  PUSH_UNREGISTER("lockstep.notifications.token.unregister"),
+  PUSH_REGISTER("lockstep.notify.token.register"),
+  PUSH_UNREGISTER("lockstep.notify.token.unregister"),
   // PluginHost: what is loaded
   LIST_PLUGINS("lockstep.plugins.list");
 

@@ -1,4 +1,4 @@
-package io.lockstep.push;
+package io.lockstep.notify;
 
 import io.lockstep.config.LockstepConfig.PushConfig;
 import io.lockstep.metrics.LockstepMetrics;

@@ -1,4 +1,4 @@
-package io.lockstep.push;
+package io.lockstep.notify;
 
 import io.lockstep.bus.BusService;
 import io.lockstep.bus.Operation;
@@ -20,7 +20,7 @@ import java.util.TreeSet;
 /**
  * Devices' push tokens: push.register gives the device a token of one of the configured providers
  * (taking it from any other device that held it), push.unregister removes it. Answers on
- * {@code lockstep.notifications.token.*}; token churn is counted by kind.
+ * {@code lockstep.notify.token.*}; token churn is counted by kind.
  */
 public final class PushTokenVerticle extends VerticleBase {
 

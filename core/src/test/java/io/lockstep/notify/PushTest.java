@@ -1,4 +1,4 @@
-package io.lockstep.push;
+package io.lockstep.notify;
 
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
