@@ -133,6 +133,9 @@ public record LockstepConfig(
     if (config.maxAttempts() < 1) {
       throw push.invalid("max_attempts", "must be at least 1");
     }
+    if (config.previewLength() < 1) {
+      throw push.invalid("preview_length", "must be at least 1");
+    }
     if (config.batch() < 1) {
       throw push.invalid("batch", "must be at least 1");
     }

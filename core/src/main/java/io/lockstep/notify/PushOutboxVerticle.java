@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +35,7 @@ public final class PushOutboxVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PushOutboxVerticle.class);
   private static final int MAINTENANCE_EVERY_POLLS = 20;
+  private static final Set<String> ANSWERS = Set.of("sent", "dead_token", "retry", "failed");
 
   private final PushConfig config;
   private final Pool pool;
@@ -163,8 +165,10 @@ public final class PushOutboxVerticle extends VerticleBase {
   }
 
   private Future<Void> settle(Claimed push, JsonObject answer) {
-    String status = answer.getString("status", "failed");
-    String detail = answer.getString("detail", status);
+    String answered = answer.getValue("status") instanceof String text ? text : "";
+    String status = ANSWERS.contains(answered) ? answered : "failed";
+    String detail = answer.getValue("detail") instanceof String text ? text
+        : ANSWERS.contains(answered) ? answered : "the provider answered an unknown status '" + answered + "'";
     metrics.pushOutcome(push.provider(), status);
     switch (status) {
       case "sent" -> {

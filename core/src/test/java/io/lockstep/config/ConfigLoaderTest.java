@@ -81,4 +81,21 @@ class ConfigLoaderTest {
         new JsonObject().put("mode", "staging"))));
     assertTrue(mode.getMessage().contains("mode"), mode.getMessage());
   }
+
+  @Test
+  void pushSettingsParseAndContradictionsAreRefused() {
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(LockstepConfig.Preview.TEXT, config.push().preview());
+    assertEquals(Duration.ofSeconds(1), config.push().coalesceWindow());
+    assertEquals(8, config.push().maxAttempts());
+    for (var bad : List.of(
+        new JsonObject().put("preview", "everything"),
+        new JsonObject().put("max_attempts", 0),
+        new JsonObject().put("preview_length", 0),
+        new JsonObject().put("lease", "10s").put("send_timeout", "30s"))) {
+      IllegalStateException error = assertThrows(IllegalStateException.class,
+          () -> await(ConfigLoader.load(vertx, new JsonObject().put("push", bad))));
+      assertTrue(error.getMessage().contains("push." + bad.fieldNames().iterator().next()), error.getMessage());
+    }
+  }
 }
