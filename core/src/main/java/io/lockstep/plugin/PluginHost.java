@@ -149,8 +149,12 @@ public final class PluginHost {
             plugin, List.of()));
       }
       loaded.add(new LoadedPlugin(id, candidate.source(), services, "running", null, plugin, deployments));
-      LOG.info("plugin {} loaded from {}: {}", id, candidate.source(),
-          services.stream().map(s -> s.contract().wireName() + " " + s.name()).toList());
+      if (services.isEmpty()) {
+        LOG.info("plugin {} loaded from {}: it serves nothing (is plugins.config.{} set?)", id, candidate.source(), id);
+      } else {
+        LOG.info("plugin {} loaded from {}: {}", id, candidate.source(),
+            services.stream().map(s -> s.contract().wireName() + " " + s.name()).toList());
+      }
       return Future.succeededFuture();
     });
   }
