@@ -249,10 +249,7 @@ public final class LockstepServer {
         .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
         .compose(v -> startPlugins())
-        .compose(v -> deploy(() -> new PushTokenVerticle(pool, plugins.running(Contract.PUSH_PROVIDER), metrics), cores))
-        .compose(v -> deploy(() -> new NotificationVerticle(config.push(), config.settings().keys(), pool, presence,
-            metrics), 1))
-        .compose(v -> deploy(() -> new PushOutboxVerticle(config.push(), pool, presence, metrics), 1))
+        .compose(v -> deployNotifications(cores))
         .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics, routes), httpInstances))
         .map(v -> {
           nodeStats.start();
@@ -273,6 +270,24 @@ public final class LockstepServer {
           message -> message.reply(new JsonObject().put("plugins", plugins.toJson())));
       return pluginList.completion();
     });
+  }
+
+  /**
+   * Push tokens are always answered (a registration names the providers there are); the notification
+   * and outbox verticles run only when some plugin serves a push provider, so a node without one
+   * spends nothing on notifications.
+   */
+  private Future<Void> deployNotifications(int cores) {
+    Set<String> providers = plugins.running(Contract.PUSH_PROVIDER);
+    Future<Void> tokens = deploy(() -> new PushTokenVerticle(pool, providers, metrics), cores);
+    if (providers.isEmpty()) {
+      LOG.info("no push provider is configured: notifications are off");
+      return tokens;
+    }
+    return tokens
+        .compose(v -> deploy(() -> new NotificationVerticle(config.push(), config.settings().keys(), pool, presence,
+            metrics), 1))
+        .compose(v -> deploy(() -> new PushOutboxVerticle(config.push(), pool, presence, metrics), 1));
   }
 
   private Future<Void> checkStores() {
