@@ -9,6 +9,7 @@ import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Operation;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -34,6 +35,10 @@ final class DeviceSession {
 
   static final long GAP_GRACE_MS = 20;
   private static final int MAX_AHEAD = 10_000;
+  /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
+  private static final int BATCH_EVENTS = 500;
+  private static final int BATCH_CHARS = 60_000;
+  private static final String BATCH_OPENING = "{\"type\":\"events\",\"events\":[";
   private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
       "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
       "conversation.remove_member", "push.register", "push.unregister");
@@ -61,6 +66,7 @@ final class DeviceSession {
   private final TreeMap<Long, JsonObject> ahead = new TreeMap<>();
   private boolean caughtUp;
   private boolean fetching;
+  private boolean batchCatchUp;
   private long gapTimer = -1;
 
   private Future<JsonObject> sendQueue = Future.succeededFuture();
@@ -223,6 +229,7 @@ final class DeviceSession {
     try {
       token = Fields.requiredString(frame, "token");
       explicitCursor = Fields.optionalCount(frame, "cursor");
+      batchCatchUp = Fields.optionalBoolean(frame, "batch");
       request = new JsonObject()
           .put("device_id", Fields.optionalId(frame, "device_id"))
           .put("device_name", Fields.optionalString(frame, "device_name"))
@@ -338,37 +345,60 @@ final class DeviceSession {
       return;
     }
     fetching = true;
-    int page = config.catchUpPage();
-    call(Operation.FETCH, new JsonObject().put("user_id", userId).put("after", delivered).put("limit", page))
-        .onComplete(done -> {
-          fetching = false;
-          if (state == State.CLOSED) {
-            return;
-          }
-          if (done.failed()) {
-            failSession(done.cause());
-            return;
-          }
-          JsonObject fetched = done.result();
-          JsonArray seqs = fetched.getJsonArray("seqs");
-          if (!seqs.isEmpty() && seqs.getLong(0) > delivered + 1) {
-            metrics.resetsSent.increment();
-            ahead.clear();
-            sendSnapshot();
-            return;
-          }
-          JsonArray kinds = fetched.getJsonArray("kinds");
-          JsonArray frames = fetched.getJsonArray("frames");
-          for (int i = 0; i < seqs.size(); i++) {
-            deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i), null);
-          }
-          if (!caughtUp && seqs.size() < page) {
-            drainAhead();
-            caughtUp = true;
-            write(new JsonObject().put("type", "synced").put("head", delivered));
-          }
-          pump();
-        });
+    requestPage(delivered).onComplete(this::onPage);
+  }
+
+  private Future<JsonObject> requestPage(long after) {
+    return call(Operation.FETCH, new JsonObject().put("user_id", userId).put("after", after)
+        .put("limit", config.catchUpPage()));
+  }
+
+  /**
+   * Writes a fetched page. While the backlog lasts the next page is requested before this one is
+   * written, so that PostgreSQL reads page n+1 while the connection writes page n.
+   */
+  private void onPage(AsyncResult<JsonObject> done) {
+    fetching = false;
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (done.failed()) {
+      failSession(done.cause());
+      return;
+    }
+    JsonObject fetched = done.result();
+    JsonArray seqs = fetched.getJsonArray("seqs");
+    if (!seqs.isEmpty() && seqs.getLong(0) > delivered + 1) {
+      metrics.resetsSent.increment();
+      ahead.clear();
+      sendSnapshot();
+      return;
+    }
+    boolean fullPage = seqs.size() == config.catchUpPage();
+    Future<JsonObject> next = null;
+    if (!caughtUp && fullPage && !channel.writeQueueFull()) {
+      fetching = true;
+      next = requestPage(seqs.getLong(seqs.size() - 1));
+    }
+    JsonArray kinds = fetched.getJsonArray("kinds");
+    JsonArray frames = fetched.getJsonArray("frames");
+    if (batchCatchUp && !caughtUp) {
+      deliverBatched(seqs, kinds, frames);
+    } else {
+      for (int i = 0; i < seqs.size(); i++) {
+        deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i), null);
+      }
+    }
+    if (next != null) {
+      next.onComplete(this::onPage);
+      return;
+    }
+    if (!caughtUp && !fullPage) {
+      drainAhead();
+      caughtUp = true;
+      write(new JsonObject().put("type", "synced").put("head", delivered));
+    }
+    pump();
   }
 
   /** Live events for this user, from the node's delivery consumer. */
@@ -422,6 +452,44 @@ final class DeviceSession {
   }
 
   /** Writes the event if it is next in line; a live event comes parsed, a fetched one only as text. */
+  /**
+   * The backlog for a client that asked for batches: consecutive event frames joined into
+   * {"type":"events","events":[...]} messages of at most BATCH_EVENTS events or about BATCH_CHARS
+   * characters, written as text without parsing them.
+   */
+  private void deliverBatched(JsonArray seqs, JsonArray kinds, JsonArray frames) {
+    StringBuilder batch = null;
+    int inBatch = 0;
+    for (int i = 0; i < seqs.size() && state != State.CLOSED; i++) {
+      long seq = seqs.getLong(i);
+      if (seq != delivered + 1) {
+        continue;
+      }
+      delivered = seq;
+      highestSeen = Math.max(highestSeen, seq);
+      String frame = frames.getString(i);
+      if (batch == null) {
+        batch = new StringBuilder(BATCH_CHARS + frame.length() + 32).append(BATCH_OPENING);
+      } else {
+        batch.append(',');
+      }
+      batch.append(frame);
+      inBatch++;
+      boolean revoked = Events.DEVICE.equals(kinds.getString(i)) && revokesThisDevice(new JsonObject(frame));
+      if (revoked || inBatch == BATCH_EVENTS || batch.length() >= BATCH_CHARS || i == seqs.size() - 1) {
+        writeText(batch.append("]}").toString());
+        batch = null;
+        inBatch = 0;
+      }
+      if (revoked) {
+        close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
+      }
+    }
+    if (batch != null) {
+      writeText(batch.append("]}").toString());
+    }
+  }
+
   private void deliver(long seq, String kind, String frame, JsonObject parsed) {
     if (seq != delivered + 1) {
       return;

@@ -71,6 +71,14 @@ public final class Fields {
     return result;
   }
 
+  public static boolean optionalBoolean(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    if (value != null && !(value instanceof Boolean)) {
+      throw invalid(field, "must be true or false");
+    }
+    return Boolean.TRUE.equals(value);
+  }
+
   public static JsonObject requiredObject(JsonObject json, String field) {
     Object value = json.getValue(field);
     if (!(value instanceof JsonObject object)) {

@@ -30,18 +30,16 @@ public final class LogStore {
    */
   private static final String FETCH = """
       SELECT u.head, u.floor, e.seq, e.kind,
-             json_build_object('type', 'event', 'seq', e.seq, 'kind', e.kind,
-               'ts', floor(extract(epoch FROM e.ts) * 1000)::bigint,
-               'data', CASE
-                 WHEN m.conversation_id IS NULL THEN e.data::json
-                 WHEN m.sender_user = $1 THEN json_build_object('conversation_id', m.conversation_id,
-                   'conv_seq', m.conv_seq,
-                   'sender', json_build_object('user_id', m.sender_user, 'device_id', m.sender_device),
-                   'body', m.body, 'client_msg_id', m.client_msg_id)
-                 ELSE json_build_object('conversation_id', m.conversation_id, 'conv_seq', m.conv_seq,
-                   'sender', json_build_object('user_id', m.sender_user, 'device_id', m.sender_device),
-                   'body', m.body)
-               END)::text AS frame
+             '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
+             || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
+             || CASE
+                  WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
+                  ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
+                    || ',"sender":{"user_id":' || to_json(m.sender_user)::text
+                    || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
+                    || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
+                    || '}'
+                END || '}' AS frame
         FROM users u
         LEFT JOIN LATERAL (
           SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +31,8 @@ public final class Bench {
         connections  --connections 20000 --hold 20s
         baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
         all          every scenario and baseline, ratios included
-      common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...""";
+      common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...
+              --server-jvm "-XX:+Flag -agentpath:..." (JVM options of the server under test)""";
 
   private Bench() {
   }
@@ -72,7 +74,8 @@ public final class Bench {
     int devices = options.integer("devices", 3);
     int rate = options.integer("rate", 500);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
-    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, serverEnv(options));
+    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, serverEnv(options),
+        serverJvm(options));
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
         System.out.printf("provisioning %d users x %d devices%n", users, devices);
@@ -146,6 +149,12 @@ public final class Bench {
       }
     }
     return env;
+  }
+
+  /** --server-jvm "OPTION OPTION": extra JVM options of the server under test, e.g. a profiler agent. */
+  static List<String> serverJvm(Options options) {
+    String value = options.string("server-jvm", "").trim();
+    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
   }
 
   /** The fan-out limit: the same chat workload against the bare broadcast server, run as its own process. */

@@ -3,6 +3,7 @@ package io.lockstep.perf;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.function.Consumer;
@@ -64,11 +65,16 @@ public final class Device {
         lastSeq = Math.max(lastSeq, frame.getLong("head"));
         syncedPromise.tryComplete(frame);
       }
-      case "event" -> {
-        long seq = frame.getLong("seq");
-        lastSeq = Math.max(lastSeq, seq);
-        if (seq % 100 == 0) {
-          send(new JsonObject().put("type", "ack").put("up_to", seq));
+      case "event" -> onEvent(frame);
+      case "events" -> {
+        if (frame.getValue("id") == null) {
+          JsonArray events = frame.getJsonArray("events");
+          for (int i = 0; i < events.size(); i++) {
+            JsonObject event = events.getJsonObject(i);
+            onEvent(event);
+            listener.accept(event);
+          }
+          return;
         }
       }
       case "error" -> {
@@ -80,6 +86,15 @@ public final class Device {
       }
     }
     listener.accept(frame);
+  }
+
+  /** Acks every hundredth event, as a client that stores events in batches would. */
+  private void onEvent(JsonObject event) {
+    long seq = event.getLong("seq");
+    lastSeq = Math.max(lastSeq, seq);
+    if (seq % 100 == 0) {
+      send(new JsonObject().put("type", "ack").put("up_to", seq));
+    }
   }
 
   void send(JsonObject frame) {

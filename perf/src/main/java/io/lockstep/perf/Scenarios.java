@@ -35,11 +35,20 @@ public final class Scenarios {
     long cursor = laptop.lastSeq;
     Fleet.await(laptop.close());
     seed(server, writer, phone.deviceId, conversation, events);
+    JsonObject perEvent = catchUpOnce(fleet, server, laptop, cursor, new JsonObject());
+    JsonObject batched = catchUpOnce(fleet, server, laptop, cursor, new JsonObject().put("batch", true));
+    Fleet.await(phone.close());
+    return perEvent.put("events", events).put("batched", batched.put("events", events));
+  }
 
+  /** One reconnect of the device from the cursor, until synced: events received, in order or not, per second. */
+  private static JsonObject catchUpOnce(Fleet fleet, ServerProcess server, Device device, long cursor, JsonObject hello)
+      throws Exception {
+    device.lastSeq = cursor;
     AtomicLong received = new AtomicLong();
     AtomicLong outOfOrder = new AtomicLong();
     AtomicLong last = new AtomicLong(cursor);
-    laptop.listen(frame -> {
+    device.listen(frame -> {
       if ("event".equals(frame.getString("type"))) {
         long seq = frame.getLong("seq");
         if (seq != last.get() + 1) {
@@ -51,11 +60,11 @@ public final class Scenarios {
     });
     double cpuBefore = server.cpuSeconds();
     long start = System.nanoTime();
-    Fleet.await(laptop.connect(fleet, new JsonObject()));
+    Fleet.await(device.connect(fleet, hello));
     double seconds = (System.nanoTime() - start) / 1e9;
     double cpu = server.cpuSeconds() - cpuBefore;
-    Fleet.await(Future.join(laptop.close(), phone.close()));
-    return new JsonObject().put("events", events).put("received", received.get()).put("out_of_order", outOfOrder.get())
+    Fleet.await(device.close());
+    return new JsonObject().put("received", received.get()).put("out_of_order", outOfOrder.get())
         .put("seconds", Latency.round(seconds)).put("events_per_s", Math.round(received.get() / seconds))
         .put("server_cpu_cores", Latency.round(cpu / seconds));
   }

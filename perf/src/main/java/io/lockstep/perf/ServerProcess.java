@@ -15,8 +15,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -64,8 +66,12 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Starts the jar on a new database; extra environment variables override the defaults. */
-  public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv) throws Exception {
+  /**
+   * Starts the jar on a new database; extra environment variables override the defaults, and extra JVM
+   * options (a profiler agent, GC flags) go before -jar.
+   */
+  public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv,
+                                    List<String> jvmOptions) throws Exception {
     String pgHost = stores.pgHost();
     String pgPort = String.valueOf(stores.pgPort());
     String pgUser = stores.pgUser();
@@ -91,8 +97,10 @@ public final class ServerProcess implements AutoCloseable {
     env.put("LOCKSTEP_PLUGINS_DIR", "/nonexistent");
     env.put("LOCKSTEP_EMBEDDED_DATA_DIR", Files.createTempDirectory("lockstep-perf").toString());
     env.putAll(extraEnv);
-    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xms" + heap, "-Xmx" + heap,
-        "-jar", jar.toAbsolutePath().toString()).redirectErrorStream(true);
+    List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xms" + heap, "-Xmx" + heap));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     Process process = builder.start();
     CompletableFuture<Void> up = new CompletableFuture<>();

@@ -54,6 +54,8 @@ class BenchTest {
     JsonObject catchUp = results.getJsonObject("catch_up");
     assertEquals(2000, catchUp.getLong("received"));
     assertEquals(0, catchUp.getLong("out_of_order"));
+    assertEquals(2000, catchUp.getJsonObject("batched").getLong("received"), "the batched catch-up is complete too");
+    assertEquals(0, catchUp.getJsonObject("batched").getLong("out_of_order"));
 
     JsonObject storm = results.getJsonObject("storm");
     assertEquals(60, storm.getLong("synced"));
