@@ -132,7 +132,7 @@ public final class Bench {
       }
       if (scenario.equals("connections") || scenario.equals("all")) {
         System.out.println("idle connections");
-        results.put("connections", Scenarios.connections(fleet, server, options.integer("connections", 20_000),
+        results.put("connections", Scenarios.connections(server, options.integer("connections", 20_000),
             options.duration("hold", Duration.ofSeconds(20)), runId));
       }
     }

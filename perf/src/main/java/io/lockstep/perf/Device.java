@@ -6,6 +6,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -34,7 +35,9 @@ public final class Device {
   /** Connects and greets; completes with the synced frame. The cursor is the device's last seen seq once it has one. */
   Future<JsonObject> connect(Fleet fleet, JsonObject helloFields) {
     syncedPromise = Promise.promise();
-    return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").compose(ws -> {
+    // the handshake has its own deadline: a server that accepted the TCP connection into its backlog
+    // but cannot take it (out of file descriptors) would otherwise leave it waiting forever
+    return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").timeout(60, TimeUnit.SECONDS).compose(ws -> {
       socket = ws;
       Promise<JsonObject> pending = syncedPromise;
       ws.closeHandler(v -> {
@@ -51,7 +54,7 @@ public final class Device {
         }
       }
       ws.writeTextMessage(hello.encode());
-      return syncedPromise.future().timeout(120, java.util.concurrent.TimeUnit.SECONDS)
+      return syncedPromise.future().timeout(120, TimeUnit.SECONDS)
           .onSuccess(synced -> fleet.connected(this));
     });
   }

@@ -3,6 +3,9 @@ package io.lockstep.perf;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,6 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** The scenarios besides chat: catch-up, reconnect storm, read propagation and idle connections. */
 public final class Scenarios {
+
+  /** Connections per holder process of the connections scenario (below this machine's 20,000 open files). */
+  private static final int HOLDER_CONNECTIONS = 8_000;
 
   private Scenarios() {
   }
@@ -177,29 +183,63 @@ public final class Scenarios {
 
   /**
    * connections: N idle devices connected to one node, each pinging every 15 s (the fleet's
-   * heartbeat, half the server's interval), held for a while; the server's heap before and after, and per connection.
+   * heartbeat, half the server's interval), held for a while; the server's heap before and after, and
+   * per connection. The devices are spread over child processes of at most HOLDER_CONNECTIONS each,
+   * since one process can hold only as many sockets as its open-files limit allows.
    */
-  public static JsonObject connections(Fleet fleet, ServerProcess server, int count, java.time.Duration hold, String runId) {
+  public static JsonObject connections(ServerProcess server, int count, java.time.Duration hold, String runId)
+      throws Exception {
     double heapBefore = server.heapMiB();
-    List<Device> all = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      all.add(new Device(runId + "-c" + (i / 2), i));
-    }
+    List<Process> holders = new ArrayList<>();
+    List<BufferedReader> outputs = new ArrayList<>();
     long start = System.nanoTime();
-    AtomicLong failed = new AtomicLong();
-    Fleet.inBatches(all, 250, device -> device.connect(fleet, new JsonObject())
-        .recover(failure -> {
-          failed.incrementAndGet();
-          return Future.succeededFuture();
-        }));
-    double connectSeconds = (System.nanoTime() - start) / 1e9;
-    ChatScenario.sleepUntil(System.nanoTime() + hold.toNanos());
-    long open = all.stream().filter(Device::isOpen).count();
-    double heapAfter = server.heapMiB();
-    Fleet.closeAll(all);
-    return new JsonObject().put("requested", count).put("held", open).put("failed", failed.get())
-        .put("connect_seconds", Latency.round(connectSeconds))
-        .put("heap_before_mib", Latency.round(heapBefore)).put("heap_after_mib", Latency.round(heapAfter))
-        .put("heap_per_connection_kib", Latency.round((heapAfter - heapBefore) * 1024 / Math.max(1, open)));
+    for (int offset = 0; offset < count; offset += HOLDER_CONNECTIONS) {
+      Process holder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx1g", "-cp",
+          System.getProperty("java.class.path"), ConnectionHolder.class.getName(), String.valueOf(server.port()),
+          String.valueOf(Math.min(HOLDER_CONNECTIONS, count - offset)), runId, String.valueOf(offset))
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      holders.add(holder);
+      outputs.add(new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)));
+    }
+    long failed = 0;
+    try {
+      for (BufferedReader output : outputs) {
+        failed += Long.parseLong(reportOf(output, "connected").split(" ")[2]);
+      }
+      double connectSeconds = (System.nanoTime() - start) / 1e9;
+      ChatScenario.sleepUntil(System.nanoTime() + hold.toNanos());
+      long open = 0;
+      for (int i = 0; i < holders.size(); i++) {
+        holders.get(i).getOutputStream().write("count\n".getBytes(StandardCharsets.UTF_8));
+        holders.get(i).getOutputStream().flush();
+        open += Long.parseLong(reportOf(outputs.get(i), "held").split(" ")[1]);
+      }
+      double heapAfter = server.heapMiB();
+      return new JsonObject().put("requested", count).put("held", open).put("failed", failed)
+          .put("processes", holders.size()).put("connect_seconds", Latency.round(connectSeconds))
+          .put("heap_before_mib", Latency.round(heapBefore)).put("heap_after_mib", Latency.round(heapAfter))
+          .put("heap_per_connection_kib", Latency.round((heapAfter - heapBefore) * 1024 / Math.max(1, open)));
+    } finally {
+      for (Process holder : holders) {
+        holder.getOutputStream().close();
+      }
+      for (Process holder : holders) {
+        if (!holder.waitFor(60, TimeUnit.SECONDS)) {
+          holder.destroyForcibly();
+        }
+      }
+    }
   }
+
+  /** The next line of a holder's output that starts with the word, or a failure if it ended first. */
+  private static String reportOf(BufferedReader output, String word) throws java.io.IOException {
+    String line;
+    while ((line = output.readLine()) != null) {
+      if (line.startsWith(word + " ")) {
+        return line;
+      }
+    }
+    throw new IllegalStateException("a connection holder process ended before reporting '" + word + "'");
+  }
+
 }

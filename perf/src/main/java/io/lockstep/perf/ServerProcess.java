@@ -39,6 +39,7 @@ public final class ServerProcess implements AutoCloseable {
   private static final Pattern HEAP = Pattern.compile("^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)$", Pattern.MULTILINE);
 
   private final Process process;
+  private final HttpClient metricsClient = HttpClient.newHttpClient();
   private final int port;
   private final String database;
   private final String adminJdbc;
@@ -157,6 +158,10 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Heap in use, in MiB, from the server's own metrics (asked again if the first answer has none). */
+  /**
+   * The server's heap in use, from its /metrics. One client for every scrape keeps its connection
+   * open, so that the heap can still be read while the server holds all the sockets it can.
+   */
   public double heapMiB() {
     for (int attempt = 0; attempt < 5; attempt++) {
       double heap = scrapeHeapMiB();
@@ -170,7 +175,7 @@ public final class ServerProcess implements AutoCloseable {
 
   private double scrapeHeapMiB() {
     try {
-      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      HttpResponse<String> response = metricsClient.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(10))
           .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes()))
           .build(), HttpResponse.BodyHandlers.ofString());
