@@ -258,6 +258,28 @@ class PushTest {
   }
 
   @Test
+  void aSubscriptionObjectTokenReachesTheProviderIntact() {
+    JsonObject subscription = new JsonObject().put("endpoint", "https://push.example.net/s/wen-1")
+        .put("keys", new JsonObject().put("p256dh", "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQ").put("auth", "tBHItJI5svbpez7KI4CCXg"));
+    TestDevice browser = online("wen");
+    JsonObject registered = browser.request(new JsonObject().put("type", "push.register").put("id", "w1")
+        .put("provider", "webhook").put("token", subscription));
+    assertEquals("registered", registered.getString("outcome"));
+    browser.disconnect();
+    online("xia").sendMessage(direct("xia", "wen"), "m1", "to the browser");
+    JsonObject push = awaitPush(p -> subscription.equals(p.getValue("token")));
+    assertEquals("to the browser", push.getString("body"));
+    JsonObject sameEndpoint = subscription.copy().put("keys", new JsonObject().put("p256dh", "other").put("auth", "other"));
+    TestDevice again = NODE.device("wen").withDeviceId(browser.deviceId());
+    again.connectAndSync();
+    assertEquals("unchanged", again.request(new JsonObject().put("type", "push.register").put("id", "w2")
+        .put("provider", "webhook").put("token", sameEndpoint)).getString("outcome"), "a subscription is its endpoint");
+    assertEquals("other", NODE.sql("SELECT push_token #>> '{keys,auth}' AS auth FROM devices WHERE device_id = $1",
+        browser.deviceId()).iterator().next().getString("auth"), "the stored subscription has the new keys");
+    awaitOutboxEmpty();
+  }
+
+  @Test
   void badRegistrationsAreRefusedAndChangeNothing() {
     TestDevice phone = withToken("uma", "uma-token");
     assertRefused(phone, new JsonObject().put("provider", "carrier-pigeon").put("token", "x"), "provider");
