@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Sends committed events to the nodes that hold the affected users' live connections, found through
- * the Redis routing table: {@code lockstep.node.<nodeId>.deliver}. When Redis cannot answer, the
+ * the Redis routing table: {@code lockstep.node.<nodeId>.deliver} (a single node sends to itself). When Redis cannot answer, the
  * events are published to every node on {@code lockstep.deliver.all} instead (slower, never lost:
  * the log is in PostgreSQL and sessions fill gaps from it).
  *
@@ -50,9 +50,16 @@ public final class Delivery {
     }
   }
 
-  /** Delivers events by user; origin may be null. */
+  /**
+   * Delivers events by user; origin may be null. A node that is not clustered holds every connection
+   * there is, so it delivers to itself without asking Redis.
+   */
   public void deliver(Map<String, List<JsonObject>> eventsByUser, Origin origin) {
     if (eventsByUser.isEmpty()) {
+      return;
+    }
+    if (!vertx.isClustered()) {
+      vertx.eventBus().publish(nodeAddress(presence.nodeId()), payload(eventsByUser, origin));
       return;
     }
     presence.nodesOf(eventsByUser.keySet()).onComplete(lookup -> {
