@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -82,14 +84,37 @@ public final class PushOutboxVerticle extends VerticleBase {
   /** Sends due pushes batch after batch until fewer than a batch are due. */
   private Future<Void> drain() {
     return store.claim(config.batch(), config.lease()).compose(claimed -> {
+      Map<String, Tally> tallies = new HashMap<>();
       List<Future<Void>> sends = new ArrayList<>(claimed.size());
-      claimed.forEach(push -> sends.add(deliver(push).recover(failure -> {
-        LOG.warn("push {} to device {} could not be settled: {}", push.id(), push.deviceId(), failure.getMessage());
-        return Future.succeededFuture();
-      })));
-      return Future.join(sends).compose(v -> claimed.size() == config.batch() && !stopped
-          ? drain() : Future.succeededFuture());
+      claimed.forEach(push -> sends.add(deliver(push, tallies.computeIfAbsent(push.provider(), p -> new Tally()))
+          .recover(failure -> {
+            LOG.warn("push {} to device {} could not be settled: {}", push.id(), push.deviceId(), failure.getMessage());
+            return Future.succeededFuture();
+          })));
+      return Future.join(sends)
+          .compose(v -> store.addOutcomes(Tally.outcomes(tallies)))
+          .compose(v -> claimed.size() == config.batch() && !stopped ? drain() : Future.succeededFuture());
     });
+  }
+
+  /** One provider's outcomes in one batch. */
+  private static final class Tally {
+    private long sent;
+    private long retried;
+    private long failed;
+    private long pruned;
+    private String lastError;
+
+    static Map<String, PushStore.Outcomes> outcomes(Map<String, Tally> tallies) {
+      Map<String, PushStore.Outcomes> outcomes = new HashMap<>();
+      tallies.forEach((provider, tally) -> {
+        if (tally.sent + tally.retried + tally.failed + tally.pruned > 0) {
+          outcomes.put(provider, new PushStore.Outcomes(tally.sent, tally.retried, tally.failed, tally.pruned,
+              tally.lastError));
+        }
+      });
+      return outcomes;
+    }
   }
 
   /** Takes back pushes of stopped workers, forgets old dead letters, and refreshes the depth gauge. */
@@ -108,7 +133,7 @@ public final class PushOutboxVerticle extends VerticleBase {
         });
   }
 
-  private Future<Void> deliver(Claimed push) {
+  private Future<Void> deliver(Claimed push, Tally tally) {
     if (!push.deliverable()) {
       metrics.pushOutcome(push.provider(), "no_token");
       return store.drop(push);
@@ -125,7 +150,7 @@ public final class PushOutboxVerticle extends VerticleBase {
                   new DeliveryOptions().setSendTimeout(config.sendTimeout().toMillis()).setLocalOnly(true))
               .map(reply -> reply.body())
               .recover(failure -> Future.succeededFuture(unanswered(push, failure)))
-              .compose(answer -> settle(push, answer));
+              .compose(answer -> settle(push, answer, tally));
         });
   }
 
@@ -164,7 +189,7 @@ public final class PushOutboxVerticle extends VerticleBase {
     return new JsonObject().put("status", "retry").put("detail", detail);
   }
 
-  private Future<Void> settle(Claimed push, JsonObject answer) {
+  private Future<Void> settle(Claimed push, JsonObject answer, Tally tally) {
     String answered = answer.getValue("status") instanceof String text ? text : "";
     String status = ANSWERS.contains(answered) ? answered : "failed";
     String detail = answer.getValue("detail") instanceof String text ? text
@@ -173,9 +198,11 @@ public final class PushOutboxVerticle extends VerticleBase {
     switch (status) {
       case "sent" -> {
         metrics.pushLatency.record(Duration.between(push.createdAt(), OffsetDateTime.now()).toMillis(), TimeUnit.MILLISECONDS);
-        return store.sent(push);
+        tally.sent++;
+        return store.drop(push);
       }
       case "dead_token" -> {
+        tally.pruned++;
         return store.prune(push).map(pruned -> {
           if (pruned) {
             metrics.pushToken("pruned");
@@ -184,12 +211,17 @@ public final class PushOutboxVerticle extends VerticleBase {
         });
       }
       case "retry" -> {
+        tally.lastError = detail;
         if (push.attempts() >= config.maxAttempts()) {
+          tally.failed++;
           return store.dead(push, "gave up after " + push.attempts() + " attempts: " + detail);
         }
+        tally.retried++;
         return store.retry(push, retryDelay(push.attempts(), answer.getLong("retry_after_ms")), detail);
       }
       default -> {
+        tally.lastError = detail;
+        tally.failed++;
         return store.dead(push, detail);
       }
     }

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
@@ -14,10 +13,13 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Push tokens and the push outbox: a device's token (one device per token), the pushes waiting for
- * devices that are not connected, and the outcome counters per provider. The folding of a burst into one
+ * devices that are not connected, and the outcome counters per provider (written once per worker
+ * batch, not once per push, so that concurrent workers do not queue on one counter row). The folding of a burst into one
  * pending push and the hand-over of a token run in the SQL functions of V5__push.sql.
  */
 public final class PushStore {
@@ -164,17 +166,7 @@ public final class PushStore {
         });
   }
 
-  /** The push went out. */
-  public Future<Void> sent(Claimed push) {
-    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM push_outbox WHERE id = $1").execute(Tuple.of(push.id()))
-        .compose(v -> tx.preparedQuery("""
-                INSERT INTO push_stats (provider, sent, last_sent_at) VALUES ($1, 1, now())
-                ON CONFLICT (provider) DO UPDATE SET sent = push_stats.sent + 1, last_sent_at = now()""")
-            .execute(Tuple.of(push.provider())))
-        .mapEmpty());
-  }
-
-  /** The push is not needed any more (the device has no token for it, or it is connected now). */
+  /** The push went out, or is not needed any more (the device has no token for it, or is connected now). */
   public Future<Void> drop(Claimed push) {
     return pool.preparedQuery("DELETE FROM push_outbox WHERE id = $1").execute(Tuple.of(push.id())).mapEmpty();
   }
@@ -186,33 +178,43 @@ public final class PushStore {
                 UPDATE devices SET push_provider = NULL, push_token = NULL, push_token_key = NULL, push_token_at = NULL
                  WHERE device_id = $1 AND push_provider = $2 AND push_token_key = $3""")
             .execute(Tuple.of(push.deviceId(), push.provider(), push.tokenKey())))
-        .compose(updated -> tx.preparedQuery("""
-                INSERT INTO push_stats (provider, pruned) VALUES ($1, 1)
-                ON CONFLICT (provider) DO UPDATE SET pruned = push_stats.pruned + 1""")
-            .execute(Tuple.of(push.provider())).map(updated.rowCount() > 0)));
+        .map(updated -> updated.rowCount() > 0));
   }
 
   /** Another attempt at {@code delay} from now (or folded into a newer pending push of the device). */
   public Future<Void> retry(Claimed push, Duration delay, String error) {
-    return pool.withTransaction(tx -> tx.preparedQuery(
-            "SELECT lockstep_push_retry($1, now() + $2 * interval '1 millisecond', $3)")
-        .execute(Tuple.of(push.id(), delay.toMillis(), error))
-        .compose(v -> recordError(tx, push.provider(), "retried", error)));
+    return pool.preparedQuery("SELECT lockstep_push_retry($1, now() + $2 * interval '1 millisecond', $3)")
+        .execute(Tuple.of(push.id(), delay.toMillis(), error)).mapEmpty();
   }
 
   /** Given up: the push is kept as dead-lettered, with the reason. */
   public Future<Void> dead(Claimed push, String error) {
-    return pool.withTransaction(tx -> tx.preparedQuery(
-            "UPDATE push_outbox SET state = 'dead', last_error = $2, updated_at = now() WHERE id = $1")
-        .execute(Tuple.of(push.id(), error))
-        .compose(v -> recordError(tx, push.provider(), "failed", error)));
+    return pool.preparedQuery("UPDATE push_outbox SET state = 'dead', last_error = $2, updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(push.id(), error)).mapEmpty();
   }
 
-  private static Future<Void> recordError(SqlClient tx, String provider, String column, String error) {
-    return tx.preparedQuery("INSERT INTO push_stats (provider, " + column + ", last_error, last_error_at) VALUES ($1, 1, $2, now())"
-            + " ON CONFLICT (provider) DO UPDATE SET " + column + " = push_stats." + column + " + 1,"
-            + " last_error = $2, last_error_at = now()")
-        .execute(Tuple.of(provider, error)).mapEmpty();
+  /** What a worker's batch came to for one provider, added to its cluster-wide counters in one write. */
+  public record Outcomes(long sent, long retried, long failed, long pruned, String lastError) {
+  }
+
+  public Future<Void> addOutcomes(Map<String, Outcomes> byProvider) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, Outcomes> entry : new TreeMap<>(byProvider).entrySet()) {
+      Outcomes outcomes = entry.getValue();
+      chain = chain.compose(v -> pool.preparedQuery("""
+              INSERT INTO push_stats AS s (provider, sent, retried, failed, pruned, last_sent_at, last_error, last_error_at)
+              VALUES ($1, $2::bigint, $3::bigint, $4::bigint, $5::bigint, CASE WHEN $2::bigint > 0 THEN now() END,
+                      $6::text, CASE WHEN $6::text IS NOT NULL THEN now() END)
+              ON CONFLICT (provider) DO UPDATE SET
+                sent = s.sent + $2, retried = s.retried + $3, failed = s.failed + $4, pruned = s.pruned + $5,
+                last_sent_at = coalesce(EXCLUDED.last_sent_at, s.last_sent_at),
+                last_error = coalesce(EXCLUDED.last_error, s.last_error),
+                last_error_at = coalesce(EXCLUDED.last_error_at, s.last_error_at)""")
+          .execute(Tuple.of(entry.getKey(), outcomes.sent(), outcomes.retried(), outcomes.failed(), outcomes.pruned(),
+              outcomes.lastError()))
+          .mapEmpty());
+    }
+    return chain;
   }
 
   /** Pushes held by a worker whose lease ran out (its node stopped) are taken again; answers how many. */

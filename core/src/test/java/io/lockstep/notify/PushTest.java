@@ -205,6 +205,8 @@ class PushTest {
     awaitPush(p -> "gone-max-token".equals(p.getValue("token")));
     awaitUntil("the token is pruned", () -> devicePush("max", phone.deviceId()) == null);
     awaitOutboxEmpty();
+    awaitUntil("the provider's counters show the prune (written once per worker batch)", () -> NODE.sql(
+        "SELECT 1 FROM push_stats WHERE provider = 'webhook' AND pruned >= 1").size() == 1);
     assertTrue(stats("webhook").getLong("pruned") >= 1);
     assertTrue(tokenMetric("pruned") >= 1);
   }
