@@ -287,7 +287,7 @@ public final class LockstepServer {
     return tokens
         .compose(v -> deploy(() -> new NotificationVerticle(config.push(), config.settings().keys(), pool, presence,
             metrics), 1))
-        .compose(v -> deploy(() -> new PushOutboxVerticle(config.push(), pool, presence, metrics), 1));
+        .compose(v -> deploy(() -> new PushOutboxVerticle(config.push(), providers, pool, presence, metrics), 1));
   }
 
   private Future<Void> checkStores() {

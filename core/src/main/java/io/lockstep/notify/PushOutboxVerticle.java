@@ -27,8 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Drains the push outbox: every poll it takes the due pushes (rows locked with SKIP LOCKED, so the
- * nodes of a cluster share the work without sending a push twice), drops those whose device is now
+ * Drains the push outbox: every poll it takes the due pushes of the providers this node serves (rows
+ * locked with SKIP LOCKED, so the nodes of a cluster share the work without sending a push twice; a
+ * node without a provider leaves its pushes to the nodes that have it), drops those whose device is now
  * connected or has no token, and hands the others to the provider's plugin on
  * {@code lockstep.push.<provider>}. The answer decides: sent, token pruned, retried later with
  * exponential backoff and jitter, or dead-lettered after the last attempt. Deployed once per node.
@@ -40,6 +41,7 @@ public final class PushOutboxVerticle extends VerticleBase {
   private static final Set<String> ANSWERS = Set.of("sent", "dead_token", "retry", "failed");
 
   private final PushConfig config;
+  private final Set<String> providers;
   private final Pool pool;
   private final PresenceRegistry presence;
   private final LockstepMetrics metrics;
@@ -49,8 +51,10 @@ public final class PushOutboxVerticle extends VerticleBase {
   private boolean stopped;
   private int polls;
 
-  public PushOutboxVerticle(PushConfig config, Pool pool, PresenceRegistry presence, LockstepMetrics metrics) {
+  public PushOutboxVerticle(PushConfig config, Set<String> providers, Pool pool, PresenceRegistry presence,
+                            LockstepMetrics metrics) {
     this.config = config;
+    this.providers = Set.copyOf(providers);
     this.pool = pool;
     this.presence = presence;
     this.metrics = metrics;
@@ -83,7 +87,7 @@ public final class PushOutboxVerticle extends VerticleBase {
 
   /** Sends due pushes batch after batch until fewer than a batch are due. */
   private Future<Void> drain() {
-    return store.claim(config.batch(), config.lease()).compose(claimed -> {
+    return store.claim(providers, config.batch(), config.lease()).compose(claimed -> {
       Map<String, Tally> tallies = new HashMap<>();
       List<Future<Void>> sends = new ArrayList<>(claimed.size());
       claimed.forEach(push -> sends.add(deliver(push, tallies.computeIfAbsent(push.provider(), p -> new Tally()))

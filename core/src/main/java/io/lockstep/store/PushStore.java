@@ -133,14 +133,14 @@ public final class PushStore {
   }
 
   /**
-   * Takes up to {@code limit} due pushes for this worker: they turn 'sending' for the lease, and come with
-   * the device's token and the user's badge as they are now.
+   * Takes up to {@code limit} due pushes of the given providers (those this node serves) for this worker:
+   * they turn 'sending' for the lease, and come with the device's token and the user's badge as they are now.
    */
-  public Future<List<Claimed>> claim(int limit, Duration lease) {
+  public Future<List<Claimed>> claim(Collection<String> providers, int limit, Duration lease) {
     return pool.preparedQuery("""
             WITH due AS (
               SELECT id, device_id FROM push_outbox
-               WHERE state = 'pending' AND due_at <= now()
+               WHERE state = 'pending' AND due_at <= now() AND provider = ANY ($3)
                ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
             UPDATE push_outbox o SET state = 'sending', attempts = o.attempts + 1,
                    due_at = now() + $2 * interval '1 millisecond', updated_at = now()
@@ -150,7 +150,7 @@ public final class PushStore {
                       o.title, o.body, o.coalesced, o.attempts, o.created_at,
                       d.push_token::text AS token, d.push_provider AS token_provider, d.push_token_key AS token_key,
                       lockstep_total_unread(o.user_id) AS badge""")
-        .execute(Tuple.of(limit, lease.toMillis()))
+        .execute(Tuple.of(limit, lease.toMillis(), providers.toArray(String[]::new)))
         .map(rows -> {
           List<Claimed> claimed = new ArrayList<>(rows.size());
           for (Row row : rows) {

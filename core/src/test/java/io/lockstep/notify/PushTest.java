@@ -282,6 +282,20 @@ class PushTest {
   }
 
   @Test
+  void pushesForAProviderThisNodeDoesNotServeAreLeftForNodesThatDo() {
+    NODE.sql("INSERT INTO push_outbox (user_id, device_id, provider, kind, conversation_id, due_at)"
+        + " VALUES ('yan', 'a-device-of-another-node', 'carrier-pigeon', 'badge', 'c-elsewhere', now())");
+    TestDevice phone = withToken("zed", "zed-phone-token");
+    phone.disconnect();
+    online("abe").sendMessage(direct("abe", "zed"), "m1", "after the foreign push");
+    awaitPush(p -> "zed-phone-token".equals(p.getValue("token")));
+    Row foreign = NODE.sql("SELECT state, attempts FROM push_outbox WHERE provider = 'carrier-pigeon'").iterator().next();
+    assertEquals("pending", foreign.getString("state"), "not taken, so not failed for want of a provider");
+    assertEquals(0, foreign.getInteger("attempts"));
+    NODE.sql("DELETE FROM push_outbox WHERE provider = 'carrier-pigeon'");
+  }
+
+  @Test
   void badRegistrationsAreRefusedAndChangeNothing() {
     TestDevice phone = withToken("uma", "uma-token");
     assertRefused(phone, new JsonObject().put("provider", "carrier-pigeon").put("token", "x"), "provider");
