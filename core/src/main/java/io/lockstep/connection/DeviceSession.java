@@ -174,14 +174,12 @@ final class DeviceSession {
       case "ping" -> reply("pong", id, new JsonObject());
       case "read" -> readState(Operation.READ, id, frame);
       case "mark_unread" -> readState(Operation.MARK_UNREAD, id, frame);
-      case "settings.set" -> call(Operation.SET_SETTING, frame.copy().put("user_id", userId).put("device_id", deviceId))
-          .onSuccess(result -> reply("result", id, result))
-          .onFailure(failure -> error(id, failure));
+      case "settings.set" -> deviceRequest(Operation.SET_SETTING, id, frame);
       case "settings.get" -> call(Operation.GET_SETTINGS, frame.copy().put("user_id", userId).put("device_id", deviceId))
           .onSuccess(settings -> reply("settings", id, settings))
           .onFailure(failure -> error(id, failure));
-      case "push.register" -> devicePush(Operation.PUSH_REGISTER, id, frame);
-      case "push.unregister" -> devicePush(Operation.PUSH_UNREGISTER, id, frame);
+      case "push.register" -> deviceRequest(Operation.PUSH_REGISTER, id, frame);
+      case "push.unregister" -> deviceRequest(Operation.PUSH_UNREGISTER, id, frame);
       case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
       case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
       case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
@@ -203,7 +201,8 @@ final class DeviceSession {
         .onFailure(failure -> error(id, failure));
   }
 
-  private void devicePush(Operation operation, Object id, JsonObject frame) {
+  /** A request on behalf of this device, answered with a result frame. */
+  private void deviceRequest(Operation operation, Object id, JsonObject frame) {
     call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId))
         .onSuccess(result -> reply("result", id, result))
         .onFailure(failure -> error(id, failure));
