@@ -16,6 +16,8 @@ import io.lockstep.config.LockstepConfig.RedisConfig;
 import io.lockstep.connection.ConnectionVerticle;
 import io.lockstep.embedded.EmbeddedServices;
 import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
+import io.lockstep.limits.RateLimits;
+import io.lockstep.limits.SignInGuard;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.notify.NotificationVerticle;
@@ -79,6 +81,7 @@ public final class LockstepServer {
   private final Redis redis;
   private final TokenAuth auth;
   private final LockstepMetrics metrics;
+  private final RateLimits limits;
   private final HybridClock clock;
   private final PluginHost plugins;
   private final List<String> deployments = new ArrayList<>();
@@ -97,6 +100,7 @@ public final class LockstepServer {
     this.embeddedPostgres = embeddedPostgres;
     this.embeddedRedis = embeddedRedis;
     this.metrics = new LockstepMetrics(runtime.registry());
+    this.limits = new RateLimits(config.limits(), metrics);
     this.pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.pg().poolSize()))
         .connectingTo(PostgresTarget.parse(config.pg().url()).connectOptions())
@@ -112,10 +116,11 @@ public final class LockstepServer {
     this.plugins = new PluginHost(vertx, config.plugins(), config.nodeId());
     this.presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(), config.presenceTtl(),
         metrics);
+    SignInGuard signIn = new SignInGuard(limits);
     this.routes = List.of(
         new OpsRoutes(Readiness.checks(vertx, pool, redis, runtime, schemaVersion), runtime.registry(), config.admin(),
-            config.metricsPath()),
-        new AdminRoutes(config, pool, presence, runtime.clustered()));
+            config.metricsPath(), signIn),
+        new AdminRoutes(config, pool, presence, runtime.clustered(), signIn));
     this.nodeStats = new NodeStats(vertx, presence, metrics, config.nodeId());
   }
 
@@ -250,7 +255,7 @@ public final class LockstepServer {
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
         .compose(v -> startPlugins())
         .compose(v -> deployNotifications(cores))
-        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, metrics, routes), httpInstances))
+        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, limits, metrics, routes), httpInstances))
         .map(v -> {
           nodeStats.start();
           return this;

@@ -5,11 +5,14 @@ import io.lockstep.api.HttpRoutes;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Operation;
 import io.lockstep.config.LockstepConfig;
+import io.lockstep.limits.Refusal;
+import io.lockstep.limits.SignInGuard;
 import io.lockstep.ops.NodeStats;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
+import io.lockstep.protocol.Storable;
 import io.lockstep.store.AdminStore;
 import io.lockstep.store.PushStore;
 import io.vertx.core.Future;
@@ -22,6 +25,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CSPHandler;
 import io.vertx.ext.web.handler.CSRFHandler;
 import io.vertx.ext.web.handler.SessionHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -52,17 +56,33 @@ public final class AdminRoutes implements HttpRoutes {
   private final Pool pool;
   private final PresenceRegistry presence;
   private final boolean clustered;
+  private final SignInGuard signInGuard;
 
-  public AdminRoutes(LockstepConfig config, Pool pool, PresenceRegistry presence, boolean clustered) {
+  public AdminRoutes(LockstepConfig config, Pool pool, PresenceRegistry presence, boolean clustered,
+                     SignInGuard signInGuard) {
     this.config = config;
     this.pool = pool;
     this.presence = presence;
     this.clustered = clustered;
+    this.signInGuard = signInGuard;
   }
 
   @Override
   public void mount(Vertx vertx, Router router) {
     Api api = new Api(new BusClient(vertx), new AdminStore(pool), new PushStore(pool));
+    router.route("/admin*").handler(CSPHandler.create()
+            .addDirective("default-src", "'self'")
+            .addDirective("img-src", "'self' data:")
+            .addDirective("object-src", "'none'")
+            .addDirective("base-uri", "'none'")
+            .addDirective("form-action", "'self'")
+            .addDirective("frame-ancestors", "'none'"))
+        .handler(ctx -> {
+          ctx.response().putHeader("Referrer-Policy", "no-referrer")
+              .putHeader("X-Content-Type-Options", "nosniff")
+              .putHeader("X-Frame-Options", "DENY");
+          ctx.next();
+        });
     router.get("/admin").handler(ctx -> {
       if (ctx.request().path().equals("/admin")) {
         ctx.redirect("/admin/");
@@ -120,22 +140,34 @@ public final class AdminRoutes implements HttpRoutes {
       this.pushes = pushes;
     }
 
+    /** Whether the caller is signed in; to a caller who is not, nothing else. */
     void session(RoutingContext ctx) {
       String user = ctx.session().get(ADMIN);
-      ctx.json(new JsonObject().put("signed_in", user != null).put("username", user).put("node", config.nodeId()));
+      ctx.json(user == null ? new JsonObject().put("signed_in", false)
+          : new JsonObject().put("signed_in", true).put("username", user).put("node", config.nodeId()));
     }
 
+    /** Signs in, unless the caller's address or the user name is locked out by failed attempts (429). */
     void signIn(RoutingContext ctx) {
       JsonObject body = body(ctx);
-      String username = body.getString("username", "");
-      String password = body.getString("password", "");
+      String username = body.getValue("username") instanceof String name ? name : "";
+      String password = body.getValue("password") instanceof String secret ? secret : "";
+      String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+      Refusal refused = signInGuard.check(address, username);
+      if (refused != null) {
+        store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_locked",
+            null, new JsonObject().put("from", address), config.nodeId());
+        HttpErrors.respond(ctx, refused.toError("this sign-in"));
+        return;
+      }
       boolean valid = MessageDigest.isEqual(config.admin().username().getBytes(StandardCharsets.UTF_8),
           username.getBytes(StandardCharsets.UTF_8))
           & MessageDigest.isEqual(config.admin().password().getBytes(StandardCharsets.UTF_8),
           password.getBytes(StandardCharsets.UTF_8));
       if (!valid) {
-        store.audit(username.isEmpty() ? "(none)" : username, "sign_in_failed", null,
-            new JsonObject().put("from", ctx.request().remoteAddress().host()), config.nodeId());
+        signInGuard.failed(address, username);
+        store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_failed",
+            null, new JsonObject().put("from", address), config.nodeId());
         HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
         return;
       }

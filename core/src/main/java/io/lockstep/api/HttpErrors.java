@@ -22,9 +22,14 @@ public final class HttpErrors {
     respond(ctx, error);
   }
 
+  /** Responds with the error's status and body; a rate_limited error also says Retry-After (whole seconds). */
   public static void respond(RoutingContext ctx, LockstepException error) {
     if (ctx.response().ended()) {
       return;
+    }
+    if (error.code() == ErrorCode.RATE_LIMITED && error.details() != null) {
+      long retryAfterMs = error.details().getLong("retry_after_ms", 1000L);
+      ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, (retryAfterMs + 999) / 1000)));
     }
     ctx.response().setStatusCode(error.code().httpStatus())
         .putHeader("content-type", "application/json")

@@ -132,11 +132,11 @@ final class ConfigTree {
   }
 
   <E extends Enum<E>> E enumValue(String key, Class<E> type) {
-    String text = string(key).trim().toUpperCase(Locale.ROOT);
+    String text = string(key).trim().toUpperCase(Locale.ROOT).replace('-', '_');
     try {
       return Enum.valueOf(type, text);
     } catch (IllegalArgumentException e) {
-      throw invalid(key, "has no value '" + text.toLowerCase(Locale.ROOT) + "'");
+      throw invalid(key, "has no value '" + text.toLowerCase(Locale.ROOT).replace('_', '-') + "'");
     }
   }
 

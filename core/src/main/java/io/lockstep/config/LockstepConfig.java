@@ -32,12 +32,25 @@ public record LockstepConfig(
     ClusterConfig cluster,
     AdminConfig admin,
     String metricsPath,
-    PushConfig push) {
+    PushConfig push,
+    LimitsConfig limits) {
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
 
-  public record HttpConfig(String host, int port, int instances) {}
+  /**
+   * Where clients connect. forwarded: which proxy headers give a client's address (for the per-address
+   * limits); NONE unless every request passes a proxy that overwrites them.
+   */
+  public record HttpConfig(String host, int port, int instances, Forwarded forwarded) {
+    /** Listening on a loopback address only (the dev-mode default). */
+    public boolean loopbackOnly() {
+      return host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+    }
+  }
+
+  /** Trusted proxy headers for a client's address: none, X-Forwarded-For, or RFC 7239 Forwarded. */
+  public enum Forwarded { NONE, X_FORWARDED, FORWARDED }
 
   /** An empty url means: start the embedded PostgreSQL. */
   public record PostgresConfig(String url, int poolSize) {
@@ -58,7 +71,18 @@ public record LockstepConfig(
 
   public record JwtConfig(String secret, String publicKey, String algorithm, int leewaySeconds) {}
 
-  public record SessionConfig(int heartbeatMs, int maxFrameBytes, int catchUpPage, int snapshotLastMessages) {}
+  /**
+   * One client connection: heartbeat, frame size, catch-up paging, how long it may take to say hello,
+   * whether WebSocket messages may be compressed, and what a second socket of one device does.
+   */
+  public record SessionConfig(int heartbeatMs, int maxFrameBytes, int catchUpPage, int snapshotLastMessages,
+                              Duration helloTimeout, boolean compression, PerDevice perDevice) {}
+
+  /**
+   * Several sockets of one device: ALLOW keeps them all (the device is online until the last one
+   * closes); REPLACE closes the older ones with 4009 when a newer one says hello.
+   */
+  public enum PerDevice { ALLOW, REPLACE }
 
   /** Where plugin jars are, which must load, and each plugin's configuration section (by plugin id). */
   public record PluginsConfig(String dir, List<String> required, JsonObject config) {}
@@ -100,17 +124,22 @@ public record LockstepConfig(
     ConfigTree jwt = root.section("jwt");
     ConfigTree session = root.section("session");
     ConfigTree retention = root.section("retention");
+    Mode mode = root.enumValue("mode", Mode.class);
+    String host = http.string("host").isBlank() ? (mode == Mode.DEV ? "127.0.0.1" : "0.0.0.0") : http.string("host");
     return new LockstepConfig(
-        root.enumValue("mode", Mode.class),
+        mode,
         root.string("node_id"),
-        new HttpConfig(http.string("host"), http.integer("port"), http.integer("instances")),
+        new HttpConfig(host, http.integer("port"), http.integer("instances"),
+            http.enumValue("forwarded", Forwarded.class)),
         new PostgresConfig(pg.string("url"), pg.integer("pool_size")),
         new RedisConfig(redis.string("url"), redis.string("key_prefix"), redis.integer("pool_size")),
         embedded(root.section("embedded")),
         new JwtConfig(jwt.string("secret"), jwt.string("public_key"), jwt.string("algorithm"), jwt.integer("leeway_seconds")),
         root.section("api").string("key"),
         new SessionConfig(session.integer("heartbeat_ms"), session.integer("max_frame_bytes"),
-            session.integer("catch_up_page"), session.integer("snapshot_last_messages")),
+            session.integer("catch_up_page"), session.integer("snapshot_last_messages"),
+            session.duration("hello_timeout"), session.bool("compression"),
+            session.enumValue("per_device", PerDevice.class)),
         root.section("conversations").integer("max_group_members"),
         new RetentionConfig(retention.longValue("max_events"), retention.duration("max_age"),
             retention.duration("prune_interval")),
@@ -121,7 +150,8 @@ public record LockstepConfig(
         new AdminConfig(root.section("admin").string("username"), root.section("admin").string("password"),
             root.section("admin").duration("session_timeout")),
         root.section("metrics").string("path"),
-        push(root.section("push")));
+        push(root.section("push")),
+        LimitsConfig.from(root.section("limits")));
   }
 
   private static PushConfig push(ConfigTree push) {
@@ -195,16 +225,16 @@ public record LockstepConfig(
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
         apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
-        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath, push);
+        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath, push, limits);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
-        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push);
+        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push);
+        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 }

@@ -4,19 +4,27 @@ import io.lockstep.api.HttpApi;
 import io.lockstep.api.HttpErrors;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LimitsConfig.Rated;
 import io.lockstep.config.LockstepConfig;
+import io.lockstep.limits.RateLimits;
+import io.lockstep.limits.Refusal;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.sync.Delivery;
 import io.lockstep.bus.BusClient;
 import io.vertx.core.Future;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.AllowForwardHeaders;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -31,19 +39,24 @@ import java.util.concurrent.TimeUnit;
 /**
  * Serves clients: the WebSocket endpoint /v1/ws, the SockJS endpoint /v1/sockjs and the REST API,
  * and receives the live events routed to this node. Several instances run per node (one per core);
- * each keeps its own sessions on its own event loop.
+ * each keeps its own sessions on its own event loop. New connections are counted against their
+ * address's upgrade limit (HTTP 429 with Retry-After when over it); WebSocket messages are compressed
+ * only when configured, and then inflate at most to the message limit.
  */
 public final class ConnectionVerticle extends VerticleBase {
 
   /** Hard ceiling of one WebSocket message; frames between max_frame_bytes and this get frame_too_large. */
   private static final int TRANSPORT_LIMIT = 1024 * 1024;
   private static final int SHUTDOWN_CLEANUP_SECONDS = 5;
+  /** A SockJS session refused by its address's upgrade limit (a WebSocket upgrade gets HTTP 429 instead). */
+  private static final int RATE_LIMITED_CLOSE = 4029;
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionVerticle.class);
 
   private final LockstepConfig config;
   private final Pool pool;
   private final PresenceRegistry presence;
   private final TokenAuth auth;
+  private final RateLimits limits;
   private final LockstepMetrics metrics;
   private final List<HttpRoutes> routes;
   private BusClient bus;
@@ -53,11 +66,12 @@ public final class ConnectionVerticle extends VerticleBase {
   private long presenceTimer;
 
   public ConnectionVerticle(LockstepConfig config, Pool pool, PresenceRegistry presence, TokenAuth auth,
-                            LockstepMetrics metrics, List<HttpRoutes> routes) {
+                            RateLimits limits, LockstepMetrics metrics, List<HttpRoutes> routes) {
     this.config = config;
     this.pool = pool;
     this.presence = presence;
     this.auth = auth;
+    this.limits = limits;
     this.metrics = metrics;
     this.routes = routes;
   }
@@ -65,10 +79,15 @@ public final class ConnectionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = new BusClient(vertx);
-    sessions = new LocalSessions(presence, new DeviceStore(pool), metrics);
+    sessions = new LocalSessions(vertx, presence, new DeviceStore(pool), config.session().perDevice(), metrics);
 
     Router router = Router.router(vertx);
-    router.route("/v1/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(this::acceptWebSocket));
+    switch (config.http().forwarded()) {
+      case X_FORWARDED -> router.allowForward(AllowForwardHeaders.X_FORWARD);
+      case FORWARDED -> router.allowForward(AllowForwardHeaders.FORWARD);
+      case NONE -> router.allowForward(AllowForwardHeaders.NONE);
+    }
+    router.route("/v1/ws").handler(this::upgrade);
     SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions()
         .setHeartbeatInterval(Math.max(1000, config.session().heartbeatMs() / 2)));
     router.route("/v1/sockjs/*").handler(BodyHandler.create().setBodyLimit(TRANSPORT_LIMIT));
@@ -89,11 +108,18 @@ public final class ConnectionVerticle extends VerticleBase {
         .setPort(config.http().port())
         .setMaxWebSocketFrameSize(TRANSPORT_LIMIT)
         .setMaxWebSocketMessageSize(TRANSPORT_LIMIT)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(config.session().compression())
         .setTcpNoDelay(true));
+    if (config.session().compression()) {
+      server.connectionHandler(ConnectionVerticle::boundInflation);
+    }
     return Future.all(List.of(
             vertx.eventBus().<JsonObject>consumer(Delivery.nodeAddress(presence.nodeId()), m -> sessions.deliver(m.body()))
                 .completion(),
-            vertx.eventBus().<JsonObject>consumer(Delivery.BROADCAST, m -> sessions.deliver(m.body())).completion()))
+            vertx.eventBus().<JsonObject>consumer(Delivery.BROADCAST, m -> sessions.deliver(m.body())).completion(),
+            vertx.eventBus().<JsonObject>consumer(LocalSessions.REPLACE_ADDRESS, m -> sessions.replace(m.body()))
+                .completion()))
         .compose(v -> server.requestHandler(router).listen());
   }
 
@@ -111,23 +137,50 @@ public final class ConnectionVerticle extends VerticleBase {
         .compose(v -> server.close());
   }
 
-  private void acceptWebSocket(ServerWebSocket socket) {
-    DeviceSession session = open(new WebSocketChannel(socket));
-    socket.textMessageHandler(session::onText);
-    socket.binaryMessageHandler(buffer -> session.onBinary());
-    socket.closeHandler(v -> session.closed());
+  /**
+   * Vert.x offers permessage-deflate without a bound on what one message inflates to; this replaces
+   * its extension handler with Netty's same handshaker given that bound, past which inflation stops
+   * with a DecompressionException (the channel then closes the socket with 1009).
+   */
+  private static void boundInflation(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base
+        && base.channel().pipeline().get("webSocketExtensionHandler") != null) {
+      base.channel().pipeline().replace("webSocketExtensionHandler", "webSocketExtensionHandler",
+          new WebSocketServerExtensionHandler(new PerMessageDeflateServerExtensionHandshaker(6, false, 15, false, false,
+              TRANSPORT_LIMIT)));
+    }
   }
 
+  /** A WebSocket upgrade at /v1/ws, unless the client's address is over its upgrade limit. */
+  private void upgrade(RoutingContext ctx) {
+    String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+    Refusal refused = limits.take(Rated.UPGRADES_IP, address, 1);
+    if (refused != null) {
+      HttpErrors.respond(ctx, refused.toError("this connection"));
+      return;
+    }
+    ctx.request().toWebSocket().onSuccess(socket -> open(new WebSocketChannel(socket, address, TRANSPORT_LIMIT)));
+  }
+
+  /** A SockJS session; over the address's upgrade limit it gets rate_limited and is closed (4029). */
   private void acceptSockJs(SockJSSocket socket) {
-    DeviceSession session = open(new SockJsChannel(socket));
-    socket.handler(buffer -> session.onText(buffer.toString()));
-    socket.endHandler(v -> session.closed());
+    RoutingContext ctx = socket.routingContext();
+    String address = ctx != null && ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress()
+        : socket.remoteAddress() == null ? "" : socket.remoteAddress().hostAddress();
+    SockJsChannel channel = new SockJsChannel(socket, address);
+    Refusal refused = limits.take(Rated.UPGRADES_IP, address, 1);
+    if (refused != null) {
+      socket.write(new JsonObject().put("type", "error").mergeIn(refused.toError("this connection").toJson()).encode());
+      channel.close(RATE_LIMITED_CLOSE, "rate_limited");
+      return;
+    }
+    open(channel);
   }
 
-  private DeviceSession open(FrameChannel channel) {
-    DeviceSession session = new DeviceSession(vertx, channel, bus, auth, sessions, config.session(), metrics);
+  private void open(FrameChannel channel) {
+    DeviceSession session = new DeviceSession(vertx, channel, bus, auth, sessions, config.session(), limits, metrics);
     sessions.opened(session);
-    return session;
+    session.start();
   }
 
   /** The port this server listens on (useful when configured with port 0). */

@@ -1,12 +1,17 @@
 package io.lockstep.connection;
 
+import io.github.bucket4j.Bucket;
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LimitsConfig.Rated;
 import io.lockstep.config.LockstepConfig.SessionConfig;
+import io.lockstep.limits.RateLimits;
+import io.lockstep.limits.Refusal;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
+import io.lockstep.protocol.Storable;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Operation;
 import io.vertx.core.AsyncResult;
@@ -16,6 +21,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -29,12 +35,25 @@ import java.util.concurrent.TimeUnit;
  * is the highest seq written to the client; live events at or below it are dropped, live events
  * that run ahead are held in {@code ahead} until the gap is filled, and a gap that does not close
  * within {@link #GAP_GRACE_MS} is filled from PostgreSQL (whatever is live is committed, and so is
- * every lower seq of the user). All of it runs on the connection's event loop.
+ * every lower seq of the user). Live events are held only up to a byte budget and not at all while
+ * the client reads too slowly: what is not held is fetched from PostgreSQL in bounded pages once the
+ * client has caught up with its {@link Outbound} queue. All of it runs on the connection's event loop.
+ *
+ * <p>What one client can make the session hold is bounded: bytes queued for it ({@link Outbound}),
+ * requests in flight ({@code limits.max_in_flight}; beyond it the socket is not read), and frames,
+ * sends, membership changes and settings writes per connection and per user (token buckets; a
+ * refused frame is answered rate_limited, and after a refused frame the socket is not read until
+ * the bucket refills).
  */
 final class DeviceSession {
 
   static final long GAP_GRACE_MS = 20;
-  private static final int MAX_AHEAD = 10_000;
+  /** Live events held while a gap before them closes, in characters; beyond it they are fetched later. */
+  private static final int MAX_AHEAD_CHARS = 256 * 1024;
+  /** What a client refused for having too many connections is told to wait. */
+  private static final long CONNECTIONS_RETRY_MS = 5_000;
+  static final int SLOW_CONSUMER = 4008;
+  static final int REPLACED = 4009;
   /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
   private static final int BATCH_EVENTS = 500;
   private static final int BATCH_CHARS = 60_000;
@@ -51,37 +70,79 @@ final class DeviceSession {
   private final TokenAuth auth;
   private final SessionHost host;
   private final SessionConfig config;
+  private final RateLimits limits;
   private final LockstepMetrics metrics;
+  private final Outbound outbound;
+  private final Runnable pump = this::pump;
   private final String connectionId = UUID.randomUUID().toString();
   private final long openedAt = System.currentTimeMillis();
+  private final long helloTimer;
 
   private State state = State.AWAITING_HELLO;
   private boolean routed;
+  private boolean countedConnection;
   private String userId;
   private String deviceId;
   private long lastFrameAt = openedAt;
+  private long welcomedAt;
 
   private long delivered;
   private long highestSeen;
-  private final TreeMap<Long, JsonObject> ahead = new TreeMap<>();
+  private final TreeMap<Long, LiveEvent> ahead = new TreeMap<>();
+  private long aheadChars;
   private boolean caughtUp;
   private boolean fetching;
   private boolean batchCatchUp;
   private long gapTimer = -1;
+
+  private final Bucket framesBucket;
+  private final Bucket sendsBucket;
+  private final Bucket membersBucket;
+  private final Bucket settingsBucket;
+  private int inFlight;
+  private boolean readingPaused;
+  private long limitedUntil;
 
   private Future<JsonObject> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
   private boolean ackInFlight;
 
   DeviceSession(Vertx vertx, FrameChannel channel, BusClient bus, TokenAuth auth, SessionHost host,
-                SessionConfig config, LockstepMetrics metrics) {
+                SessionConfig config, RateLimits limits, LockstepMetrics metrics) {
     this.vertx = vertx;
     this.channel = channel;
     this.bus = bus;
     this.auth = auth;
     this.host = host;
     this.config = config;
+    this.limits = limits;
     this.metrics = metrics;
+    this.outbound = new Outbound(vertx, channel, limits.config().outbound(), new Outbound.Listener() {
+      @Override
+      public void pressureChanged() {
+        updateReading();
+      }
+
+      @Override
+      public void slowConsumer() {
+        metrics.rateLimited(Refusal.SLOW_CONSUMER);
+        close(SLOW_CONSUMER, "slow_consumer");
+      }
+    });
+    this.framesBucket = limits.connectionBucket(Rated.FRAMES_CONNECTION);
+    this.sendsBucket = limits.connectionBucket(Rated.SENDS_CONNECTION);
+    this.membersBucket = limits.connectionBucket(Rated.MEMBERS_CONNECTION);
+    this.settingsBucket = limits.connectionBucket(Rated.SETTINGS_CONNECTION);
+    this.helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), id -> {
+      if (state == State.AWAITING_HELLO || state == State.GREETING) {
+        close(ErrorCode.UNAUTHORIZED.closeCode(), "no hello within " + config.helloTimeout().toMillis() + " ms");
+      }
+    });
+  }
+
+  /** Starts reading from the connection. */
+  void start() {
+    channel.start(this);
   }
 
   String connectionId() {
@@ -108,6 +169,11 @@ final class DeviceSession {
     return state == State.READY;
   }
 
+  /** When the session was welcomed: of several sockets of one device, the latest welcomed is the newest. */
+  long welcomedAt() {
+    return welcomedAt;
+  }
+
   // ---- frames from the client
 
   void onText(String text) {
@@ -115,8 +181,12 @@ final class DeviceSession {
       return;
     }
     lastFrameAt = System.currentTimeMillis();
+    Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, 1);
+    if (limited != null) {
+      pauseFor(limited.retryAfterMs());
+    }
     if (tooLarge(text)) {
-      error(null, new LockstepException(ErrorCode.FRAME_TOO_LARGE,
+      error(null, limited != null ? limited.toError("this frame") : new LockstepException(ErrorCode.FRAME_TOO_LARGE,
           "frames are limited to " + config.maxFrameBytes() + " bytes; this one was not processed"));
       return;
     }
@@ -130,6 +200,16 @@ final class DeviceSession {
     Object id = frame.getValue("id");
     if (id != null && !(id instanceof String) && !(id instanceof Number)) {
       error(null, Fields.invalid("id", "must be a string or a number"));
+      return;
+    }
+    if (limited != null) {
+      error(id, limited.toError("this frame"));
+      return;
+    }
+    String unstorable = Storable.problem(frame);
+    if (unstorable != null) {
+      error(id, Fields.invalid(unstorable,
+          "holds what cannot be stored (a NUL character, a lone surrogate or a non-finite number)"));
       return;
     }
     Object type = frame.getValue("type");
@@ -154,9 +234,72 @@ final class DeviceSession {
       return;
     }
     try {
-      handle(typeName, id, frame);
+      Future<?> served = handle(typeName, id, frame);
+      if (served != null) {
+        track(served);
+      }
     } catch (LockstepException e) {
       error(id, e);
+    }
+  }
+
+  /** Counts a request until it is answered; at the limit the socket is not read until one completes. */
+  private void track(Future<?> served) {
+    inFlight++;
+    if (inFlight == limits.config().maxInFlight()) {
+      metrics.rateLimited(Refusal.IN_FLIGHT);
+      updateReading();
+    }
+    served.onComplete(done -> {
+      inFlight--;
+      updateReading();
+    });
+  }
+
+  /**
+   * Takes cost tokens from this connection's bucket and the user's (before hello, only the
+   * connection's): null when both allow it, else the refusal.
+   */
+  private Refusal admit(Bucket connection, Rated connectionLimit, Rated userLimit, long cost) {
+    Refusal refused = limits.take(connection, connectionLimit, cost);
+    if (refused != null || userId == null) {
+      return refused;
+    }
+    refused = limits.take(userLimit, userId, cost);
+    if (refused != null && connection != null) {
+      connection.addTokens(cost);
+    }
+    return refused;
+  }
+
+  /** Reads nothing more from the socket for this long (a frame limit was reached). */
+  private void pauseFor(long millis) {
+    long until = System.currentTimeMillis() + Math.max(1, millis);
+    if (until <= limitedUntil) {
+      return;
+    }
+    limitedUntil = until;
+    updateReading();
+    vertx.setTimer(Math.max(1, millis), id -> updateReading());
+  }
+
+  /**
+   * Reads from the socket only while the client keeps up: its outbound queue is under the high-water
+   * mark, its requests in flight under their limit, and no frame limit asked it to wait.
+   */
+  private void updateReading() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    boolean pause = outbound.aboveHighWater() || inFlight >= limits.config().maxInFlight()
+        || System.currentTimeMillis() < limitedUntil;
+    if (pause != readingPaused) {
+      readingPaused = pause;
+      if (pause) {
+        channel.pause();
+      } else {
+        channel.resume();
+      }
     }
   }
 
@@ -166,44 +309,72 @@ final class DeviceSession {
     error(null, new LockstepException(ErrorCode.BAD_FRAME, "frames are JSON text messages; binary is not accepted"));
   }
 
-  private void handle(String type, Object id, JsonObject frame) {
-    switch (type) {
-      case "send" -> send(id, frame);
+  /** Serves one frame; answers the request's completion, or null when it was answered at once. */
+  private Future<?> handle(String type, Object id, JsonObject frame) {
+    return switch (type) {
+      case "send" -> limited(id, "this send", admit(sendsBucket, Rated.SENDS_CONNECTION, Rated.SENDS_USER, 1),
+          () -> send(id, frame));
       case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
       case "sync" -> syncPage(id, frame);
-      case "ping" -> reply("pong", id, new JsonObject());
+      case "ping" -> {
+        reply("pong", id, new JsonObject());
+        yield null;
+      }
       case "read" -> readState(Operation.READ, id, frame);
       case "mark_unread" -> readState(Operation.MARK_UNREAD, id, frame);
-      case "settings.set" -> deviceRequest(Operation.SET_SETTING, id, frame);
+      case "settings.set" -> limited(id, "this settings write",
+          admit(settingsBucket, Rated.SETTINGS_CONNECTION, Rated.SETTINGS_USER, 1),
+          () -> deviceRequest(Operation.SET_SETTING, id, frame));
       case "settings.get" -> call(Operation.GET_SETTINGS, frame.copy().put("user_id", userId).put("device_id", deviceId))
           .onSuccess(settings -> reply("settings", id, settings))
           .onFailure(failure -> error(id, failure));
       case "push.register" -> deviceRequest(Operation.PUSH_REGISTER, id, frame);
       case "push.unregister" -> deviceRequest(Operation.PUSH_UNREGISTER, id, frame);
-      case "conversation.create" -> conversationChange(Operation.CREATE_CONVERSATION, id, frame);
-      case "conversation.add_member" -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame));
-      case "conversation.remove_member" -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame));
+      case "conversation.create" -> limited(id, "this conversation",
+          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, namedMembers(frame)),
+          () -> conversationChange(Operation.CREATE_CONVERSATION, id, frame));
+      case "conversation.add_member" -> limited(id, "this membership change",
+          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
+          () -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame)));
+      case "conversation.remove_member" -> limited(id, "this membership change",
+          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
+          () -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame)));
       default -> throw new IllegalStateException(type);
+    };
+  }
+
+  /** Serves the request unless a limit refused it, in which case it is answered rate_limited. */
+  private Future<?> limited(Object id, String what, Refusal refused, java.util.function.Supplier<Future<?>> serve) {
+    if (refused != null) {
+      error(id, refused.toError(what));
+      return null;
     }
+    return serve.get();
+  }
+
+  /** Users a conversation.create names, each counting against the membership limits (at least one). */
+  private static long namedMembers(JsonObject frame) {
+    return frame.getValue("members") instanceof JsonArray members ? Math.max(1, members.size()) : 1;
   }
 
   /** Sends of one connection are committed one after another, in the order they arrived. */
-  private void send(Object id, JsonObject frame) {
+  private Future<JsonObject> send(Object id, JsonObject frame) {
     JsonObject request = frame.copy().put("user_id", userId).put("device_id", deviceId);
     sendQueue = sendQueue.transform(previous -> call(Operation.SEND, request)
         .onSuccess(sent -> reply("sent", id, sent))
         .onFailure(failure -> error(id, failure)));
+    return sendQueue;
   }
 
-  private void readState(Operation operation, Object id, JsonObject frame) {
-    call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId).put("received_at", lastFrameAt))
+  private Future<JsonObject> readState(Operation operation, Object id, JsonObject frame) {
+    return call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId).put("received_at", lastFrameAt))
         .onSuccess(state -> reply("result", id, state))
         .onFailure(failure -> error(id, failure));
   }
 
   /** A request on behalf of this device, answered with a result frame. */
-  private void deviceRequest(Operation operation, Object id, JsonObject frame) {
-    call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId))
+  private Future<JsonObject> deviceRequest(Operation operation, Object id, JsonObject frame) {
+    return call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId))
         .onSuccess(result -> reply("result", id, result))
         .onFailure(failure -> error(id, failure));
   }
@@ -212,15 +383,25 @@ final class DeviceSession {
     return frame.copy().put("member", frame.getValue("user_id"));
   }
 
-  private void conversationChange(Operation operation, Object id, JsonObject frame) {
-    call(operation, frame.copy().put("user_id", userId))
+  private Future<JsonObject> conversationChange(Operation operation, Object id, JsonObject frame) {
+    return call(operation, frame.copy().put("user_id", userId))
         .onSuccess(result -> reply("result", id, result))
         .onFailure(failure -> error(id, failure));
   }
 
   // ---- hello and catch-up
 
+  /**
+   * Authenticates the client and identifies its device. A refused hello leaves nothing behind: no
+   * device, no event, no presence; errors that do not end the connection leave it open for a
+   * corrected hello.
+   */
   private void hello(Object id, JsonObject frame) {
+    Refusal refused = limits.take(Rated.HELLOS_IP, channel.remoteAddress(), 1);
+    if (refused != null) {
+      error(id, refused.toError("this hello"));
+      return;
+    }
     state = State.GREETING;
     Long explicitCursor;
     String token;
@@ -232,40 +413,57 @@ final class DeviceSession {
       request = new JsonObject()
           .put("device_id", Fields.optionalId(frame, "device_id"))
           .put("device_name", Fields.optionalString(frame, "device_name"))
-          .put("platform", Fields.optionalString(frame, "platform"));
+          .put("platform", Fields.optionalString(frame, "platform"))
+          .put("cursor", explicitCursor);
     } catch (LockstepException e) {
       state = State.AWAITING_HELLO;
       error(id, e);
       return;
     }
     auth.userId(token)
-        .compose(user -> call(Operation.HELLO, request.put("user_id", user)).map(reply -> reply.put("user_id", user)))
-        .compose(reply -> {
-          long head = reply.getLong("head");
-          if (explicitCursor != null && explicitCursor > head) {
-            throw new LockstepException(ErrorCode.CURSOR_AHEAD,
-                "cursor " + explicitCursor + " is above the head of your log (" + head + ")");
-          }
+        .compose(user -> {
           if (state == State.CLOSED) {
             throw new LockstepException(ErrorCode.NOT_READY, "connection closed during hello");
           }
-          userId = reply.getString("user_id");
+          if (!limits.openConnection(user)) {
+            throw new Refusal(Refusal.CONNECTIONS_PER_USER, CONNECTIONS_RETRY_MS).toError("this connection");
+          }
+          countedConnection = true;
+          userId = user;
+          return call(Operation.HELLO, request.put("user_id", user));
+        })
+        .compose(reply -> {
+          if (state == State.CLOSED) {
+            throw new LockstepException(ErrorCode.NOT_READY, "connection closed during hello");
+          }
           deviceId = reply.getString("device_id");
           routed = true;
+          welcomedAt = System.currentTimeMillis();
           return host.register(this).map(reply);
         })
         .onSuccess(reply -> welcome(reply, explicitCursor))
         .onFailure(failure -> {
           LockstepException error = LockstepException.of(failure);
+          if (!routed) {
+            forgetUser();
+          }
           error(id, error);
           if (error.code().closeCode() != 0) {
             close(error.code().closeCode(), error.getMessage());
           } else if (state == State.GREETING) {
-            userId = null;
-            deviceId = null;
             state = State.AWAITING_HELLO;
           }
         });
+  }
+
+  /** Undoes what a refused hello counted: the user's connection and the user itself. */
+  private void forgetUser() {
+    if (countedConnection) {
+      countedConnection = false;
+      limits.closeConnection(userId);
+    }
+    userId = null;
+    deviceId = null;
   }
 
   private void welcome(JsonObject hello, Long explicitCursor) {
@@ -273,6 +471,7 @@ final class DeviceSession {
       return;
     }
     state = State.READY;
+    vertx.cancelTimer(helloTimer);
     long stored = hello.getLong("cursor");
     long head = hello.getLong("head");
     long floor = hello.getLong("floor");
@@ -339,8 +538,8 @@ final class DeviceSession {
   }
 
   private void fetchPage() {
-    if (channel.writeQueueFull()) {
-      channel.onDrain(this::pump);
+    if (outbound.aboveHighWater()) {
+      outbound.whenDrained(pump);
       return;
     }
     fetching = true;
@@ -370,12 +569,13 @@ final class DeviceSession {
     if (!seqs.isEmpty() && seqs.getLong(0) > delivered + 1) {
       metrics.resetsSent.increment();
       ahead.clear();
+      aheadChars = 0;
       sendSnapshot();
       return;
     }
-    boolean fullPage = seqs.size() == config.catchUpPage();
+    boolean fullPage = seqs.size() == config.catchUpPage() || fetched.getBoolean("truncated");
     Future<JsonObject> next = null;
-    if (!caughtUp && fullPage && !channel.writeQueueFull()) {
+    if (!caughtUp && fullPage && !outbound.aboveHighWater()) {
       fetching = true;
       next = requestPage(seqs.getLong(seqs.size() - 1));
     }
@@ -385,7 +585,7 @@ final class DeviceSession {
       deliverBatched(seqs, kinds, frames);
     } else {
       for (int i = 0; i < seqs.size(); i++) {
-        deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i), null);
+        deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i));
       }
     }
     if (next != null) {
@@ -400,26 +600,31 @@ final class DeviceSession {
     pump();
   }
 
-  /** Live events for this user, from the node's delivery consumer. */
-  void onLive(JsonArray events) {
+  /**
+   * Live events for this user, from the node's delivery consumer. They are held (up to a budget)
+   * only while the client keeps up; otherwise only their seq is noted and they are fetched later.
+   */
+  void onLive(List<LiveEvent> events) {
     if (state != State.READY) {
       return;
     }
-    for (int i = 0; i < events.size(); i++) {
-      JsonObject event = events.getJsonObject(i);
-      long seq = event.getLong("seq");
+    boolean hold = !outbound.aboveHighWater();
+    for (LiveEvent event : events) {
+      long seq = event.seq();
       if (seq <= delivered) {
         continue;
       }
       highestSeen = Math.max(highestSeen, seq);
-      if (ahead.size() < MAX_AHEAD) {
-        ahead.put(seq, event);
+      if (hold && aheadChars + event.size() <= MAX_AHEAD_CHARS && ahead.putIfAbsent(seq, event) == null) {
+        aheadChars += event.size();
       }
     }
-    if (caughtUp && !fetching && !channel.writeQueueFull()) {
-      pump();
-    } else if (caughtUp && !fetching) {
-      channel.onDrain(this::pump);
+    if (caughtUp && !fetching) {
+      if (outbound.aboveHighWater()) {
+        outbound.whenDrained(pump);
+      } else {
+        pump();
+      }
     }
   }
 
@@ -434,23 +639,22 @@ final class DeviceSession {
   private void drainAhead() {
     while (!ahead.isEmpty() && state != State.CLOSED) {
       long first = ahead.firstKey();
-      if (first <= delivered) {
-        ahead.pollFirstEntry();
-      } else if (first == delivered + 1) {
-        JsonObject event = ahead.pollFirstEntry().getValue();
-        deliver(event);
-        metrics.deliveryLatency.record(Math.max(0, System.currentTimeMillis() - event.getLong("ts")), TimeUnit.MILLISECONDS);
-      } else {
+      if (first > delivered + 1) {
         return;
+      }
+      LiveEvent event = ahead.pollFirstEntry().getValue();
+      aheadChars -= event.size();
+      if (first == delivered + 1) {
+        delivered = first;
+        writeText(event.frame());
+        metrics.deliveryLatency.record(Math.max(0, System.currentTimeMillis() - event.ts()), TimeUnit.MILLISECONDS);
+        if (deviceId.equals(event.revokedDevice())) {
+          close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
+        }
       }
     }
   }
 
-  private void deliver(JsonObject event) {
-    deliver(event.getLong("seq"), event.getString("kind"), event.encode(), event);
-  }
-
-  /** Writes the event if it is next in line; a live event comes parsed, a fetched one only as text. */
   /**
    * The backlog for a client that asked for batches: consecutive event frames joined into
    * {"type":"events","events":[...]} messages of at most BATCH_EVENTS events or about BATCH_CHARS
@@ -489,14 +693,15 @@ final class DeviceSession {
     }
   }
 
-  private void deliver(long seq, String kind, String frame, JsonObject parsed) {
+  /** Writes a fetched event if it is next in line. */
+  private void deliver(long seq, String kind, String frame) {
     if (seq != delivered + 1) {
       return;
     }
     delivered = seq;
     highestSeen = Math.max(highestSeen, seq);
     writeText(frame);
-    if (Events.DEVICE.equals(kind) && revokesThisDevice(parsed != null ? parsed : new JsonObject(frame))) {
+    if (Events.DEVICE.equals(kind) && revokesThisDevice(new JsonObject(frame))) {
       close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
     }
   }
@@ -512,15 +717,15 @@ final class DeviceSession {
    * With an id the ack is stored and answered at once; without one, acks are coalesced: while one
    * write is in flight only the highest later up_to is kept, and written next.
    */
-  private void ack(Object id, long upTo) {
+  private Future<JsonObject> ack(Object id, long upTo) {
     if (id != null) {
-      call(Operation.ACK, ackRequest(upTo))
+      return call(Operation.ACK, ackRequest(upTo))
           .onSuccess(reply -> reply("acked", id, reply))
           .onFailure(failure -> error(id, failure));
-      return;
     }
     pendingAck = Math.max(pendingAck, upTo);
     flushAck();
+    return null;
   }
 
   private void flushAck() {
@@ -543,22 +748,21 @@ final class DeviceSession {
     return new JsonObject().put("user_id", userId).put("device_id", deviceId).put("up_to", upTo);
   }
 
-  private void syncPage(Object id, JsonObject frame) {
+  private Future<JsonObject> syncPage(Object id, JsonObject frame) {
     long since = Fields.requiredCount(frame, "since");
     Long limit = Fields.optionalCount(frame, "limit");
     String conversationId = Fields.optionalId(frame, "conversation_id");
     JsonObject request = new JsonObject().put("user_id", userId).put("after", since).put("limit", limit);
     if (conversationId != null) {
-      call(Operation.HISTORY, request.put("conversation_id", conversationId))
+      return call(Operation.HISTORY, request.put("conversation_id", conversationId))
           .onSuccess(history -> reply("events", id, new JsonObject()
               .put("conversation_id", conversationId)
               .put("events", history.getJsonArray("messages"))
               .put("has_more", history.getBoolean("has_more"))
               .put("head", history.getLong("head"))))
           .onFailure(failure -> error(id, failure));
-      return;
     }
-    call(Operation.FETCH, request).onSuccess(page -> {
+    return call(Operation.FETCH, request).onSuccess(page -> {
       long floor = page.getLong("floor");
       if (since < floor) {
         error(id, new LockstepException(ErrorCode.RESET_REQUIRED, "events after " + since
@@ -601,9 +805,8 @@ final class DeviceSession {
   }
 
   private void writeText(String text) {
-    if (state != State.CLOSED) {
+    if (state != State.CLOSED && outbound.write(text)) {
       metrics.bytesWritten.increment(text.length());
-      channel.write(text);
     }
   }
 
@@ -627,10 +830,17 @@ final class DeviceSession {
       return Future.succeededFuture();
     }
     state = State.CLOSED;
+    vertx.cancelTimer(helloTimer);
     if (gapTimer != -1) {
       vertx.cancelTimer(gapTimer);
     }
     ahead.clear();
+    aheadChars = 0;
+    outbound.close();
+    if (countedConnection) {
+      countedConnection = false;
+      limits.closeConnection(userId);
+    }
     return host.unregister(this, routed);
   }
 
@@ -639,24 +849,6 @@ final class DeviceSession {
     if (text.length() * 3L <= max) {
       return false;
     }
-    return text.length() > max || utf8Length(text) > max;
-  }
-
-  private static int utf8Length(String text) {
-    int bytes = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c < 0x80) {
-        bytes++;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
+    return text.length() > max || Outbound.utf8Length(text) > max;
   }
 }

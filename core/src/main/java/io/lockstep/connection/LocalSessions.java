@@ -1,11 +1,13 @@
 package io.lockstep.connection;
 
+import io.lockstep.config.LockstepConfig.PerDevice;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.Events;
 import io.lockstep.presence.PresenceRegistry.LiveConnection;
 import io.lockstep.store.DeviceStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -28,15 +30,23 @@ final class LocalSessions implements SessionHost {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalSessions.class);
 
+  /** Where a newer socket of a device announces itself to every node, under session.per_device: replace. */
+  static final String REPLACE_ADDRESS = "lockstep.sessions.replace";
+
+  private final Vertx vertx;
   private final PresenceRegistry presence;
   private final DeviceStore devices;
+  private final PerDevice perDevice;
   private final LockstepMetrics metrics;
   private final Set<DeviceSession> all = new LinkedHashSet<>();
   private final Map<String, List<DeviceSession>> byUser = new HashMap<>();
 
-  LocalSessions(PresenceRegistry presence, DeviceStore devices, LockstepMetrics metrics) {
+  LocalSessions(Vertx vertx, PresenceRegistry presence, DeviceStore devices, PerDevice perDevice,
+                LockstepMetrics metrics) {
+    this.vertx = vertx;
     this.presence = presence;
     this.devices = devices;
+    this.perDevice = perDevice;
     this.metrics = metrics;
   }
 
@@ -49,6 +59,11 @@ final class LocalSessions implements SessionHost {
   public Future<Void> register(DeviceSession session) {
     byUser.computeIfAbsent(session.userId(), user -> new ArrayList<>(2)).add(session);
     metrics.deviceOnline();
+    if (perDevice == PerDevice.REPLACE) {
+      vertx.eventBus().publish(REPLACE_ADDRESS, new JsonObject().put("user_id", session.userId())
+          .put("device_id", session.deviceId()).put("connection_id", session.connectionId())
+          .put("welcomed_at", session.welcomedAt()));
+    }
     return presence.register(connection(session)).recover(failure -> {
       LOG.warn("could not register device {} in Redis ({}); it is served, live events reach it by broadcast or resync",
           session.deviceId(), failure.getMessage());
@@ -93,8 +108,12 @@ final class LocalSessions implements SessionHost {
         continue;
       }
       JsonArray events = users.getJsonArray(user);
+      List<LiveEvent> live = new ArrayList<>(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        live.add(LiveEvent.of(events.getJsonObject(i)));
+      }
       for (DeviceSession session : List.copyOf(sessions)) {
-        session.onLive(events);
+        session.onLive(live);
         if (origin != null && !origin.getString("device_id").equals(session.deviceId()) && carriesReadState(events)) {
           metrics.readPropagation.record(System.currentTimeMillis() - origin.getLong("at"), TimeUnit.MILLISECONDS);
         }
@@ -133,6 +152,24 @@ final class LocalSessions implements SessionHost {
       return null;
     });
     return Future.all(presence.refresh(live), devices.markSeen(deviceIds), heads).mapEmpty();
+  }
+
+  /**
+   * Closes this instance's older sockets of a device that a newer socket replaced (session.per_device:
+   * replace): those welcomed before the newer one, with 4009 "replaced".
+   */
+  void replace(JsonObject newer) {
+    String userId = newer.getString("user_id");
+    String deviceId = newer.getString("device_id");
+    String newerConnection = newer.getString("connection_id");
+    long newerWelcomedAt = newer.getLong("welcomed_at");
+    for (DeviceSession session : List.copyOf(byUser.getOrDefault(userId, List.of()))) {
+      boolean older = session.welcomedAt() < newerWelcomedAt
+          || session.welcomedAt() == newerWelcomedAt && session.connectionId().compareTo(newerConnection) < 0;
+      if (deviceId.equals(session.deviceId()) && !session.connectionId().equals(newerConnection) && older) {
+        session.close(DeviceSession.REPLACED, "replaced");
+      }
+    }
   }
 
   /** Closes connections that sent nothing for longer than the limit (code 4000). */

@@ -8,9 +8,17 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 final class SockJsChannel implements FrameChannel {
 
   private final SockJSSocket socket;
+  private final String address;
 
-  SockJsChannel(SockJSSocket socket) {
+  SockJsChannel(SockJSSocket socket, String address) {
     this.socket = socket;
+    this.address = address;
+  }
+
+  @Override
+  public void start(DeviceSession session) {
+    socket.handler(buffer -> session.onText(buffer.toString()));
+    socket.endHandler(v -> session.closed());
   }
 
   @Override
@@ -19,16 +27,13 @@ final class SockJsChannel implements FrameChannel {
   }
 
   @Override
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
+  public void pause() {
+    socket.pause();
   }
 
   @Override
-  public void onDrain(Runnable action) {
-    socket.drainHandler(v -> {
-      socket.drainHandler(null);
-      action.run();
-    });
+  public void resume() {
+    socket.resume();
   }
 
   /**
@@ -44,5 +49,10 @@ final class SockJsChannel implements FrameChannel {
   @Override
   public String transport() {
     return "sockjs";
+  }
+
+  @Override
+  public String remoteAddress() {
+    return address;
   }
 }

@@ -1,15 +1,88 @@
 package io.lockstep.connection;
 
+import io.netty.handler.codec.compression.DecompressionException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
 
-/** A raw WebSocket at /v1/ws: one JSON frame per text message. */
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A raw WebSocket at /v1/ws: one JSON frame per text message. Assembles messages from their frames
+ * itself so that the size limit holds for the message as the server sees it (after any inflation):
+ * a message over it closes the connection with 1009, a text message that is not valid UTF-8 with 1007
+ * (RFC 6455 §8.1), before either reaches the session.
+ */
 final class WebSocketChannel implements FrameChannel {
 
-  private final ServerWebSocket socket;
+  static final int MESSAGE_TOO_BIG = 1009;
+  static final int INVALID_PAYLOAD = 1007;
 
-  WebSocketChannel(ServerWebSocket socket) {
+  private final ServerWebSocket socket;
+  private final String address;
+  private final int maxMessageBytes;
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private Buffer partial;
+  private boolean partialIsText;
+  private boolean closing;
+
+  WebSocketChannel(ServerWebSocket socket, String address, int maxMessageBytes) {
     this.socket = socket;
+    this.address = address;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  public void start(DeviceSession session) {
+    socket.frameHandler(frame -> onFrame(frame, session));
+    socket.closeHandler(v -> session.closed());
+    socket.exceptionHandler(failure -> {
+      if (failure instanceof DecompressionException) {
+        close(MESSAGE_TOO_BIG, "message too big: it inflates beyond " + maxMessageBytes + " bytes");
+      }
+    });
+  }
+
+  private void onFrame(WebSocketFrame frame, DeviceSession session) {
+    if (closing || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+      return;
+    }
+    if (!frame.isContinuation()) {
+      partial = null;
+      partialIsText = frame.isText();
+    }
+    Buffer data = frame.binaryData();
+    int size = (partial == null ? 0 : partial.length()) + data.length();
+    if (size > maxMessageBytes) {
+      partial = null;
+      close(MESSAGE_TOO_BIG, "message too big: messages are limited to " + maxMessageBytes + " bytes");
+      return;
+    }
+    if (!frame.isFinal()) {
+      partial = partial == null ? Buffer.buffer(data.length() * 2).appendBuffer(data) : partial.appendBuffer(data);
+      return;
+    }
+    Buffer message = partial == null ? data : partial.appendBuffer(data);
+    partial = null;
+    if (!partialIsText) {
+      session.onBinary();
+      return;
+    }
+    String text;
+    try {
+      text = utf8.decode(ByteBuffer.wrap(message.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      close(INVALID_PAYLOAD, "a text message must be valid UTF-8");
+      return;
+    }
+    session.onText(text);
   }
 
   @Override
@@ -18,28 +91,28 @@ final class WebSocketChannel implements FrameChannel {
   }
 
   @Override
-  public boolean writeQueueFull() {
-    return !socket.isClosed() && socket.writeQueueFull();
+  public void pause() {
+    socket.pause();
   }
 
   @Override
-  public void onDrain(Runnable action) {
-    if (socket.isClosed()) {
-      return;
-    }
-    socket.drainHandler(v -> {
-      socket.drainHandler(null);
-      action.run();
-    });
+  public void resume() {
+    socket.resume();
   }
 
   @Override
   public void close(int code, String reason) {
+    closing = true;
     socket.close((short) code, reason);
   }
 
   @Override
   public String transport() {
     return "websocket";
+  }
+
+  @Override
+  public String remoteAddress() {
+    return address;
   }
 }

@@ -99,6 +99,21 @@ public final class LockstepMetrics {
         .register(registry);
   }
 
+  /**
+   * A request, connection or sign-in refused by a limit (the label names it: sends_user, upgrades_ip,
+   * slow_consumer, ...). Meters are cached by the registry, so this costs a lookup, not a registration.
+   */
+  public void rateLimited(String limit) {
+    Counter.builder("lockstep.rate.limited").description("Requests, connections and sign-ins refused by a limit")
+        .tag("limit", limit).register(registry).increment();
+  }
+
+  /** Registers the refusal counters at zero, so that an alert on their rate sees a series from the start. */
+  public void rateLimits(java.util.Collection<String> limits) {
+    limits.forEach(limit -> Counter.builder("lockstep.rate.limited")
+        .description("Requests, connections and sign-ins refused by a limit").tag("limit", limit).register(registry));
+  }
+
   /** Token churn: registered, replaced, moved, unregistered, pruned. */
   public void pushToken(String event) {
     Counter.builder("lockstep.push.tokens").description("Push token changes by kind (token churn)")

@@ -25,9 +25,11 @@ import java.util.Set;
  *
  * <p>Keys, all under the configured prefix and all expiring after the presence TTL unless refreshed:
  * <ul>
- *   <li>{@code presence:{user}:{device}} — hash {node, conn, since, last_seen} of a connected device;</li>
- *   <li>{@code routes:{user}} — hash device id → "node|conn|expires_at_ms": which node holds each
- *   live device connection. Entries past their expiry are ignored, so a crashed node's routes die
+ *   <li>{@code presence:{user}:{device}} — hash {node, conn, since, last_seen} of a connected device
+ *   (its newest connection), and {@code c:{conn}} = "node|expires_at_ms" for each of its live
+ *   connections: a device with several sockets stays present until the last one closes;</li>
+ *   <li>{@code routes:{user}} — hash connection id → "node|conn|expires_at_ms": which node holds each
+ *   live connection. Entries past their expiry are ignored, so a crashed node's routes die
  *   with the TTL even while the user's other devices keep the hash alive;</li>
  *   <li>{@code node:{node}} — set of "device\tconnection\tuser" of the node's connections, so the
  *   survivors can remove a departed node's presence at once.</li>
@@ -41,6 +43,8 @@ public final class PresenceRegistry {
   private static final RedisScript PURGE_NODE = new RedisScript("/redis/purge_node.lua");
   private static final Logger LOG = LoggerFactory.getLogger(PresenceRegistry.class);
   private static final int REFRESH_BATCH = 200;
+  /** Prefix of a presence hash's per-connection fields. */
+  private static final String CONNECTION_FIELD = "c:";
 
   private final Redis redis;
   private final String prefix;
@@ -94,16 +98,18 @@ public final class PresenceRegistry {
     return chain;
   }
 
-  /** Removes the connection's presence and route, unless a newer connection of the device replaced them. */
+  /** Removes the connection's route and its share of the device's presence (the device stays while another is live). */
   public Future<Void> unregister(LiveConnection connection) {
     return counted(UNREGISTER.run(redis,
         List.of(presenceKey(connection.userId(), connection.deviceId()), routesKey(connection.userId()), nodeKey(nodeId)),
-        List.of(connection.deviceId(), connection.connectionId(), nodeMember(connection)))).mapEmpty();
+        List.of(connection.connectionId(), nodeMember(connection), String.valueOf(System.currentTimeMillis()))))
+        .mapEmpty();
   }
 
   /** Removes every presence and route that a departed node registered; answers how many. */
   public Future<Integer> purgeNode(String departedNode) {
-    return counted(PURGE_NODE.run(redis, List.of(nodeKey(departedNode)), List.of(prefix))).map(Response::toInteger);
+    return counted(PURGE_NODE.run(redis, List.of(nodeKey(departedNode)),
+        List.of(prefix, String.valueOf(System.currentTimeMillis())))).map(Response::toInteger);
   }
 
   /** The nodes holding live connections of each user; users with none are absent. */
@@ -156,10 +162,14 @@ public final class PresenceRegistry {
     });
   }
 
-  /** Presence of each of the user's given devices: {node, conn, since, last_seen} for those connected. */
+  /**
+   * Presence of each of the user's given devices: {node, conn, since, last_seen, connections} for those
+   * connected (node and conn of the newest connection; connections: how many are live).
+   */
   public Future<Map<String, JsonObject>> presenceOf(String userId, List<String> deviceIds) {
     List<Request> requests = new ArrayList<>(deviceIds.size());
     deviceIds.forEach(device -> requests.add(Request.cmd(Command.HGETALL).arg(presenceKey(userId, device))));
+    long now = System.currentTimeMillis();
     return counted(redis.batch(requests)).map(responses -> {
       Map<String, JsonObject> present = new HashMap<>();
       for (int i = 0; i < deviceIds.size(); i++) {
@@ -168,11 +178,18 @@ public final class PresenceRegistry {
           continue;
         }
         JsonObject entry = new JsonObject();
+        int connections = 0;
         for (String field : hash.getKeys()) {
           String value = hash.get(field).toString();
-          entry.put(field, field.equals("since") || field.equals("last_seen") ? Long.valueOf(value) : value);
+          if (field.startsWith(CONNECTION_FIELD)) {
+            connections += Long.parseLong(value.substring(value.lastIndexOf('|') + 1)) > now ? 1 : 0;
+          } else {
+            entry.put(field, field.equals("since") || field.equals("last_seen") ? Long.valueOf(value) : value);
+          }
         }
-        present.put(deviceIds.get(i), entry);
+        if (connections > 0) {
+          present.put(deviceIds.get(i), entry.put("connections", connections));
+        }
       }
       return present;
     });
@@ -186,9 +203,10 @@ public final class PresenceRegistry {
     return List.of(
         Request.cmd(Command.HSET).arg(presence)
             .arg("node").arg(nodeId).arg("conn").arg(connection.connectionId())
-            .arg("since").arg(connection.since()).arg("last_seen").arg(connection.lastSeen()),
+            .arg("since").arg(connection.since()).arg("last_seen").arg(connection.lastSeen())
+            .arg(CONNECTION_FIELD + connection.connectionId()).arg(nodeId + "|" + expiresAt),
         Request.cmd(Command.PEXPIRE).arg(presence).arg(ttlMs),
-        Request.cmd(Command.HSET).arg(routes).arg(connection.deviceId())
+        Request.cmd(Command.HSET).arg(routes).arg(connection.connectionId())
             .arg(nodeId + "|" + connection.connectionId() + "|" + expiresAt),
         Request.cmd(Command.PEXPIRE).arg(routes).arg(ttlMs),
         Request.cmd(Command.SADD).arg(nodeKey(nodeId)).arg(nodeMember(connection)),

@@ -23,7 +23,8 @@ public enum ErrorCode {
   CONFLICT("conflict", 409, 0),
   ALREADY_GREETED("already_greeted", 409, 0),
   UNAVAILABLE("unavailable", 503, 0),
-  INTERNAL("internal", 500, 0);
+  INTERNAL("internal", 500, 0),
+  RATE_LIMITED("rate_limited", 429, 0);
 
   private final String wire;
   private final int httpStatus;

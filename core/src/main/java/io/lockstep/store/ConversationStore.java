@@ -213,15 +213,19 @@ public final class ConversationStore {
   }
 
   /** Messages of a conversation with conv_seq > after, for a member; at most limit, ascending. */
+  /** A member's page of a conversation's messages after a conv_seq: at most limit, and about LogStore.PAGE_BYTES. */
   public Future<JsonObject> history(String userId, String conversationId, long after, int limit) {
     return load(pool, conversationId, false).compose(conversation -> {
       if (!conversation.hasMember(userId)) {
         throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversationId);
       }
       return pool.preparedQuery("""
-              SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM messages
-               WHERE conversation_id = $1 AND conv_seq > $2 ORDER BY conv_seq LIMIT $3""")
-          .execute(Tuple.of(conversationId, after, limit + 1))
+              SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM (
+                SELECT m.*, sum(octet_length(m.body::text)) OVER (ORDER BY m.conv_seq) - octet_length(m.body::text) AS before
+                  FROM (SELECT * FROM messages WHERE conversation_id = $1 AND conv_seq > $2 ORDER BY conv_seq LIMIT $3) m
+              ) sized
+               WHERE before < $4 ORDER BY conv_seq""")
+          .execute(Tuple.of(conversationId, after, limit + 1, LogStore.PAGE_BYTES))
           .map(rows -> {
             JsonArray messages = new JsonArray();
             for (Row row : rows) {
@@ -233,8 +237,9 @@ public final class ConversationStore {
                       row.getString("client_msg_id"))
                   .put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()));
             }
+            long last = messages.isEmpty() ? after : messages.getJsonObject(messages.size() - 1).getLong("conv_seq");
             return new JsonObject().put("conversation_id", conversationId).put("messages", messages)
-                .put("has_more", rows.size() > limit).put("head", conversation.head());
+                .put("has_more", last < conversation.head()).put("head", conversation.head());
           });
     });
   }

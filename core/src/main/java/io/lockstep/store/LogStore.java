@@ -29,24 +29,33 @@ public final class LogStore {
    * is joined from its message; client_msg_id only for the sender's own devices.
    */
   private static final String FETCH = """
-      SELECT u.head, u.floor, e.seq, e.kind,
-             '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
-             || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
-             || CASE
-                  WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
-                  ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
-                    || ',"sender":{"user_id":' || to_json(m.sender_user)::text
-                    || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
-                    || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
-                    || '}'
-                END || '}' AS frame
-        FROM users u
-        LEFT JOIN LATERAL (
-          SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3
-        ) e ON true
-        LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
-       WHERE u.user_id = $1
-       ORDER BY e.seq""";
+      SELECT head, floor, seq, kind, frame FROM (
+        SELECT page.*, sum(octet_length(page.frame)) OVER (ORDER BY page.seq) - octet_length(page.frame) AS before
+          FROM (
+            SELECT u.head, u.floor, e.seq, e.kind,
+                   '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
+                   || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
+                   || CASE
+                        WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
+                        ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
+                          || ',"sender":{"user_id":' || to_json(m.sender_user)::text
+                          || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
+                          || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
+                          || '}'
+                      END || '}' AS frame
+              FROM users u
+              LEFT JOIN LATERAL (
+                SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3
+              ) e ON true
+              LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
+             WHERE u.user_id = $1
+          ) page
+      ) sized
+       WHERE seq IS NULL OR before < $4
+       ORDER BY seq""";
+
+  /** Bytes of event frames in one page: a page stops after the event that reaches it (at least one event). */
+  public static final int PAGE_BYTES = 1024 * 1024;
 
   private final Pool pool;
 
@@ -65,9 +74,11 @@ public final class LogStore {
 
   /**
    * A page of one user's log after some seq: the seqs, kinds and frame texts of its events in
-   * ascending seq, with the user's head and retention floor at read time.
+   * ascending seq, with the user's head and retention floor at read time. truncated: the page was
+   * cut at {@link #PAGE_BYTES} before its limit of events.
    */
-  public record EventPage(JsonArray seqs, JsonArray kinds, JsonArray frames, long head, long floor) {
+  public record EventPage(JsonArray seqs, JsonArray kinds, JsonArray frames, long head, long floor,
+                          boolean truncated) {
   }
 
   public Future<SendOutcome> send(String userId, String deviceId, String conversationId, String clientMsgId,
@@ -99,9 +110,12 @@ public final class LogStore {
         });
   }
 
-  /** Events of one user with seq > after, ascending, at most limit; empty when the user is unknown. */
+  /**
+   * Events of one user with seq > after, ascending, at most limit and about {@link #PAGE_BYTES};
+   * empty when the user is unknown.
+   */
   public Future<EventPage> fetch(String userId, long after, int limit) {
-    return pool.preparedQuery(FETCH).execute(Tuple.of(userId, after, limit)).map(rows -> {
+    return pool.preparedQuery(FETCH).execute(Tuple.of(userId, after, limit, PAGE_BYTES)).map(rows -> {
       JsonArray seqs = new JsonArray();
       JsonArray kinds = new JsonArray();
       JsonArray frames = new JsonArray();
@@ -117,7 +131,8 @@ public final class LogStore {
           frames.add(row.getString("frame"));
         }
       }
-      return new EventPage(seqs, kinds, frames, head, floor);
+      long last = seqs.isEmpty() ? after : seqs.getLong(seqs.size() - 1);
+      return new EventPage(seqs, kinds, frames, head, floor, seqs.size() < limit && last < head);
     });
   }
 

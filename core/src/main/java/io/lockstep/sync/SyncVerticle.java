@@ -90,16 +90,21 @@ public final class SyncVerticle extends VerticleBase {
 
   /**
    * Identifies the device of a connecting client: registers a new one when no device_id is given,
-   * otherwise checks that it belongs to the user and is not revoked.
+   * otherwise checks that it belongs to the user and is not revoked. A cursor above the user's head
+   * is refused before anything is written, so a refused hello leaves no device behind.
    * Answers {device_id, new, cursor, head, floor}.
    */
   private Future<JsonObject> hello(JsonObject request) {
     String userId = request.getString("user_id");
     String deviceId = Fields.optionalId(request, "device_id");
+    Long cursor = Fields.optionalCount(request, "cursor");
     if (deviceId == null) {
       String name = optionalText(request, "device_name", 128, "unnamed device");
       String platform = optionalText(request, "platform", 64, "");
-      return devices.register(userId, name, platform).compose(change -> {
+      return devices.position(userId).compose(before -> {
+        checkCursor(cursor, before.head());
+        return devices.register(userId, name, platform);
+      }).compose(change -> {
         deliverDeviceChange(change);
         long head = change.appended().get(0).seq();
         return devices.markHello(change.device().deviceId())
@@ -111,10 +116,18 @@ public final class SyncVerticle extends VerticleBase {
       if (device.revoked()) {
         throw new LockstepException(ErrorCode.DEVICE_REVOKED, "device " + deviceId + " was revoked; register a new device");
       }
-      return devices.markHello(deviceId)
-          .compose(v -> devices.position(userId))
-          .map(position -> helloReply(device, device.firstHelloAt() == null, position.head(), position.floor()));
+      return devices.position(userId).compose(position -> {
+        checkCursor(cursor, position.head());
+        return devices.markHello(deviceId)
+            .map(v -> helloReply(device, device.firstHelloAt() == null, position.head(), position.floor()));
+      });
     });
+  }
+
+  private static void checkCursor(Long cursor, long head) {
+    if (cursor != null && cursor > head) {
+      throw new LockstepException(ErrorCode.CURSOR_AHEAD, "cursor " + cursor + " is above the head of your log (" + head + ")");
+    }
   }
 
   private static JsonObject helloReply(Device device, boolean isNew, long head, long floor) {
@@ -184,7 +197,7 @@ public final class SyncVerticle extends VerticleBase {
         });
   }
 
-  /** A page of the user's log after `after`: {seqs, kinds, frames (event frame texts), head, floor}. */
+  /** A page of the user's log after `after`: {seqs, kinds, frames (event frame texts), head, floor, truncated}. */
   private Future<JsonObject> fetch(JsonObject request) {
     long after = Fields.requiredCount(request, "after");
     int limit = pageSize(request);
@@ -193,7 +206,8 @@ public final class SyncVerticle extends VerticleBase {
         .put("kinds", page.kinds())
         .put("frames", page.frames())
         .put("head", page.head())
-        .put("floor", page.floor()));
+        .put("floor", page.floor())
+        .put("truncated", page.truncated()));
   }
 
   private Future<JsonObject> history(JsonObject request) {

@@ -37,7 +37,7 @@ class ClusterTest {
 
   @RegisterExtension
   static final LockstepCluster CLUSTER = new LockstepCluster(3,
-      new JsonObject().put("presence", new JsonObject().put("ttl", "3s")), () -> REDIS.url());
+      LockstepNode.unlimitedSends().put("presence", new JsonObject().put("ttl", "3s")), () -> REDIS.url());
 
   @AfterAll
   static void stopRedis() {

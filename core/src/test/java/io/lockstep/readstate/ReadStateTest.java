@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReadStateTest {
 
   @RegisterExtension
-  static final LockstepNode NODE = new LockstepNode();
+  static final LockstepNode NODE = new LockstepNode(LockstepNode.unlimitedSends());
 
   @Test
   void aReadOnTheLaptopClearsThePhoneNowAndTheTabletOnItsNextSync() {

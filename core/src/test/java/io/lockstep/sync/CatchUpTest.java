@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CatchUpTest {
 
   @RegisterExtension
-  static final LockstepNode NODE = new LockstepNode(new JsonObject()
+  static final LockstepNode NODE = new LockstepNode(LockstepNode.unlimitedSends()
       .put("session", new JsonObject().put("catch_up_page", 64)));
 
   @Test

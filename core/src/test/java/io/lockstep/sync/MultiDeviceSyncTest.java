@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultiDeviceSyncTest {
 
   @RegisterExtension
-  static final LockstepNode NODE = new LockstepNode();
+  static final LockstepNode NODE = new LockstepNode(LockstepNode.unlimitedSends());
 
   @Test
   void phoneSendsLaptopAndTabletGetItLiveAndThePhoneGetsItsEcho() {

@@ -167,6 +167,16 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
     return redisPrefix;
   }
 
+  /**
+   * Overrides that switch off the frame and send rate limits, for tests that write thousands of
+   * messages from one device as fast as they can (the limits have tests of their own).
+   */
+  public static JsonObject unlimitedSends() {
+    JsonObject off = new JsonObject().put("tokens", 0);
+    JsonObject perScope = new JsonObject().put("connection", off).put("user", off);
+    return new JsonObject().put("limits", new JsonObject().put("frames", perScope).put("sends", perScope.copy()));
+  }
+
   public static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
