@@ -19,6 +19,9 @@ final class Banner {
         .append(" mode")
         .append(config.cluster().enabled() ? ", clustered on " + config.cluster().host() + ":" + config.cluster().port() : "")
         .append(")\n")
+        .append(config.http().loopbackOnly()
+            ? "  Listening on " + config.http().host() + " only: set LOCKSTEP_HTTP_HOST=0.0.0.0 to accept other machines\n"
+            : "")
         .append("  WebSocket  ws://").append(host).append(':').append(config.http().port()).append("/v1/ws\n")
         .append("  SockJS     ").append(base).append("/v1/sockjs\n")
         .append("  REST       ").append(base).append("/v1/devices  (client token)  ")

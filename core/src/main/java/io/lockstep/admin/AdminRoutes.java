@@ -1,5 +1,6 @@
 package io.lockstep.admin;
 
+import io.lockstep.api.HttpApi;
 import io.lockstep.api.HttpErrors;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.bus.BusClient;
@@ -18,7 +19,6 @@ import io.lockstep.store.PushStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -91,6 +91,7 @@ public final class AdminRoutes implements HttpRoutes {
       }
     });
     router.route("/admin/vendor/uplot/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true));
+    router.route("/admin/api/*").handler(HttpApi::refuseUnstorablePath);
     router.route("/admin/api/*")
         .handler(SessionHandler.create(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx))
             .setSessionCookieName("lockstep_admin")
@@ -149,7 +150,7 @@ public final class AdminRoutes implements HttpRoutes {
 
     /** Signs in, unless the caller's address or the user name is locked out by failed attempts (429). */
     void signIn(RoutingContext ctx) {
-      JsonObject body = body(ctx);
+      JsonObject body = HttpApi.body(ctx);
       String username = body.getValue("username") instanceof String name ? name : "";
       String password = body.getValue("password") instanceof String secret ? secret : "";
       String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
@@ -306,15 +307,6 @@ public final class AdminRoutes implements HttpRoutes {
         return parsed;
       } catch (NumberFormatException e) {
         throw Fields.invalid(name, "must be a non-negative integer");
-      }
-    }
-
-    private JsonObject body(RoutingContext ctx) {
-      try {
-        String text = ctx.body().asString();
-        return text == null || text.isBlank() ? new JsonObject() : new JsonObject(text);
-      } catch (DecodeException | ClassCastException e) {
-        throw new LockstepException(ErrorCode.BAD_FRAME, "the request body must be one JSON object");
       }
     }
   }

@@ -4,8 +4,10 @@ import io.lockstep.auth.TokenAuth;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
+import io.lockstep.protocol.Storable;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Operation;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +40,8 @@ public final class HttpApi {
   }
 
   public void mount(Router router) {
+    router.route("/v1/*").handler(HttpApi::refuseUnstorablePath);
+    router.route("/dev/*").handler(HttpApi::refuseUnstorablePath);
     if (devMode) {
       router.post("/dev/token").handler(this::mintToken);
     }
@@ -137,17 +141,41 @@ public final class HttpApi {
         .onFailure(failure -> HttpErrors.respond(ctx, failure));
   }
 
-  /** The JSON object body; an empty body reads as {}. Malformed JSON fails with bad_frame. */
-  private static JsonObject body(RoutingContext ctx) {
+  /**
+   * The JSON object body; an empty body reads as {}. Malformed JSON fails with bad_frame, a value the
+   * database cannot store with invalid_field naming it.
+   */
+  public static JsonObject body(RoutingContext ctx) {
     String text = ctx.body().asString();
     if (text == null || text.isBlank()) {
       return new JsonObject();
     }
+    JsonObject body;
     try {
-      return new JsonObject(text);
+      body = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       throw new LockstepException(ErrorCode.BAD_FRAME, "the request body must be one JSON object");
     }
+    String unstorable = Storable.problem(body);
+    if (unstorable != null) {
+      throw Fields.invalid(unstorable, "holds what cannot be stored (a NUL character, a lone surrogate or a non-finite number)");
+    }
+    return body;
+  }
+
+  /** Path segments and query values are ids and keys: one that cannot be stored is refused before any route runs. */
+  public static void refuseUnstorablePath(RoutingContext ctx) {
+    if (Storable.problem(QueryStringDecoder.decodeComponent(ctx.request().path())) != null) {
+      HttpErrors.respond(ctx, Fields.invalid("path", "holds what cannot be stored (a NUL character or a lone surrogate)"));
+      return;
+    }
+    for (var parameter : ctx.queryParams()) {
+      if (Storable.problem(parameter.getValue()) != null || Storable.problem(parameter.getKey()) != null) {
+        HttpErrors.respond(ctx, Fields.invalid(parameter.getKey(), "holds what cannot be stored (a NUL character or a lone surrogate)"));
+        return;
+      }
+    }
+    ctx.next();
   }
 
   private static String bearer(RoutingContext ctx) {

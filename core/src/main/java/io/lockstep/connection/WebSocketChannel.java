@@ -1,6 +1,7 @@
 package io.lockstep.connection;
 
 import io.netty.handler.codec.compression.DecompressionException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -46,6 +47,8 @@ final class WebSocketChannel implements FrameChannel {
     socket.exceptionHandler(failure -> {
       if (failure instanceof DecompressionException) {
         close(MESSAGE_TOO_BIG, "message too big: it inflates beyond " + maxMessageBytes + " bytes");
+      } else if (failure instanceof CorruptedWebSocketFrameException corrupted) {
+        close(corrupted.closeStatus().code(), corrupted.closeStatus().reasonText());
       }
     });
   }
