@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * The one way out of a connection: every reply, error, event, catch-up page and snapshot is written
- * here, which counts the bytes not yet handed to the operating system. Above the high-water mark the
- * session stops reading its socket and stops fetching; once the queue is down to half of it, what
- * waited for the drain runs. A consumer that stays above the mark past the slow-consumer timeout, or
- * lets the queue pass its maximum, is reported once so that the session can close it (4008).
+ * here, which counts the bytes not yet handed to the operating system. Once the queue passes the
+ * high-water mark the session stops reading its socket and stops fetching, until the queue is down
+ * to half the mark; then what waited for the drain runs. A consumer that does not drain within the
+ * slow-consumer timeout, or lets the queue pass its maximum, is reported once so that the session
+ * can close it (4008).
  *
  * <p>Confined to the connection's event loop.
  */
@@ -70,26 +71,37 @@ final class Outbound {
 
   private void written(long bytes) {
     queuedBytes -= bytes;
-    if (above && queuedBytes <= limits.highWaterBytes()) {
+    if (queuedBytes > lowWater()) {
+      return;
+    }
+    if (above) {
       above = false;
       cancelTimer();
       listener.pressureChanged();
     }
-    if (!whenDrained.isEmpty() && queuedBytes <= limits.highWaterBytes() / 2) {
+    if (!whenDrained.isEmpty()) {
       List<Runnable> actions = List.copyOf(whenDrained);
       whenDrained.clear();
       actions.forEach(Runnable::run);
     }
   }
 
-  /** Above the high-water mark: read nothing more from the client, fetch nothing more for it. */
+  /** Where a queue that passed the high-water mark counts as drained again: half the mark. */
+  private long lowWater() {
+    return limits.highWaterBytes() / 2;
+  }
+
+  /**
+   * Passed the high-water mark and not yet drained to half of it: read nothing more from the client,
+   * fetch nothing more for it.
+   */
   boolean aboveHighWater() {
     return above;
   }
 
   /** Runs the action once the queue is down to half the high-water mark (at once if it is). */
   void whenDrained(Runnable action) {
-    if (queuedBytes <= limits.highWaterBytes() / 2) {
+    if (queuedBytes <= lowWater()) {
       action.run();
     } else if (!whenDrained.contains(action)) {
       whenDrained.add(action);

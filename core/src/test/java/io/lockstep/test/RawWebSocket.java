@@ -41,16 +41,8 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Connects and upgrades; extensions is the Sec-WebSocket-Extensions offer, or null. */
   public static RawWebSocket connect(int port, String extensions) {
-    return connect(port, extensions, 0);
-  }
-
-  /** As {@link #connect(int, String)}, with a receive buffer of this many bytes (0: the default). */
-  public static RawWebSocket connect(int port, String extensions, int receiveBuffer) {
     try {
       Socket socket = new Socket();
-      if (receiveBuffer > 0) {
-        socket.setReceiveBufferSize(receiveBuffer);
-      }
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       socket.setSoTimeout(10_000);
       String key = Base64.getEncoder().encodeToString(new byte[16]);
@@ -136,7 +128,19 @@ public final class RawWebSocket implements AutoCloseable {
           length = length << 8 | in.read();
         }
       }
-      byte[] payload = in.readNBytes((int) length);
+      byte[] payload = new byte[(int) length];
+      int got = 0;
+      try {
+        while (got < length) {
+          int n = in.read(payload, got, (int) length - got);
+          if (n < 0) {
+            return null;
+          }
+          got += n;
+        }
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("the server stopped within a frame: " + got + " of " + length + " bytes");
+      }
       return new Frame(first & 0x0f, (first & 0x40) != 0, payload);
     } catch (SocketTimeoutException e) {
       throw new AssertionError("no frame from the server within " + within);

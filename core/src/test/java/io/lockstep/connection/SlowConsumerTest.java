@@ -1,0 +1,110 @@
+package io.lockstep.connection;
+
+import io.lockstep.test.LockstepNode;
+import io.lockstep.test.RawWebSocket;
+import io.lockstep.test.TestDevice;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A socket that does not read cannot make the server hold more than its outbound queue: the server
+ * stops reading it and fetching for it, then closes it with 4008, while the devices beside it are
+ * served as usual; the device then resumes from its cursor with nothing lost.
+ */
+class SlowConsumerTest {
+
+  private static final int HIGH_WATER = 64 * 1024;
+  private static final int MAX_QUEUED = 2 * 1024 * 1024;
+  /** Far below what an unbounded server would queue (hundreds of MiB), far above kernel buffers. */
+  private static final long RECEIVED_BOUND = 24L * 1024 * 1024;
+  private static final String BIG_TEXT = "x".repeat(60 * 1024);
+
+  @RegisterExtension
+  static final LockstepNode NODE = new LockstepNode(LockstepNode.unlimitedSends()
+      .put("limits", LockstepNode.unlimitedSends().getJsonObject("limits")
+          .put("outbound", new JsonObject().put("high_water_bytes", HIGH_WATER).put("max_bytes", MAX_QUEUED)
+              .put("slow_consumer_timeout", "2s"))));
+
+  @Test
+  void aSocketThatAsksForPagesAndNeverReadsIsClosedWith4008AndHeldToItsQueue() {
+    String conversation = NODE.group("sam", "ben");
+    TestDevice ben = NODE.device("ben");
+    ben.connectAndSync();
+    for (int i = 0; i < 40; i++) {
+      ben.sendMessage(conversation, "big-" + i, BIG_TEXT);
+    }
+
+    double closedBefore = slowConsumersClosed();
+    try (RawWebSocket attacker = RawWebSocket.connect(NODE.port(), null)) {
+      attacker.sendText(new JsonObject().put("type", "hello").put("token", NODE.token("sam")).put("cursor", 0).encode());
+      assertEquals("welcome", new JsonObject(attacker.readFrame(Duration.ofSeconds(10)).text()).getString("type"));
+      for (int i = 0; i < 300; i++) {
+        attacker.sendText(new JsonObject().put("type", "sync").put("id", i).put("since", 0).put("limit", 1000).encode());
+      }
+      assertNeighbourServed(ben, conversation, "during-pages");
+      awaitSlowConsumers(closedBefore + 1);
+      long[] received = {0};
+      assertEquals(4008, attacker.awaitClose(Duration.ofSeconds(30), received));
+      assertTrue(received[0] < RECEIVED_BOUND, "the server held the socket to its queue; it sent " + received[0] + " bytes");
+    }
+  }
+
+  @Test
+  void liveEventsForADeviceThatStoppedReadingAreFetchedAfterItsReconnectNoneLostNoneTwice() {
+    String conversation = NODE.group("ivy", "jon");
+    TestDevice jon = NODE.device("jon");
+    jon.connectAndSync();
+    TestDevice ivyLaptop = NODE.device("ivy");
+    ivyLaptop.connectAndSync();
+    long cursor = ivyLaptop.awaitType("synced").getLong("head");
+    ivyLaptop.request(new JsonObject().put("type", "ack").put("up_to", cursor));
+    ivyLaptop.disconnect();
+
+    int messages = 300;
+    double closedBefore = slowConsumersClosed();
+    try (RawWebSocket stalled = RawWebSocket.connect(NODE.port(), null)) {
+      stalled.sendText(new JsonObject().put("type", "hello").put("token", NODE.token("ivy"))
+          .put("device_id", ivyLaptop.deviceId()).encode());
+      assertEquals("welcome", new JsonObject(stalled.readFrame(Duration.ofSeconds(10)).text()).getString("type"));
+      for (int i = 0; i < messages; i++) {
+        jon.sendMessage(conversation, "live-" + i, BIG_TEXT);
+      }
+      assertNeighbourServed(jon, conversation, "during-live");
+      awaitSlowConsumers(closedBefore + 1);
+      assertEquals(4008, stalled.awaitClose(Duration.ofSeconds(30), null));
+    }
+
+    List<JsonObject> backlog = ivyLaptop.connectAndSync();
+    List<JsonObject> received = backlog.stream().filter(e -> "message".equals(e.getString("kind"))).toList();
+    assertEquals(messages + 1, received.size(), "every message once, none lost");
+    for (int i = 0; i < backlog.size(); i++) {
+      assertEquals(cursor + 1 + i, backlog.get(i).getLong("seq"), "in order, no gap");
+    }
+  }
+
+  private static double slowConsumersClosed() {
+    return NODE.server().metrics().registry().get("lockstep.rate.limited").tag("limit", "slow_consumer").counter().count();
+  }
+
+  /** Waits, without reading, until the server has closed that many slow consumers. */
+  private static void awaitSlowConsumers(double count) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (slowConsumersClosed() < count) {
+      assertTrue(System.currentTimeMillis() < deadline, "the server did not give up on the slow consumer");
+      LockstepNode.await(NODE.vertx().timer(50));
+    }
+  }
+
+  private static void assertNeighbourServed(TestDevice neighbour, String conversation, String clientMsgId) {
+    JsonObject sent = neighbour.sendMessage(conversation, clientMsgId, "still served");
+    assertEquals("sent", sent.getString("type"), "a device beside the slow one is served: " + sent.encode());
+    assertEquals("pong", neighbour.request(new JsonObject().put("type", "ping")).getString("type"));
+  }
+}
