@@ -24,6 +24,11 @@ public record LimitsConfig(Outbound outbound, int maxInFlight, int connectionsPe
     public boolean enabled() {
       return tokens > 0;
     }
+
+    /** How long an empty bucket takes to hold this many tokens again. */
+    public long millisFor(long count) {
+      return Math.max(1, per.toMillis() * count / tokens);
+    }
   }
 
   /** Every rate limit: what is counted ({@code limits.<section>}) and per what ({@code .<scope>}). */

@@ -2,6 +2,7 @@ package io.lockstep.connection;
 
 import io.github.bucket4j.Bucket;
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LimitsConfig;
 import io.lockstep.config.LimitsConfig.Rated;
 import io.lockstep.config.LockstepConfig.SessionConfig;
 import io.lockstep.limits.RateLimits;
@@ -183,7 +184,7 @@ final class DeviceSession {
     lastFrameAt = System.currentTimeMillis();
     Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, 1);
     if (limited != null) {
-      pauseFor(limited.retryAfterMs());
+      pauseFor(Math.max(limited.retryAfterMs(), framesRefill(limited)));
     }
     if (tooLarge(text)) {
       error(null, limited != null ? limited.toError("this frame") : new LockstepException(ErrorCode.FRAME_TOO_LARGE,
@@ -270,6 +271,16 @@ final class DeviceSession {
       connection.addTokens(cost);
     }
     return refused;
+  }
+
+  /**
+   * After a frame is refused the socket is not read until a quarter of the bucket has refilled, so a
+   * flooding client meets a few refusals a second and otherwise TCP backpressure, not one refusal per frame.
+   */
+  private long framesRefill(Refusal limited) {
+    LimitsConfig.Rate rate = limits.config().rate(limited.limit().equals(Rated.FRAMES_USER.label())
+        ? Rated.FRAMES_USER : Rated.FRAMES_CONNECTION);
+    return rate.millisFor(Math.max(1, rate.burst() / 4));
   }
 
   /** Reads nothing more from the socket for this long (a frame limit was reached). */

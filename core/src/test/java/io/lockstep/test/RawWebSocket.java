@@ -41,8 +41,14 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Connects and upgrades; extensions is the Sec-WebSocket-Extensions offer, or null. */
   public static RawWebSocket connect(int port, String extensions) {
+    return connect("127.0.0.1", port, extensions);
+  }
+
+  /** As {@link #connect(int, String)}, from the given local address (any of 127/8 reaches this machine). */
+  public static RawWebSocket connect(String localAddress, int port, String extensions) {
     try {
       Socket socket = new Socket();
+      socket.bind(new InetSocketAddress(localAddress, 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       socket.setSoTimeout(10_000);
       String key = Base64.getEncoder().encodeToString(new byte[16]);
