@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
@@ -56,9 +57,18 @@ public final class TokenAuth {
         .setJWTOptions(new JWTOptions().setIgnoreExpiration(true).setAlgorithm(algorithm)));
   }
 
-  /** The user id of a valid token, or unauthorized / token_expired. */
+  /**
+   * The user id of a valid token, or unauthorized / token_expired. The library throws, rather than
+   * fails, on some malformed claims (an exp that is not a number): that is unauthorized too.
+   */
   public Future<String> userId(String token) {
-    return jwt.authenticate(new TokenCredentials(token))
+    Future<User> verified;
+    try {
+      verified = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      verified = Future.failedFuture(e);
+    }
+    return verified
         .recover(failure -> Future.failedFuture(
             new LockstepException(ErrorCode.UNAUTHORIZED, "the token is not valid for this server")))
         .map(user -> subjectOf(user.attributes().getJsonObject("accessToken")));

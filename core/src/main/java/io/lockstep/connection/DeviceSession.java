@@ -452,7 +452,7 @@ final class DeviceSession {
           welcomedAt = System.currentTimeMillis();
           return host.register(this).map(reply);
         })
-        .onSuccess(reply -> welcome(reply, explicitCursor))
+        .onSuccess(reply -> welcome(id, reply, explicitCursor))
         .onFailure(failure -> {
           LockstepException error = LockstepException.of(failure);
           if (!routed) {
@@ -477,7 +477,8 @@ final class DeviceSession {
     deviceId = null;
   }
 
-  private void welcome(JsonObject hello, Long explicitCursor) {
+  /** Answers the hello (with its id, if it had one) and starts the snapshot or the backlog. */
+  private void welcome(Object id, JsonObject hello, Long explicitCursor) {
     if (state == State.CLOSED) {
       return;
     }
@@ -489,7 +490,11 @@ final class DeviceSession {
     boolean isNew = hello.getBoolean("new");
     long start = explicitCursor != null ? explicitCursor : stored;
     boolean resetRequired = !(isNew && explicitCursor == null) && start < floor;
-    write(new JsonObject().put("type", "welcome")
+    JsonObject welcome = new JsonObject().put("type", "welcome");
+    if (id != null) {
+      welcome.put("id", id);
+    }
+    write(welcome
         .put("user_id", userId)
         .put("device_id", deviceId)
         .put("cursor", stored)
