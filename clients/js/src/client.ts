@@ -106,6 +106,11 @@ export class LockstepClient {
     return this.model.state.cursor;
   }
 
+  /** The user's head as last heard from the server; cursor < head while catching up. */
+  get head(): number {
+    return Math.max(this.cursor, this.isFollower ? 0 : this.engine.serverHead);
+  }
+
   /** Whether this instance holds the connection (false in a follower tab). */
   get isLeader(): boolean {
     return !this.isFollower;

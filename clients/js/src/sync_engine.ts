@@ -66,6 +66,8 @@ export class SyncEngine {
   connectionState: ConnectionState = 'stopped';
   offlineReason: OfflineReason = 'stopped';
   clock = new HybridClock();
+  /** The highest seq the server has mentioned (welcome, synced, events): the user's head as last known. */
+  serverHead = 0;
 
   private transport: Transport | undefined;
   private token = '';
@@ -391,6 +393,7 @@ export class SyncEngine {
         this.onEvents(frame.events as SyncEvent[]);
         return;
       case 'synced':
+        this.serverHead = Math.max(this.serverHead, Number(frame.head ?? 0));
         this.onSynced();
         return;
       case 'error':
@@ -417,6 +420,7 @@ export class SyncEngine {
     const isNew = !state.deviceId;
     state.userId = frame.user_id;
     state.deviceId = frame.device_id;
+    this.serverHead = Math.max(this.serverHead, Number(frame.head ?? 0));
     this.welcomed = true;
     this.reregistered = false;
     this.acked = 0;
@@ -458,6 +462,7 @@ export class SyncEngine {
         break;
       }
       const effects = applyEvent(this.state, event, this.options.keepMessages);
+      this.serverHead = Math.max(this.serverHead, event.seq);
       applied++;
       this.events.emit('event', event);
       if (effects.message) this.onMessageApplied(effects.message);
