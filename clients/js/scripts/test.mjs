@@ -34,7 +34,7 @@ if (only !== 'unit') {
 
 let status = 1;
 try {
-  const files = suites.flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.test.js')).sort()
+  const files = suites.filter((folder) => existsSync(folder)).flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.test.js')).sort()
     .map((file) => `${folder}/${file}`));
   const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=60000', ...files], {
     stdio: 'inherit',

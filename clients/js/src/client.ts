@@ -5,6 +5,7 @@
  */
 
 import { ErrorCode } from './codes.js';
+import { messageFromWire } from './apply_snapshot.js';
 import { DevicesApi } from './devices_api.js';
 import { Emitter } from './emitter.js';
 import { LockstepError } from './errors.js';
@@ -21,7 +22,7 @@ import type { OpenTransport } from './transport.js';
 import { sockJsConstructor, sockJsTransport } from './transport_sockjs.js';
 import { webSocketTransport } from './transport_websocket.js';
 import type {
-  ClientEvents, ClientOptions, Conversation, ConnectionState, Device, OfflineReason, PendingSend, SendHandle,
+  ClientEvents, ClientOptions, Conversation, ConnectionState, Device, Message, OfflineReason, PendingSend, SendHandle,
   SettingScope, SettingWriteResult,
 } from './types.js';
 import { readLocally } from './unread.js';
@@ -259,6 +260,13 @@ export class LockstepClient {
   /** Resolves when everything up to the server's head at call time is applied and stored. */
   synced(): Promise<void> {
     return this.isFollower ? this.hub!.call('synced', []).then(() => undefined) : this.engine.synced();
+  }
+
+  /** A page of a conversation's own log (older messages than the local state keeps), by conv_seq. */
+  async history(conversationId: string, options: { after?: number; limit?: number } = {}): Promise<{ messages: Message[]; hasMore: boolean; head: number }> {
+    const reply = await this.call({ type: 'sync', conversation_id: conversationId, since: options.after ?? 0, limit: options.limit ?? 100 });
+    const messages = (reply.events as Array<Record<string, any>>).map((data) => ({ ...messageFromWire(data, null, data.ts), state: 'sent' as const }));
+    return { messages, hasMore: Boolean(reply.has_more), head: Number(reply.head) };
   }
 
   // ---- conversations
