@@ -185,6 +185,7 @@ export class SyncEngine {
         head = Number((await this.call({ type: 'sync', since: this.state.cursor, limit: 1 })).head);
       } catch (error) {
         if ((error as LockstepError).code === ErrorCode.stopped) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_SOON_MS));
         continue;
       }
       return new Promise((resolve) => {
@@ -334,11 +335,16 @@ export class SyncEngine {
     const openTransport = this.options.transports[this.transportIndex % this.options.transports.length];
     const requests = new Requests((frame) => this.write(frame));
     try {
-      this.transport = await openTransport(this.options.url, {
+      const transport = await openTransport(this.options.url, {
         onOpen: () => generation === this.generation && this.sendHello(token),
         onText: (text) => generation === this.generation && this.onText(text),
         onClose: (info) => generation === this.generation && this.onClose(info.code, info.opened, info.retryAfterMs),
       });
+      if (generation !== this.generation || !wantsConnection(this.connectionState)) {
+        transport.close();
+        return;
+      }
+      this.transport = transport;
       this.requests = requests;
     } catch (error) {
       if (generation !== this.generation) return;
