@@ -18,3 +18,14 @@ export function fakeClient(options: { store?: Store; getToken?: () => Promise<st
   });
   return { client, server, store };
 }
+
+/** A fakeClient that has said hello and caught up (head as given), with its first socket. */
+export async function liveFakeClient(options: Parameters<typeof fakeClient>[0] = {}, head = 0) {
+  const setup = fakeClient(options);
+  const started = setup.client.start();
+  const socket = await setup.server.socket(1);
+  await socket.greet({ head });
+  socket.push({ type: 'synced', head });
+  await started;
+  return { ...setup, socket };
+}

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClient } from '../support/fake_client.js';
-
-async function liveClient(options: Parameters<typeof fakeClient>[0] = {}) {
-  const setup = fakeClient(options);
-  const started = setup.client.start();
-  const socket = await setup.server.socket(1);
-  await socket.greet({ head: 2 });
-  socket.push({ type: 'synced', head: 2 });
-  await started;
-  return { ...setup, socket };
-}
+import { fakeClient, liveFakeClient } from '../support/fake_client.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('4009 replaced: offline, and no reconnect loop', async () => {
-  const { client, server, socket } = await liveClient();
+  const { client, server, socket } = await liveFakeClient({}, 2);
   socket.closeFromServer(4009);
   await pause(100);
   assert.equal(client.state, 'offline');
@@ -27,7 +17,7 @@ test('4009 replaced: offline, and no reconnect loop', async () => {
 });
 
 test('4008 slow_consumer: reconnects and resumes from the cursor', async () => {
-  const { client, server, socket } = await liveClient();
+  const { client, server, socket } = await liveFakeClient({}, 2);
   socket.closeFromServer(4008);
   const next = await server.socket(2);
   const hello = await next.frame((f) => f.type === 'hello');
@@ -36,7 +26,7 @@ test('4008 slow_consumer: reconnects and resumes from the cursor', async () => {
 });
 
 test('4001: asks getToken again and says hello with the new token', async () => {
-  const { client, server, socket } = await liveClient();
+  const { client, server, socket } = await liveFakeClient({}, 2);
   socket.push({ type: 'error', code: 'token_expired', message: 'expired' });
   socket.closeFromServer(4001);
   const next = await server.socket(2);
@@ -46,7 +36,7 @@ test('4001: asks getToken again and says hello with the new token', async () => 
 });
 
 test('4003 after device_revoked: revoked, store wiped, no reconnect', async () => {
-  const { client, server, socket, store } = await liveClient();
+  const { client, server, socket, store } = await liveFakeClient({}, 2);
   socket.push({ type: 'error', code: 'device_revoked', message: 'revoked' });
   socket.closeFromServer(4003);
   await server.until(() => client.state === 'revoked', 'revoked');
@@ -57,7 +47,7 @@ test('4003 after device_revoked: revoked, store wiped, no reconnect', async () =
 });
 
 test('4003 after device_unknown: registers anew and reports a reset', async () => {
-  const { client, server, socket } = await liveClient();
+  const { client, server, socket } = await liveFakeClient({}, 2);
   const resets: string[] = [];
   client.on('reset', (info) => resets.push(info.reason));
   socket.push({ type: 'error', code: 'device_unknown', message: 'unknown' });
@@ -70,7 +60,7 @@ test('4003 after device_unknown: registers anew and reports a reset', async () =
 });
 
 test('1009 and 1007 are client bugs: reported as error, then a reconnect', async () => {
-  const { client, server, socket } = await liveClient();
+  const { client, server, socket } = await liveFakeClient({}, 2);
   const errors: string[] = [];
   client.on('error', (error) => errors.push(error.code));
   socket.closeFromServer(1009);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClient } from '../support/fake_client.js';
+import { fakeClient, liveFakeClient } from '../support/fake_client.js';
 import { conversationSnapshot, messageEvent } from '../support/fake_server.js';
 
 test('a send is in the store before it goes out, and is retried with the same client_msg_id', async () => {
@@ -37,12 +37,7 @@ test('a send is in the store before it goes out, and is retried with the same cl
 });
 
 test('a refused send is failed, not retried', async () => {
-  const { client, server } = fakeClient();
-  const started = client.start();
-  const socket = await server.socket(1);
-  await socket.greet();
-  socket.push({ type: 'synced', head: 0 });
-  await started;
+  const { client, socket } = await liveFakeClient();
   const handle = client.send('nowhere', { text: 'x' });
   const frame = await socket.frame((f) => f.type === 'send');
   socket.push({ type: 'error', id: frame.id, code: 'not_member', message: 'no' });

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClient } from '../support/fake_client.js';
+import { liveFakeClient } from '../support/fake_client.js';
 
 test('rate_limited: the same request goes again after retry_after_ms, on the same connection', async () => {
-  const { client, server } = fakeClient();
-  const started = client.start();
-  const socket = await server.socket(1);
-  await socket.greet();
-  socket.push({ type: 'synced', head: 0 });
-  await started;
+  const { client, server, socket } = await liveFakeClient();
   const handle = client.send('c1', { text: 'x' });
   const first = await socket.frame((f) => f.type === 'send');
   const limitedAt = Date.now();

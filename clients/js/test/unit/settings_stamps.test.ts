@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClient } from '../support/fake_client.js';
+import { liveFakeClient } from '../support/fake_client.js';
 
 test('settings.set carries an exact HLC stamp and tracks server_hlc', async () => {
-  const { client, server } = fakeClient();
-  const started = client.start();
-  const socket = await server.socket(1);
-  await socket.greet();
-  socket.push({ type: 'synced', head: 0 });
-  await started;
+  const { client, socket } = await liveFakeClient();
   const written = client.settings.set('conversation.c1.muted', true);
   assert.equal(client.settings.get('conversation.c1.muted'), true, 'applied locally at once');
   const frame = await socket.frame((f) => f.type === 'settings.set');
