@@ -33,6 +33,7 @@ final class Banner {
           .append("  API key: ").append(config.apiKey()).append('\n')
           .append("  Console: ").append(base).append("/admin  (").append(config.admin().username()).append(" / ")
           .append(config.admin().password()).append(")\n")
+          .append("  Playground: ").append(base).append("/playground  (several devices, live, in one page)\n")
           .append("  Try: send {\"type\":\"hello\",\"token\":\"<token>\"} over the WebSocket.\n");
     }
     return text.toString();

@@ -8,6 +8,7 @@ import io.lockstep.ops.NodeStats;
 import io.lockstep.auth.TokenAuth;
 import io.lockstep.ops.OpsRoutes;
 import io.lockstep.ops.Readiness;
+import io.lockstep.playground.PlaygroundRoutes;
 import io.lockstep.cluster.NodeRuntime;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.lockstep.config.LockstepConfig;
@@ -120,7 +121,8 @@ public final class LockstepServer {
     this.routes = List.of(
         new OpsRoutes(Readiness.checks(vertx, pool, redis, runtime, schemaVersion), runtime.registry(), config.admin(),
             config.metricsPath(), signIn),
-        new AdminRoutes(config, pool, presence, runtime.clustered(), signIn));
+        new AdminRoutes(config, pool, presence, runtime.clustered(), signIn),
+        new PlaygroundRoutes(config.devMode()));
     this.nodeStats = new NodeStats(vertx, presence, metrics, config.nodeId());
   }
 

@@ -1,0 +1,152 @@
+/** The public types of @lockstep/client: options, local state as the app sees it, and events. */
+
+import type { LockstepError } from './errors.js';
+import type { Store } from './store.js';
+
+export type ConnectionState =
+  | 'connecting' | 'syncing' | 'live' | 'offline' | 'unauthorized' | 'revoked' | 'stopped';
+
+/** Why the client is offline (or stopped): see docs/client-js.md. */
+export type OfflineReason =
+  | 'network' | 'disconnected' | 'replaced' | 'stopped' | 'unauthorized' | 'revoked' | null;
+
+export type TransportKind = 'auto' | 'websocket' | 'sockjs';
+
+export interface ClientOptions {
+  /** The server's base URL, e.g. http://localhost:8080; ws(s)://…/v1/ws and …/v1/sockjs are derived. */
+  url: string;
+  /** Called at start and whenever the server says the token is expired or invalid. */
+  getToken: () => Promise<string> | string;
+  /** Where the device id, cursor, outbox and local state live. */
+  store: Store;
+  deviceName?: string;
+  platform?: string;
+  transport?: TransportKind;
+  /** A WebSocket constructor; defaults to the global one, or a built-in client on Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /** The sockjs-client constructor; without it the SockJS transport uses globalThis.SockJS. */
+  SockJS?: SockJSConstructor;
+  /** Share one device between the tabs of an origin (browsers; stores with a name). Default true. */
+  shareTabs?: boolean;
+  /** Newest messages kept per conversation in the local state (default 50). */
+  keepMessages?: number;
+  /** Reconnect backoff bounds in milliseconds (default 500 → 20 000). */
+  backoff?: { minMs?: number; maxMs?: number };
+}
+
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type SockJSConstructor = new (url: string, reserved?: unknown, options?: Record<string, unknown>) => WebSocketLike;
+
+export type MessageState = 'pending' | 'sent' | 'failed';
+
+export interface Message {
+  conversationId: string;
+  /** Null while the message is pending or failed. */
+  convSeq: number | null;
+  /** The message's seq in this user's log; null while pending or failed. */
+  seq: number | null;
+  sender: { userId: string; deviceId: string | null };
+  body: Record<string, unknown>;
+  /** Present on messages sent by this user's devices. */
+  clientMsgId?: string;
+  ts: number;
+  state: MessageState;
+  error?: { code: string; message: string };
+}
+
+export interface Conversation {
+  id: string;
+  kind: 'direct' | 'group';
+  title: string | null;
+  members: string[];
+  /** Highest conv_seq of the conversation. */
+  head: number;
+  /** Newest messages, oldest first, followed by this device's pending and failed sends. */
+  lastMessages: Message[];
+  unread: number;
+  readUpTo: number;
+  markedUnread: boolean;
+  /** Per other member: the highest conv_seq delivered to and read by them (receipts). */
+  receipts: Record<string, { delivered: number; read: number }>;
+}
+
+export interface PendingSend {
+  clientMsgId: string;
+  conversationId: string;
+  body: Record<string, unknown>;
+  createdAt: number;
+  state: MessageState;
+  seq?: number;
+  convSeq?: number;
+  error?: { code: string; message: string };
+}
+
+export interface SendHandle {
+  clientMsgId: string;
+  /** Resolves once the send is written to the store (before it goes out). */
+  queued: Promise<void>;
+  /** Resolves when the server committed it (a duplicate answer counts as success). */
+  sent: Promise<{ seq: number; convSeq: number }>;
+}
+
+export type SettingScope = 'account' | 'device';
+
+export interface SettingWriteResult {
+  scope: SettingScope;
+  key: string;
+  value: unknown;
+  version: number;
+  changed?: boolean;
+  effective?: unknown;
+  hlc?: bigint;
+}
+
+export interface Device {
+  deviceId: string;
+  name: string | null;
+  platform: string | null;
+  created: number;
+  lastSeen?: number | null;
+  cursor?: number;
+  online?: boolean | null;
+  current: boolean;
+}
+
+/** Events of a user's log as the client applied them. */
+export interface SyncEvent {
+  seq: number;
+  kind: 'message' | 'conversation' | 'device' | 'read_state' | 'receipt' | 'settings' | string;
+  ts: number;
+  data: Record<string, any>;
+}
+
+export interface ReadStateChange {
+  conversationId: string;
+  readUpTo: number;
+  unread: number;
+  markedUnread: boolean;
+  totalUnread: number;
+}
+
+export interface ResetInfo {
+  /** Why local state was dropped: the device fell behind retention, was unknown or belonged to another user. */
+  reason: 'reset_required' | 'snapshot' | 'device_unknown' | 'device_not_owned' | 'cursor_ahead';
+}
+
+export interface ClientEvents {
+  state: { state: ConnectionState; previous: ConnectionState; reason: OfflineReason };
+  event: SyncEvent;
+  message: Message;
+  readState: ReadStateChange;
+  reset: ResetInfo;
+  error: LockstepError;
+}

@@ -1,0 +1,22 @@
+/** The endpoints of a server's base URL. */
+
+export function webSocketUrl(base: string): string {
+  const url = new URL(base);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/ws`;
+  return url.toString();
+}
+
+export function sockJsUrl(base: string): string {
+  const url = new URL(base);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/sockjs`;
+  return url.toString();
+}
+
+export function httpUrl(base: string, path: string): string {
+  const url = new URL(base);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+  return url.toString();
+}
