@@ -41,6 +41,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void devModeListensOnLoopbackUnlessAHostIsSet() {
+    assertEquals("127.0.0.1", await(ConfigLoader.load(vertx, new JsonObject())).http().host());
+    assertEquals("0.0.0.0", await(ConfigLoader.load(vertx, new JsonObject().put("mode", "production"))).http().host());
+    assertEquals("0.0.0.0", await(ConfigLoader.load(vertx,
+        new JsonObject().put("http", new JsonObject().put("host", "0.0.0.0")))).http().host(), "an explicit host is kept");
+  }
+
+  @Test
+  void theLimitsHaveSafeDefaultsAndRefuseNonsense() {
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(LockstepConfig.PerDevice.ALLOW, config.session().perDevice());
+    assertEquals(false, config.session().compression());
+    assertEquals(60, config.jwt().leewaySeconds());
+    config.limits().rates().forEach((rated, rate) -> assertTrue(rate.enabled(), rated + " is on by default"));
+    Exception bad = assertThrows(Exception.class, () -> await(ConfigLoader.load(vertx, new JsonObject()
+        .put("limits", new JsonObject().put("sends", new JsonObject()
+            .put("user", new JsonObject().put("tokens", 50).put("per", "1s").put("burst", 10)))))));
+    assertTrue(bad.getMessage().contains("limits.sends.user.burst"), bad.getMessage());
+  }
+
+  @Test
   void anEnvironmentVariableOverridesItsKey() {
     assertEquals("777", System.getenv("LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS"), "set by the surefire configuration");
     LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
