@@ -71,7 +71,7 @@ public final class AdminRoutes implements HttpRoutes {
   public void mount(Vertx vertx, Router router) {
     Api api = new Api(new BusClient(vertx), new AdminStore(pool), new PushStore(pool));
     router.route("/admin*").handler(CSPHandler.create()
-            .addDirective("default-src", "'self'")
+            .setDirective("default-src", "'self'")
             .addDirective("img-src", "'self' data:")
             .addDirective("object-src", "'none'")
             .addDirective("base-uri", "'none'")

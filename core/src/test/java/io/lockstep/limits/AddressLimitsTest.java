@@ -66,6 +66,23 @@ class AddressLimitsTest {
   }
 
   @Test
+  void sockJsSessionsOverTheAddressLimitGetTheErrorAndClose4029() {
+    String refused = null;
+    for (int i = 0; i < 20 && refused == null; i++) {
+      try (RawWebSocket session = RawWebSocket.connect("127.0.0.71", NODE.port(), "/v1/sockjs/000/s" + i + "/websocket", null)) {
+        assertTrue(session.handshakeResponse().startsWith("HTTP/1.1 101"), session.handshakeResponse());
+        assertEquals("o", session.readFrame(java.time.Duration.ofSeconds(5)).text(), "SockJS opens the session");
+        RawWebSocket.Frame next = session.pollFrame(java.time.Duration.ofMillis(300));
+        if (next != null && next.text().contains("rate_limited")) {
+          refused = next.text() + session.readFrame(java.time.Duration.ofSeconds(5)).text();
+        }
+      }
+    }
+    assertNotNull(refused, "a session over the limit is refused");
+    assertTrue(refused.contains("upgrades_ip") && refused.contains("4029"), refused);
+  }
+
+  @Test
   void hellosOverTheAddressLimitAreRefusedAndTheConnectionStaysOpen() {
     var client = NODE.vertx().createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0.31"));
     JsonObject limited = null;
@@ -137,7 +154,7 @@ class AddressLimitsTest {
     assertEquals(200, page.statusCode());
     String csp = page.getHeader("Content-Security-Policy");
     assertNotNull(csp);
-    assertTrue(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"), csp);
+    assertTrue(csp.startsWith("default-src 'self';") && csp.contains("frame-ancestors 'none'"), csp);
     assertEquals("no-referrer", page.getHeader("Referrer-Policy"));
     assertEquals("nosniff", page.getHeader("X-Content-Type-Options"));
     JsonObject session = new Console("127.0.0.61").get("/admin/api/session").bodyAsJsonObject();

@@ -46,13 +46,18 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** As {@link #connect(int, String)}, from the given local address (any of 127/8 reaches this machine). */
   public static RawWebSocket connect(String localAddress, int port, String extensions) {
+    return connect(localAddress, port, "/v1/ws", extensions);
+  }
+
+  /** As {@link #connect(String, int, String)}, to another path (a SockJS session's websocket transport). */
+  public static RawWebSocket connect(String localAddress, int port, String path, String extensions) {
     try {
       Socket socket = new Socket();
       socket.bind(new InetSocketAddress(localAddress, 0));
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       socket.setSoTimeout(10_000);
       String key = Base64.getEncoder().encodeToString(new byte[16]);
-      String request = "GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
           + (extensions == null ? "" : "Sec-WebSocket-Extensions: " + extensions + "\r\n") + "\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
@@ -113,6 +118,15 @@ public final class RawWebSocket implements AutoCloseable {
     /** The status code of a close frame, or -1 when it carries none. */
     public int closeCode() {
       return payload.length >= 2 ? (payload[0] & 0xff) << 8 | payload[1] & 0xff : -1;
+    }
+  }
+
+  /** The next frame within the time, or null when none came. */
+  public Frame pollFrame(Duration within) {
+    try {
+      return readFrame(within);
+    } catch (AssertionError e) {
+      return null;
     }
   }
 
