@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
 
 /**
  * chat: U users with D devices each, half in 1:1 conversations and half in groups of four. Messages
@@ -53,6 +54,12 @@ public final class ChatScenario {
   }
 
   public static Population provision(Fleet fleet, int users, int devicesPerUser, String runId) {
+    return provision(fleet, users, devicesPerUser, runId, index -> null);
+  }
+
+  /** Provisions the population; device number i connects from the local address sourceOf(i) (null: the default). */
+  public static Population provision(Fleet fleet, int users, int devicesPerUser, String runId,
+                                     IntFunction<String> sourceOf) {
     Population population = new Population();
     population.devicesPerUser = devicesPerUser;
     List<List<Integer>> groups = groups(users);
@@ -72,7 +79,8 @@ public final class ChatScenario {
     for (int u = 0; u < users; u++) {
       List<Device> mine = new ArrayList<>();
       for (int d = 0; d < devicesPerUser; d++) {
-        Device device = new Device(runId + "-u" + u, u * devicesPerUser + d);
+        int index = u * devicesPerUser + d;
+        Device device = new Device(runId + "-u" + u, index, sourceOf.apply(index));
         mine.add(device);
         all.add(device);
       }

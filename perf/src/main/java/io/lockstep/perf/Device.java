@@ -17,6 +17,8 @@ public final class Device {
 
   final String userId;
   final int index;
+  /** The local address its connections leave from (null: the fleet's default). */
+  final String sourceAddress;
   String deviceId;
   long lastSeq;
   private WebSocket socket;
@@ -24,8 +26,13 @@ public final class Device {
   private Promise<JsonObject> syncedPromise;
 
   Device(String userId, int index) {
+    this(userId, index, null);
+  }
+
+  Device(String userId, int index, String sourceAddress) {
     this.userId = userId;
     this.index = index;
+    this.sourceAddress = sourceAddress;
   }
 
   void listen(Consumer<JsonObject> listener) {
@@ -37,7 +44,7 @@ public final class Device {
     syncedPromise = Promise.promise();
     // the handshake has its own deadline: a server that accepted the TCP connection into its backlog
     // but cannot take it (out of file descriptors) would otherwise leave it waiting forever
-    return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").timeout(60, TimeUnit.SECONDS).compose(ws -> {
+    return fleet.sockets(sourceAddress).connect(fleet.port(), "127.0.0.1", "/v1/ws").timeout(60, TimeUnit.SECONDS).compose(ws -> {
       socket = ws;
       Promise<JsonObject> pending = syncedPromise;
       ws.closeHandler(v -> {

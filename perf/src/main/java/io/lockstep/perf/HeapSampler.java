@@ -1,0 +1,124 @@
+package io.lockstep.perf;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Samples the server's memory at a fixed interval: from its /metrics, all of the heap in use (young
+ * garbage included, so it saws up and down with every collection) and the old generation (what
+ * survived young collections; it holds garbage too until a mixed collection); from /proc, the
+ * process's resident memory (direct buffers included). Every sample is labelled with the phase of the
+ * run it fell in, so that each phase's peaks can be read off and the whole run charted. A scrape
+ * that does not answer delays the next one: gaps in the series are times /metrics did not answer.
+ */
+public final class HeapSampler implements AutoCloseable {
+
+  private record Sample(double seconds, String phase, double heapMiB, double oldGenMiB, double residentMiB) {}
+
+  private final ServerProcess server;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "heap-sampler");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final List<Sample> samples = new ArrayList<>();
+  private final AtomicLong failedScrapes = new AtomicLong();
+  private final long start = System.nanoTime();
+  private volatile String phase = "setup";
+
+  private HeapSampler(ServerProcess server) {
+    this.server = server;
+  }
+
+  /** Starts sampling; one scrape at a time, the next one interval after the last ended. */
+  public static HeapSampler start(ServerProcess server, Duration interval) {
+    HeapSampler sampler = new HeapSampler(server);
+    sampler.timer.scheduleWithFixedDelay(sampler::sample, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return sampler;
+  }
+
+  /** Labels the samples from now on. */
+  public void phase(String name) {
+    phase = name;
+  }
+
+  private void sample() {
+    String label = phase;
+    try {
+      String scrape = server.metrics();
+      double heap = PrometheusText.sum(scrape, "jvm_memory_used_bytes", labels -> labels.contains("area=\"heap\""));
+      double old = PrometheusText.sum(scrape, "jvm_memory_used_bytes", labels -> labels.contains("area=\"heap\"")
+          && (labels.contains("Old Gen") || labels.contains("Tenured Gen")));
+      synchronized (samples) {
+        samples.add(new Sample((System.nanoTime() - start) / 1e9, label, heap / (1024 * 1024), old / (1024 * 1024),
+            server.residentMiB()));
+      }
+    } catch (IOException | RuntimeException e) {
+      failedScrapes.incrementAndGet();
+    }
+  }
+
+  /**
+   * The peaks of one phase (heap in use, old generation, resident memory, in MiB), how many samples
+   * it had and the longest time between two of them.
+   */
+  public JsonObject peaks(String phaseName) {
+    double heap = 0;
+    double old = 0;
+    double resident = 0;
+    double longestGap = 0;
+    long count = 0;
+    synchronized (samples) {
+      Sample previous = null;
+      for (Sample sample : samples) {
+        if (sample.phase().equals(phaseName)) {
+          heap = Math.max(heap, sample.heapMiB());
+          old = Math.max(old, sample.oldGenMiB());
+          resident = Math.max(resident, sample.residentMiB());
+          if (previous != null) {
+            longestGap = Math.max(longestGap, sample.seconds() - previous.seconds());
+          }
+          count++;
+        }
+        previous = sample;
+      }
+    }
+    return new JsonObject().put("samples", count).put("peak_heap_mib", Latency.round(heap))
+        .put("peak_old_gen_mib", Latency.round(old)).put("peak_resident_mib", Latency.round(resident))
+        .put("longest_gap_between_samples_s", Latency.round(longestGap));
+  }
+
+  /** Every sample as columns: seconds since the start, phase, heap and old generation in MiB. */
+  public JsonObject series() {
+    JsonArray seconds = new JsonArray();
+    JsonArray phases = new JsonArray();
+    JsonArray heap = new JsonArray();
+    JsonArray old = new JsonArray();
+    JsonArray resident = new JsonArray();
+    synchronized (samples) {
+      for (Sample sample : samples) {
+        seconds.add(Latency.round(sample.seconds()));
+        phases.add(sample.phase());
+        heap.add(Latency.round(sample.heapMiB()));
+        old.add(Latency.round(sample.oldGenMiB()));
+        resident.add(Latency.round(sample.residentMiB()));
+      }
+    }
+    return new JsonObject().put("seconds", seconds).put("phase", phases).put("heap_mib", heap).put("old_gen_mib", old)
+        .put("resident_mib", resident).put("failed_scrapes", failedScrapes.get());
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
