@@ -73,20 +73,21 @@ public final class HostileScenario {
       System.out.println("hostile: starting the attackers: " + String.join(", ", attackers));
       JsonObject fates;
       JsonObject beside;
+      Double heldUnderAttack;
       try (AttackerProcess attack = AttackerProcess.start(plan)) {
         heap.phase("with_attackers");
         System.out.printf("hostile: chat beside the attackers at %d messages/s for %s%n", rate, duration);
         beside = withoutSeries(ChatScenario.run(fleet, population, rate, duration, server));
         heap.phase("attackers_stopping");
+        heldUnderAttack = server.collectGarbage() ? Latency.round(server.heapMiB()) : null;
         fates = attack.stop();
       }
-      heap.phase("after");
       ChatScenario.closeAll(population);
       result.put("alone", alone).put("with_attackers", beside)
           .put("p50_ratio", ratio(beside, alone, "p50_ms")).put("p99_ratio", ratio(beside, alone, "p99_ms"))
           .put("target_p99_ratio", TARGET_P99_RATIO)
           .put("p99_ratio_met", ratio(beside, alone, "p99_ms") <= TARGET_P99_RATIO)
-          .put("heap", heapReport(server, heap))
+          .put("heap", heapReport(server, heap).put("after_full_gc_with_attackers_attached_mib", heldUnderAttack))
           .put("attackers", fates.put("plan", planSummary(plan)))
           .put("rate_limited_total", rateLimited(server));
     }
@@ -99,7 +100,7 @@ public final class HostileScenario {
     JsonObject plan = new JsonObject().put("port", server.port()).put("attackers", new JsonArray(attackers))
         .put("bomb_mib", options.integer("bomb-mib", 200))
         .put("sync_burst", options.integer("sync-burst", 300))
-        .put("looper_user", runId + "-looper")
+        .put("looper_user", runId + "-looper").put("looper_loops", options.integer("looper-loops", 4))
         .put("guesser_addresses", options.integer("guesser-addresses", 8))
         .put("guesses_per_s", options.integer("guesses-per-s", 50))
         .put("admin_user", "admin").put("admin_password", ServerProcess.ADMIN_PASSWORD);
@@ -168,7 +169,6 @@ public final class HostileScenario {
         .put("alone", heap.peaks("alone"))
         .put("with_attackers", beside)
         .put("attackers_stopping", stopping)
-        .put("after", heap.peaks("after"))
         .put("peak_under_attack_mib", peakUnderAttack)
         .put("peak_under_attack_over_xmx", Latency.round(peakUnderAttack / server.maxHeapMiB()))
         .put("under_half_of_xmx", peakUnderAttack < server.maxHeapMiB() / 2.0)

@@ -92,7 +92,8 @@ public final class ServerProcess implements AutoCloseable {
 
   /**
    * Starts the jar on a new database; extra environment variables override the defaults, and extra JVM
-   * options (a profiler agent, GC flags) go before -jar.
+   * options (a profiler agent, GC flags) go before -jar. The server's output is written to the file
+   * named by LOCKSTEP_PERF_SERVER_LOG, if set.
    */
   public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv,
                                     List<String> jvmOptions) throws Exception {
@@ -129,10 +130,15 @@ public final class ServerProcess implements AutoCloseable {
     Process process = builder.start();
     CompletableFuture<Void> up = new CompletableFuture<>();
     AtomicLong outOfMemoryErrors = new AtomicLong();
+    String logFile = System.getenv("LOCKSTEP_PERF_SERVER_LOG");
     Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+           java.io.Writer log = logFile == null ? java.io.Writer.nullWriter()
+               : Files.newBufferedWriter(Path.of(logFile), StandardCharsets.UTF_8)) {
         String line;
         while ((line = lines.readLine()) != null) {
+          log.write(line + "\n");
+          log.flush();
           if (line.contains("OutOfMemoryError")) {
             outOfMemoryErrors.incrementAndGet();
           }
@@ -201,6 +207,27 @@ public final class ServerProcess implements AutoCloseable {
       // gone
     }
     return Double.NaN;
+  }
+
+  /**
+   * Has the server run a full garbage collection (jcmd GC.run), so that the heap read next is what it
+   * holds rather than what it has not collected yet; false where the JDK has no jcmd or it failed.
+   */
+  public boolean collectGarbage() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    if (!Files.isExecutable(jcmd)) {
+      return false;
+    }
+    try {
+      Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return gc.waitFor(60, TimeUnit.SECONDS) && gc.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** The server's -Xmx, in MiB. */

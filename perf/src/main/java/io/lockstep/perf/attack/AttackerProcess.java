@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The plan: {@code port}; {@code attackers} (names from {@link Attackers#ALL}); {@code bomb_mib};
  * {@code non_readers} ([{user_id, device_id, cursor}]) and {@code sync_burst}; {@code flood}
- * ({user_id, conversation_id, body_chars}); {@code looper_user}; {@code guesser_addresses},
+ * ({user_id, conversation_id, body_chars}); {@code looper_user}, {@code looper_loops}; {@code guesser_addresses},
  * {@code guesses_per_s}, {@code admin_user}, {@code admin_password}.
  */
 public final class AttackerProcess implements AutoCloseable {

@@ -79,7 +79,8 @@ public final class Attackers {
           flood.getString("conversation_id"), flood.getInteger("body_chars")));
     }
     if (enabled.contains("looper")) {
-      attackers.add(new ConnectLooper(fleet.vertx(), port, LOOPER_ADDRESS, fleet.token(plan.getString("looper_user"))));
+      attackers.add(new ConnectLooper(fleet.vertx(), port, LOOPER_ADDRESS, fleet.token(plan.getString("looper_user")),
+          plan.getInteger("looper_loops")));
     }
     if (enabled.contains("guesser")) {
       List<String> addresses = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.lockstep.perf.attack;
 
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -8,15 +7,16 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client opening and closing WebSocket connections in a loop, as fast as it gets answers and
- * ignoring Retry-After: each connection greets as the same device (the first creates it) and, once
- * the hello is answered, is closed while the next one opens (it does not wait for the closing
- * handshake). The server should refuse upgrades past the address's limit with HTTP 429 and
- * Retry-After, hellos past theirs and connections past the user's with rate_limited.
+ * One client opening and closing WebSocket connections in loops (several at once), as fast as it
+ * gets answers and ignoring Retry-After: each connection greets as the same device (the first
+ * creates it) and, once the hello is answered, is closed while the next one opens (it does not wait
+ * for the closing handshake). The server should refuse upgrades past the address's limit with HTTP
+ * 429 and Retry-After, hellos past theirs and connections past the user's with rate_limited.
  */
 final class ConnectLooper implements Attacker {
 
@@ -30,11 +30,14 @@ final class ConnectLooper implements Attacker {
   private final Tally outcomes = new Tally();
   private final AtomicLong attempts = new AtomicLong();
   private final AtomicLong largestRetryAfterSeconds = new AtomicLong(-1);
-  private final Promise<Void> done = Promise.promise();
+  private final int loops;
+  private final CountDownLatch done;
   private volatile String deviceId;
   private volatile boolean stopped;
 
-  ConnectLooper(Vertx vertx, int port, String address, String token) {
+  ConnectLooper(Vertx vertx, int port, String address, String token, int loops) {
+    this.loops = loops;
+    this.done = new CountDownLatch(loops);
     this.vertx = vertx;
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
         .setDefaultHost("127.0.0.1").setDefaultPort(port));
@@ -50,12 +53,14 @@ final class ConnectLooper implements Attacker {
 
   @Override
   public void start() {
-    vertx.runOnContext(v -> next());
+    for (int i = 0; i < loops; i++) {
+      vertx.runOnContext(v -> next());
+    }
   }
 
   private void next() {
     if (stopped) {
-      done.tryComplete();
+      done.countDown();
       return;
     }
     attempts.incrementAndGet();
@@ -128,9 +133,9 @@ final class ConnectLooper implements Attacker {
   public void stop() {
     stopped = true;
     try {
-      done.future().toCompletionStage().toCompletableFuture().get(ANSWER_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
-    } catch (Exception ignored) {
-      // it is stopped either way
+      done.await(ANSWER_TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     client.close();
   }
@@ -139,6 +144,7 @@ final class ConnectLooper implements Attacker {
   public JsonObject fate() {
     return new JsonObject()
         .put("source_address", address)
+        .put("loops_at_once", loops)
         .put("attempts", attempts.get())
         .put("outcomes", outcomes.toJson())
         .put("largest_retry_after_s", largestRetryAfterSeconds.get() < 0 ? null : largestRetryAfterSeconds.get());
