@@ -239,7 +239,9 @@ public final class Bench {
   static String summary(JsonObject results) {
     StringBuilder out = new StringBuilder("\n");
     for (String key : results.fieldNames()) {
-      if (results.getValue(key) instanceof JsonObject section && !key.equals("options") && !key.equals("machine")) {
+      if (key.equals("hostile")) {
+        out.append(HostileScenario.summary(results.getJsonObject(key))).append('\n');
+      } else if (results.getValue(key) instanceof JsonObject section && !key.equals("options") && !key.equals("machine")) {
         JsonObject shown = section.copy();
         shown.remove("series");
         shown.remove("steps");

@@ -99,6 +99,7 @@ public final class ChatScenario {
     AtomicIntegerArray remaining = new AtomicIntegerArray(total);
     AtomicLongArray perSecondDeliveries = new AtomicLongArray((int) duration.toSeconds() + 30);
     AtomicLongArray perSecondSent = new AtomicLongArray((int) duration.toSeconds() + 30);
+    AtomicLongArray slowestPerSecond = new AtomicLongArray((int) duration.toSeconds() + 1);
     Latency sent = new Latency();
     Latency delivered = new Latency();
     AtomicLong deliveries = new AtomicLong();
@@ -126,6 +127,8 @@ public final class ChatScenario {
             int left = remaining.decrementAndGet(n);
             if (left == 0) {
               delivered.recordNanos(now - intended[n]);
+              slowestPerSecond.accumulateAndGet((int) ((intended[n] - start) / 1_000_000_000L),
+                  (now - intended[n]) / 1000, Math::max);
             } else if (left < 0) {
               duplicates.incrementAndGet();
             }
@@ -191,7 +194,8 @@ public final class ChatScenario {
         .put("server_cpu_cores", server == null ? null : Latency.round(cpuWindow / seconds))
         .put("server_heap_mib", server == null ? null : Latency.round(server.heapMiB()))
         .put("series", new JsonObject().put("sent_per_s", toArray(perSecondSent, (int) seconds + 5))
-            .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5)));
+            .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5))
+            .put("slowest_delivery_ms_by_second_sent", slowestMillis(slowestPerSecond)));
   }
 
   private static void second(AtomicLongArray buckets, long now, long start) {
@@ -199,6 +203,15 @@ public final class ChatScenario {
     if (second >= 0 && second < buckets.length()) {
       buckets.incrementAndGet(second);
     }
+  }
+
+  /** The slowest send→delivered of the messages due in each second, in ms (microseconds recorded). */
+  private static JsonArray slowestMillis(AtomicLongArray micros) {
+    JsonArray array = new JsonArray();
+    for (int i = 0; i < micros.length(); i++) {
+      array.add(Latency.round(micros.get(i) / 1000.0));
+    }
+    return array;
   }
 
   private static JsonArray toArray(AtomicLongArray values, int length) {

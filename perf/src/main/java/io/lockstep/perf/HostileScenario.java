@@ -59,6 +59,8 @@ public final class HostileScenario {
 
     JsonObject result = new JsonObject().put("normal", new JsonObject().put("users", users).put("devices_per_user", devices)
         .put("devices_per_address", DEVICES_PER_ADDRESS).put("rate", rate).put("duration_s", duration.toSeconds()));
+    JsonObject load = new JsonObject();
+    result.put("machine_load_1m", load);
     try (HeapSampler heap = HeapSampler.start(server, HEAP_SAMPLE_INTERVAL)) {
       if (!warmUp.isZero()) {
         heap.phase("warm_up");
@@ -66,10 +68,12 @@ public final class HostileScenario {
         ChatScenario.run(fleet, population, rate, warmUp, server);
       }
       heap.phase("alone");
+      load.put("alone_start", loadAverage());
       System.out.printf("hostile: chat alone at %d messages/s for %s%n", rate, duration);
-      JsonObject alone = withoutSeries(ChatScenario.run(fleet, population, rate, duration, server));
+      JsonObject alone = ChatScenario.run(fleet, population, rate, duration, server);
       result.put("rate_limited_total_before_attack", rateLimited(server));
       heap.phase("attackers_starting");
+      load.put("attack_start", loadAverage());
       System.out.println("hostile: starting the attackers: " + String.join(", ", attackers));
       JsonObject fates;
       JsonObject beside;
@@ -77,8 +81,9 @@ public final class HostileScenario {
       try (AttackerProcess attack = AttackerProcess.start(plan)) {
         heap.phase("with_attackers");
         System.out.printf("hostile: chat beside the attackers at %d messages/s for %s%n", rate, duration);
-        beside = withoutSeries(ChatScenario.run(fleet, population, rate, duration, server));
+        beside = ChatScenario.run(fleet, population, rate, duration, server);
         heap.phase("attackers_stopping");
+        load.put("attack_end", loadAverage());
         heldUnderAttack = server.collectGarbage() ? Latency.round(server.heapMiB()) : null;
         fates = attack.stop();
       }
@@ -191,8 +196,44 @@ public final class HostileScenario {
         / Math.max(0.01, without.getJsonObject("delivered_to_all").getDouble(percentile)));
   }
 
-  private static JsonObject withoutSeries(JsonObject chat) {
-    chat.remove("series");
-    return chat;
+  /**
+   * This machine's 1-minute load average (from /proc/loadavg): the other work that shared its cores
+   * with the server, the generator and the attackers.
+   */
+  private static Double loadAverage() {
+    try {
+      return Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** A few lines for the console: latencies and their ratio, deliveries, memory, and each attacker's fate. */
+  static String summary(JsonObject hostile) {
+    JsonObject alone = hostile.getJsonObject("alone");
+    JsonObject beside = hostile.getJsonObject("with_attackers");
+    JsonObject heap = hostile.getJsonObject("heap");
+    StringBuilder out = new StringBuilder(String.format(
+        "hostile: send→delivered p50/p99 alone %.2f/%.2f ms, with attackers %.2f/%.2f ms: p99 ×%.2f (target ≤ %.1f: %s)%n",
+        alone.getJsonObject("delivered_to_all").getDouble("p50_ms"), alone.getJsonObject("delivered_to_all").getDouble("p99_ms"),
+        beside.getJsonObject("delivered_to_all").getDouble("p50_ms"), beside.getJsonObject("delivered_to_all").getDouble("p99_ms"),
+        hostile.getDouble("p99_ratio"), TARGET_P99_RATIO, hostile.getBoolean("p99_ratio_met") ? "met" : "missed"));
+    for (JsonObject phase : List.of(alone, beside)) {
+      out.append(String.format("  %s: %d of %d deliveries, %d duplicates, %d undelivered, %d errors, server %.2f cores%n",
+          phase == alone ? "alone" : "with attackers", phase.getLong("deliveries"), phase.getLong("deliveries_expected"),
+          phase.getLong("duplicates"), phase.getLong("undelivered"), phase.getLong("errors"), phase.getDouble("server_cpu_cores")));
+    }
+    out.append(String.format("  server heap under attack: peak %.0f MiB of %d MiB (%.2f; target < 0.5: %s), %s MiB after a full GC,"
+            + " resident peak %.0f MiB, OutOfMemoryError lines: %d%n",
+        heap.getDouble("peak_under_attack_mib"), heap.getLong("xmx_mib"), heap.getDouble("peak_under_attack_over_xmx"),
+        heap.getBoolean("under_half_of_xmx") ? "met" : "missed", heap.getValue("after_full_gc_with_attackers_attached_mib"),
+        heap.getJsonObject("with_attackers").getDouble("peak_resident_mib"), heap.getLong("out_of_memory_errors")));
+    JsonObject attackers = hostile.getJsonObject("attackers");
+    for (String name : attackers.fieldNames()) {
+      if (attackers.getValue(name) instanceof JsonObject fate) {
+        out.append("  ").append(name).append(": ").append(fate.encode()).append('\n');
+      }
+    }
+    return out.append("  lockstep_rate_limited_total: ").append(hostile.getJsonObject("rate_limited_total").encode()).toString();
   }
 }
