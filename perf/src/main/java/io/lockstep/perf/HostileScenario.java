@@ -21,9 +21,11 @@ import java.util.Map;
  * the attackers connect from 127.0.66.x, the harness reads /metrics from 127.0.0.1.
  *
  * <p>Reports the normal devices' send→delivered latency in both phases and its p99 ratio, whether
- * every message reached every other device exactly once, the server's heap sampled every 250 ms
- * against its -Xmx, OutOfMemoryErrors in its output, every attacker's fate, and the server's
- * lockstep_rate_limited_total counters before and after the attack.
+ * every message reached every other device exactly once, the server's heap and resident memory
+ * sampled every 250 ms against its -Xmx (and its heap after a full collection, the attackers still
+ * connected), OutOfMemoryErrors in its output, every attacker's fate, and the server's
+ * lockstep_rate_limited_total counters: before the attack (the normal devices' own, which should be
+ * none), when each limit first refused something after the attackers started, and at the end.
  */
 public final class HostileScenario {
 
@@ -31,7 +33,7 @@ public final class HostileScenario {
   static final double TARGET_P99_RATIO = 1.5;
   /** Normal devices that share one source address, as phones behind one carrier NAT might. */
   static final int DEVICES_PER_ADDRESS = 20;
-  private static final Duration HEAP_SAMPLE_INTERVAL = Duration.ofMillis(250);
+  private static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
 
   private HostileScenario() {
   }
@@ -60,41 +62,44 @@ public final class HostileScenario {
     JsonObject result = new JsonObject().put("normal", new JsonObject().put("users", users).put("devices_per_user", devices)
         .put("devices_per_address", DEVICES_PER_ADDRESS).put("rate", rate).put("duration_s", duration.toSeconds()));
     JsonObject load = new JsonObject();
-    result.put("machine_load_1m", load);
-    try (HeapSampler heap = HeapSampler.start(server, HEAP_SAMPLE_INTERVAL)) {
+    try (ServerSampler sampler = ServerSampler.start(server, SAMPLE_INTERVAL)) {
       if (!warmUp.isZero()) {
-        heap.phase("warm_up");
+        sampler.phase("warm_up");
         System.out.printf("hostile: warm-up, chat at %d messages/s for %s (not recorded)%n", rate, warmUp);
         ChatScenario.run(fleet, population, rate, warmUp, server);
       }
-      heap.phase("alone");
+      sampler.phase("alone");
       load.put("alone_start", loadAverage());
       System.out.printf("hostile: chat alone at %d messages/s for %s%n", rate, duration);
       JsonObject alone = ChatScenario.run(fleet, population, rate, duration, server);
       result.put("rate_limited_total_before_attack", rateLimited(server));
-      heap.phase("attackers_starting");
+
+      sampler.phase("attackers_starting");
       load.put("attack_start", loadAverage());
       System.out.println("hostile: starting the attackers: " + String.join(", ", attackers));
-      JsonObject fates;
       JsonObject beside;
+      JsonObject fates;
       Double heldUnderAttack;
       try (AttackerProcess attack = AttackerProcess.start(plan)) {
-        heap.phase("with_attackers");
+        sampler.phase("with_attackers");
         System.out.printf("hostile: chat beside the attackers at %d messages/s for %s%n", rate, duration);
         beside = ChatScenario.run(fleet, population, rate, duration, server);
-        heap.phase("attackers_stopping");
+        sampler.phase("attackers_stopping");
         load.put("attack_end", loadAverage());
         heldUnderAttack = server.collectGarbage() ? Latency.round(server.heapMiB()) : null;
         fates = attack.stop();
       }
       ChatScenario.closeAll(population);
+
+      double p99Ratio = ratio(beside, alone, "p99_ms");
       result.put("alone", alone).put("with_attackers", beside)
-          .put("p50_ratio", ratio(beside, alone, "p50_ms")).put("p99_ratio", ratio(beside, alone, "p99_ms"))
-          .put("target_p99_ratio", TARGET_P99_RATIO)
-          .put("p99_ratio_met", ratio(beside, alone, "p99_ms") <= TARGET_P99_RATIO)
-          .put("heap", heapReport(server, heap).put("after_full_gc_with_attackers_attached_mib", heldUnderAttack))
+          .put("p50_ratio", ratio(beside, alone, "p50_ms")).put("p99_ratio", p99Ratio)
+          .put("target_p99_ratio", TARGET_P99_RATIO).put("p99_ratio_met", p99Ratio <= TARGET_P99_RATIO)
+          .put("heap", heapReport(server, sampler).put("after_full_gc_with_attackers_attached_mib", heldUnderAttack))
           .put("attackers", fates.put("plan", planSummary(plan)))
-          .put("rate_limited_total", rateLimited(server));
+          .put("refusals_after_attackers_started", sampler.refusalsSince("attackers_starting"))
+          .put("rate_limited_total", rateLimited(server))
+          .put("machine_load_1m", load);
     }
     return result;
   }
@@ -113,9 +118,11 @@ public final class HostileScenario {
       plan.put("non_readers", nonReaders(fleet, server, options.integer("non-readers", 10),
           options.integer("seed-messages", 60), runId));
     }
-    String flooder = runId + "-flooder";
-    plan.put("flood", new JsonObject().put("user_id", flooder).put("body_chars", options.integer("flood-body", 60_000))
-        .put("conversation_id", Fleet.await(fleet.conversation("direct", List.of(flooder, runId + "-flood-victim")))));
+    if (attackers.contains("flooder")) {
+      String flooder = runId + "-flooder";
+      plan.put("flood", new JsonObject().put("user_id", flooder).put("body_chars", options.integer("flood-body", 60_000))
+          .put("conversation_id", Fleet.await(fleet.conversation("direct", List.of(flooder, runId + "-flood-victim")))));
+    }
     return plan;
   }
 
@@ -165,20 +172,20 @@ public final class HostileScenario {
     return summary;
   }
 
-  private static JsonObject heapReport(ServerProcess server, HeapSampler heap) {
-    JsonObject beside = heap.peaks("with_attackers");
-    JsonObject stopping = heap.peaks("attackers_stopping");
+  private static JsonObject heapReport(ServerProcess server, ServerSampler sampler) {
+    JsonObject beside = sampler.peaks("with_attackers");
+    JsonObject stopping = sampler.peaks("attackers_stopping");
     double peakUnderAttack = Math.max(beside.getDouble("peak_heap_mib"), stopping.getDouble("peak_heap_mib"));
     return new JsonObject()
         .put("xmx_mib", server.maxHeapMiB())
-        .put("alone", heap.peaks("alone"))
+        .put("alone", sampler.peaks("alone"))
         .put("with_attackers", beside)
         .put("attackers_stopping", stopping)
         .put("peak_under_attack_mib", peakUnderAttack)
         .put("peak_under_attack_over_xmx", Latency.round(peakUnderAttack / server.maxHeapMiB()))
         .put("under_half_of_xmx", peakUnderAttack < server.maxHeapMiB() / 2.0)
         .put("out_of_memory_errors", server.outOfMemoryErrors())
-        .put("series", heap.series());
+        .put("series", sampler.series());
   }
 
   /** The server's lockstep_rate_limited_total counters by limit (read from 127.0.0.1 with the right password). */

@@ -7,26 +7,30 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Samples the server's memory at a fixed interval: from its /metrics, all of the heap in use (young
- * garbage included, so it saws up and down with every collection) and the old generation (what
- * survived young collections; it holds garbage too until a mixed collection); from /proc, the
- * process's resident memory (direct buffers included). Every sample is labelled with the phase of the
- * run it fell in, so that each phase's peaks can be read off and the whole run charted. A scrape
- * that does not answer delays the next one: gaps in the series are times /metrics did not answer.
+ * Samples the server at a fixed interval. From its /metrics: all of the heap in use (young garbage
+ * included, so it saws up and down with every collection), the old generation (what survived young
+ * collections; it holds garbage too until a mixed collection) and its refusals
+ * (lockstep_rate_limited_total by limit); from /proc, the process's resident memory (direct buffers
+ * included). Every sample is labelled with the phase of the run it fell in, so that each phase's
+ * peaks, and when each limit first refused something, can be read off. A scrape that does not answer
+ * delays the next one: gaps in the series are times /metrics did not answer.
  */
-public final class HeapSampler implements AutoCloseable {
+public final class ServerSampler implements AutoCloseable {
 
-  private record Sample(double seconds, String phase, double heapMiB, double oldGenMiB, double residentMiB) {}
+  private record Sample(double seconds, String phase, double heapMiB, double oldGenMiB, double residentMiB,
+                        Map<String, Double> refusals) {}
 
   private final ServerProcess server;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "heap-sampler");
+    Thread thread = new Thread(runnable, "server-sampler");
     thread.setDaemon(true);
     return thread;
   });
@@ -35,13 +39,13 @@ public final class HeapSampler implements AutoCloseable {
   private final long start = System.nanoTime();
   private volatile String phase = "setup";
 
-  private HeapSampler(ServerProcess server) {
+  private ServerSampler(ServerProcess server) {
     this.server = server;
   }
 
   /** Starts sampling; one scrape at a time, the next one interval after the last ended. */
-  public static HeapSampler start(ServerProcess server, Duration interval) {
-    HeapSampler sampler = new HeapSampler(server);
+  public static ServerSampler start(ServerProcess server, Duration interval) {
+    ServerSampler sampler = new ServerSampler(server);
     sampler.timer.scheduleWithFixedDelay(sampler::sample, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return sampler;
   }
@@ -58,9 +62,10 @@ public final class HeapSampler implements AutoCloseable {
       double heap = PrometheusText.sum(scrape, "jvm_memory_used_bytes", labels -> labels.contains("area=\"heap\""));
       double old = PrometheusText.sum(scrape, "jvm_memory_used_bytes", labels -> labels.contains("area=\"heap\"")
           && (labels.contains("Old Gen") || labels.contains("Tenured Gen")));
+      Map<String, Double> refusals = PrometheusText.byLabel(scrape, "lockstep_rate_limited_total", "limit");
       synchronized (samples) {
         samples.add(new Sample((System.nanoTime() - start) / 1e9, label, heap / (1024 * 1024), old / (1024 * 1024),
-            server.residentMiB()));
+            server.residentMiB(), refusals));
       }
     } catch (IOException | RuntimeException e) {
       failedScrapes.incrementAndGet();
@@ -97,7 +102,41 @@ public final class HeapSampler implements AutoCloseable {
         .put("longest_gap_between_samples_s", Latency.round(longestGap));
   }
 
-  /** Every sample as columns: seconds since the start, phase, heap and old generation in MiB. */
+  /**
+   * For each limit that refused anything from the first sample of the phase on: how many refusals,
+   * and how many seconds after that sample the count first rose and last changed.
+   */
+  public JsonObject refusalsSince(String phaseName) {
+    JsonObject timeline = new JsonObject();
+    synchronized (samples) {
+      Sample first = samples.stream().filter(sample -> sample.phase().equals(phaseName)).findFirst().orElse(null);
+      if (first == null) {
+        return timeline;
+      }
+      Sample last = samples.get(samples.size() - 1);
+      for (String limit : new TreeSet<>(last.refusals().keySet())) {
+        double before = first.refusals().getOrDefault(limit, 0.0);
+        Double firstRise = null;
+        double lastChange = 0;
+        double previous = before;
+        for (Sample sample : samples.subList(samples.indexOf(first), samples.size())) {
+          double value = sample.refusals().getOrDefault(limit, 0.0);
+          if (value > previous) {
+            firstRise = firstRise == null ? sample.seconds() - first.seconds() : firstRise;
+            lastChange = sample.seconds() - first.seconds();
+          }
+          previous = value;
+        }
+        if (firstRise != null) {
+          timeline.put(limit, new JsonObject().put("refusals", Math.round(previous - before))
+              .put("first_after_s", Latency.round(firstRise)).put("last_after_s", Latency.round(lastChange)));
+        }
+      }
+    }
+    return timeline;
+  }
+
+  /** Every sample as columns: seconds since the start, phase, heap, old generation and resident memory in MiB. */
   public JsonObject series() {
     JsonArray seconds = new JsonArray();
     JsonArray phases = new JsonArray();
