@@ -94,6 +94,16 @@ public final class ChatScenario {
 
   /** One run at a constant rate for a duration; answers the figures as JSON. */
   public static JsonObject run(Fleet fleet, Population population, int rate, Duration duration, ServerProcess server) {
+    return run(fleet, population, rate, duration, server, Duration.ofSeconds(20));
+  }
+
+  /**
+   * One run at a constant rate for a duration, then at most drainLimit for the last deliveries (what
+   * has not arrived by then is undelivered); answers the figures as JSON, with the devices the server
+   * closed meanwhile.
+   */
+  public static JsonObject run(Fleet fleet, Population population, int rate, Duration duration, ServerProcess server,
+                               Duration drainLimit) {
     int total = (int) (rate * duration.toSeconds());
     long[] intended = new long[total];
     AtomicIntegerArray remaining = new AtomicIntegerArray(total);
@@ -165,7 +175,7 @@ public final class ChatScenario {
     for (int n = 0; n < total; n++) {
       expected += population.membersOf.get(users[n]) * population.devicesPerUser - 1;
     }
-    long deadline = System.nanoTime() + 20_000_000_000L;
+    long deadline = System.nanoTime() + drainLimit.toNanos();
     while (deliveries.get() < expected && System.nanoTime() < deadline) {
       sleepUntil(System.nanoTime() + 50_000_000L);
     }
@@ -191,11 +201,25 @@ public final class ChatScenario {
         .put("undelivered", undelivered)
         .put("duplicates", duplicates.get())
         .put("errors", errors.get())
+        .put("devices_closed_by_server", closedDevices(population))
         .put("server_cpu_cores", server == null ? null : Latency.round(cpuWindow / seconds))
         .put("server_heap_mib", server == null ? null : Latency.round(server.heapMiB()))
         .put("series", new JsonObject().put("sent_per_s", toArray(perSecondSent, (int) seconds + 5))
             .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5))
             .put("slowest_delivery_ms_by_second_sent", slowestMillis(slowestPerSecond)));
+  }
+
+  /** How many devices the server has closed, by close code and reason. */
+  private static JsonObject closedDevices(Population population) {
+    java.util.Map<String, Integer> closed = new java.util.TreeMap<>();
+    for (List<Device> devices : population.devices) {
+      for (Device device : devices) {
+        if (device.closedBy != null) {
+          closed.merge(device.closedBy, 1, Integer::sum);
+        }
+      }
+    }
+    return new JsonObject(new java.util.LinkedHashMap<>(closed));
   }
 
   private static void second(AtomicLongArray buckets, long now, long start) {

@@ -34,6 +34,11 @@ public final class HostileScenario {
   /** Normal devices that share one source address, as phones behind one carrier NAT might. */
   static final int DEVICES_PER_ADDRESS = 20;
   private static final Duration SAMPLE_INTERVAL = Duration.ofMillis(250);
+  /**
+   * How long after a phase the last deliveries are awaited; longer than chat's 20 s, since a stall
+   * under attack can outlast that, and a message late by a minute is told apart from one lost.
+   */
+  private static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
 
   private HostileScenario() {
   }
@@ -71,7 +76,7 @@ public final class HostileScenario {
       sampler.phase("alone");
       load.put("alone_start", loadAverage());
       System.out.printf("hostile: chat alone at %d messages/s for %s%n", rate, duration);
-      JsonObject alone = ChatScenario.run(fleet, population, rate, duration, server);
+      JsonObject alone = ChatScenario.run(fleet, population, rate, duration, server, DRAIN_LIMIT);
       result.put("rate_limited_total_before_attack", rateLimited(server));
 
       sampler.phase("attackers_starting");
@@ -83,7 +88,7 @@ public final class HostileScenario {
       try (AttackerProcess attack = AttackerProcess.start(plan)) {
         sampler.phase("with_attackers");
         System.out.printf("hostile: chat beside the attackers at %d messages/s for %s%n", rate, duration);
-        beside = ChatScenario.run(fleet, population, rate, duration, server);
+        beside = ChatScenario.run(fleet, population, rate, duration, server, DRAIN_LIMIT);
         sampler.phase("attackers_stopping");
         load.put("attack_end", loadAverage());
         heldUnderAttack = server.collectGarbage() ? Latency.round(server.heapMiB()) : null;
@@ -241,6 +246,8 @@ public final class HostileScenario {
         out.append("  ").append(name).append(": ").append(fate.encode()).append('\n');
       }
     }
-    return out.append("  lockstep_rate_limited_total: ").append(hostile.getJsonObject("rate_limited_total").encode()).toString();
+    return out.append("  refusals after the attackers' process started: ")
+        .append(hostile.getJsonObject("refusals_after_attackers_started").encode()).append('\n')
+        .append("  lockstep_rate_limited_total: ").append(hostile.getJsonObject("rate_limited_total").encode()).toString();
   }
 }

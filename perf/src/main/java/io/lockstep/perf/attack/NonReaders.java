@@ -93,7 +93,7 @@ final class NonReaders implements Attacker {
           drained.await();
         }
       } catch (IOException e) {
-        outcomes.add("handshake_failed");
+        outcomes.add("upgrade_failed");
         pause(1000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -102,10 +102,20 @@ final class NonReaders implements Attacker {
     }
   }
 
-  /** Sends hello and reads until synced; null when greeted, else why not. */
-  private static String greet(RawWebSocket socket, Identity identity) throws IOException {
-    socket.writeText(new JsonObject().put("type", "hello").put("token", identity.token())
-        .put("device_id", identity.deviceId()).put("cursor", identity.cursor()).encode());
+  /** Sends hello and reads until synced (10 s at most); null when greeted, else why not. */
+  private static String greet(RawWebSocket socket, Identity identity) {
+    try {
+      socket.writeText(new JsonObject().put("type", "hello").put("token", identity.token())
+          .put("device_id", identity.deviceId()).put("cursor", identity.cursor()).encode());
+      return awaitSynced(socket);
+    } catch (java.net.SocketTimeoutException e) {
+      return "hello_unanswered_within_10s";
+    } catch (IOException e) {
+      return "closed_during_hello";
+    }
+  }
+
+  private static String awaitSynced(RawWebSocket socket) throws IOException {
     while (true) {
       RawWebSocket.Frame frame = socket.readFrame();
       if (frame.opcode() == RawWebSocket.CLOSE) {
