@@ -94,6 +94,9 @@ public final class HostileScenario {
         heldUnderAttack = server.collectGarbage() ? Latency.round(server.heapMiB()) : null;
         fates = attack.stop();
       }
+      if (fates.getJsonObject("password_guesser") != null) {
+        fates.getJsonObject("password_guesser").put("admin_audit_rows_by_action", auditRows(server));
+      }
       ChatScenario.closeAll(population);
 
       double p99Ratio = ratio(beside, alone, "p99_ms");
@@ -191,6 +194,20 @@ public final class HostileScenario {
         .put("under_half_of_xmx", peakUnderAttack < server.maxHeapMiB() / 2.0)
         .put("out_of_memory_errors", server.outOfMemoryErrors())
         .put("series", sampler.series());
+  }
+
+  /** The console's audit log, rows by action: the server writes one for every sign-in attempt, refused ones too. */
+  private static JsonObject auditRows(ServerProcess server) throws java.sql.SQLException {
+    JsonObject rows = new JsonObject();
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection(server.jdbcUrl(), server.pgUser(), "");
+         java.sql.Statement statement = connection.createStatement();
+         java.sql.ResultSet actions = statement.executeQuery(
+             "SELECT action, count(*) FROM admin_audit GROUP BY action ORDER BY action")) {
+      while (actions.next()) {
+        rows.put(actions.getString(1), actions.getLong(2));
+      }
+    }
+    return rows;
   }
 
   /** The server's lockstep_rate_limited_total counters by limit (read from 127.0.0.1 with the right password). */

@@ -16,7 +16,7 @@ import java.util.List;
  * loopback addresses of its own (127.0.66.x), so the server's per-address limits see it apart from
  * the normal devices and from the harness. Its plan (JSON, see {@link AttackerProcess}) is its only
  * argument; it prints "attacking" once every attacker has started, attacks until it reads the line
- * "stop" (or its input ends), stops them and prints "fates {json}".
+ * "stop" (or its input ends), stops them and prints "fates {json}" (with how long the attack lasted).
  */
 public final class Attackers {
 
@@ -41,13 +41,14 @@ public final class Attackers {
     try (Fleet fleet = new Fleet(port)) {
       List<Attacker> attackers = attackers(plan, fleet);
       attackers.forEach(Attacker::start);
+      long started = System.nanoTime();
       System.out.println("attacking");
       BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = input.readLine()) != null && !line.equals("stop")) {
         // attacking until told to stop
       }
-      JsonObject fates = new JsonObject();
+      JsonObject fates = new JsonObject().put("attack_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
       for (Attacker attacker : attackers) {
         attacker.stop();
         fates.put(attacker.name(), attacker.fate());
