@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -77,9 +79,9 @@ public final class Bench {
     int devices = options.integer("devices", 3);
     int rate = options.integer("rate", 500);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
-    Map<String, String> env = new java.util.TreeMap<>(scenario.equals("hostile") ? Map.of() : ServerProcess.generousLimits());
+    Map<String, String> env = new TreeMap<>(scenario.equals("hostile") ? Map.of() : ServerProcess.generousLimits());
     env.putAll(serverEnv(options));
-    results.put("server_env", new JsonObject(new java.util.LinkedHashMap<>(env)));
+    results.put("server_env", new JsonObject(new LinkedHashMap<>(env)));
     try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, env, serverJvm(options));
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("hostile")) {

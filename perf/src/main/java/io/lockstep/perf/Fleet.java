@@ -74,10 +74,6 @@ public final class Fleet implements AutoCloseable {
     return vertx;
   }
 
-  public WebSocketClient sockets() {
-    return sockets;
-  }
-
   /**
    * The WebSocket client whose connections leave from the given local address (null: the default
    * one), so that the server sees them as coming from that address; kept for the fleet's lifetime.

@@ -37,7 +37,7 @@ final class NonReaders implements Attacker {
   private final List<RawWebSocket> open = new ArrayList<>();
   private final Tally outcomes = new Tally();
   private final Tally atStop = new Tally();
-  private final List<Long> queuedBeforeCloseKiB = new ArrayList<>();
+  private final List<Long> sentBeforeCloseKiB = new ArrayList<>();
   private final CountDownLatch drained = new CountDownLatch(1);
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong syncsWritten = new AtomicLong();
@@ -84,7 +84,7 @@ final class NonReaders implements Attacker {
         synchronized (open) {
           open.add(socket);
         }
-        if (flood(socket)) {
+        if (requestWithoutReading(socket)) {
           outcomes.add("closed_by_server");
           synchronized (open) {
             open.remove(socket);
@@ -135,7 +135,7 @@ final class NonReaders implements Attacker {
    * Writes sync requests and reads nothing, until a write fails (true: the server closed the
    * connection) or the attack stops (false; a write blocked at that moment fails when stop closes it).
    */
-  private boolean flood(RawWebSocket socket) {
+  private boolean requestWithoutReading(RawWebSocket socket) {
     long greeted = System.nanoTime();
     long id = 0;
     try {
@@ -164,7 +164,7 @@ final class NonReaders implements Attacker {
       while (true) {
         RawWebSocket.Frame frame = socket.readFrame();
         if (frame.opcode() == RawWebSocket.CLOSE) {
-          queuedBeforeCloseKiB.add(bytes / 1024);
+          sentBeforeCloseKiB.add(bytes / 1024);
           return "close_frame_" + frame.closeCode();
         }
         bytes += frame.payload().length;
@@ -176,7 +176,7 @@ final class NonReaders implements Attacker {
     }
   }
 
-  private void pause(long millis) {
+  private static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
@@ -214,6 +214,6 @@ final class NonReaders implements Attacker {
         .put("outcomes", outcomes.toJson())
         .put("closed_after_greeting", closedAfterGreeting.toJson())
         .put("open_at_stop_then_read", atStop.toJson())
-        .put("kib_sent_before_close_frame", new JsonArray(List.copyOf(queuedBeforeCloseKiB)));
+        .put("kib_sent_before_close_frame", new JsonArray(List.copyOf(sentBeforeCloseKiB)));
   }
 }

@@ -2,13 +2,13 @@ package io.lockstep.perf.attack;
 
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.client.WebClientSession;
-import io.vertx.core.buffer.Buffer;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +43,10 @@ final class PasswordGuesser implements Attacker {
   private final Map<String, Long> attemptsUntilRefused = new ConcurrentHashMap<>();
   private final AtomicLong attempts = new AtomicLong();
   private final Map<String, AtomicLong> attemptsByAddress = new ConcurrentHashMap<>();
-  private int current;
   private final JsonObject rightPassword = new JsonObject();
-  private final io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+  private final Promise<Void> done = Promise.promise();
+  /** Index of the address guessed from now; touched on the guesser's event loop only. */
+  private int current;
   private volatile boolean stopped;
 
   PasswordGuesser(Vertx vertx, int port, List<String> addresses, String cleanAddress, String username, String password,
@@ -56,7 +57,7 @@ final class PasswordGuesser implements Attacker {
     this.cleanAddress = cleanAddress;
     this.username = username;
     this.password = password;
-    this.pauseMs = guessesPerSecond <= 0 ? 0 : Math.max(1, 1000 / guessesPerSecond);
+    this.pauseMs = Math.max(1, 1000 / Math.max(1, guessesPerSecond));
   }
 
   @Override
@@ -87,7 +88,7 @@ final class PasswordGuesser implements Attacker {
         attemptsUntilRefused.putIfAbsent(address, fromAddress);
         current = (current + 1) % addresses.size();
       }
-      vertx.setTimer(Math.max(1, pauseMs), id -> next());
+      vertx.setTimer(pauseMs, id -> next());
     });
   }
 

@@ -16,11 +16,6 @@ final class Tally {
     counts.computeIfAbsent(outcome, key -> new AtomicLong()).incrementAndGet();
   }
 
-  long get(String outcome) {
-    AtomicLong count = counts.get(outcome);
-    return count == null ? 0 : count.get();
-  }
-
   JsonObject toJson() {
     JsonObject json = new JsonObject();
     new TreeMap<>(counts).forEach((outcome, count) -> json.put(outcome, count.get()));
