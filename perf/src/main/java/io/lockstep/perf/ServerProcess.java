@@ -3,6 +3,7 @@ package io.lockstep.perf;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +20,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,18 +49,18 @@ public final class ServerProcess implements AutoCloseable {
   private final String adminJdbc;
   private final String pgUser;
   private final String pgUrl;
-  private final long heapMiB;
+  private final long maxHeapMiB;
   private final AtomicLong outOfMemoryErrors;
 
   private ServerProcess(Process process, int port, String database, String adminJdbc, String pgUser, String pgUrl,
-                        long heapMiB, AtomicLong outOfMemoryErrors) {
+                        long maxHeapMiB, AtomicLong outOfMemoryErrors) {
     this.process = process;
     this.port = port;
     this.database = database;
     this.adminJdbc = adminJdbc;
     this.pgUser = pgUser;
     this.pgUrl = pgUrl;
-    this.heapMiB = heapMiB;
+    this.maxHeapMiB = maxHeapMiB;
     this.outOfMemoryErrors = outOfMemoryErrors;
   }
 
@@ -69,7 +72,7 @@ public final class ServerProcess implements AutoCloseable {
    * so what they cost is still measured, without one ever refusing.
    */
   public static Map<String, String> generousLimits() {
-    Map<String, String> env = new java.util.TreeMap<>();
+    Map<String, String> env = new TreeMap<>();
     for (String limit : RAISED_LIMITS) {
       env.put("LOCKSTEP_LIMITS_" + limit + "_TOKENS", "1000000");
       env.put("LOCKSTEP_LIMITS_" + limit + "_PER", "1s");
@@ -133,7 +136,7 @@ public final class ServerProcess implements AutoCloseable {
     String logFile = System.getenv("LOCKSTEP_PERF_SERVER_LOG");
     Thread reader = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-           java.io.Writer log = logFile == null ? java.io.Writer.nullWriter()
+           Writer log = logFile == null ? Writer.nullWriter()
                : Files.newBufferedWriter(Path.of(logFile), StandardCharsets.UTF_8)) {
         String line;
         while ((line = lines.readLine()) != null) {
@@ -232,7 +235,7 @@ public final class ServerProcess implements AutoCloseable {
 
   /** The server's -Xmx, in MiB. */
   public long maxHeapMiB() {
-    return heapMiB;
+    return maxHeapMiB;
   }
 
   /** Lines of the server's output that mentioned an OutOfMemoryError so far. */
@@ -307,7 +310,7 @@ public final class ServerProcess implements AutoCloseable {
 
   /** A JVM heap size such as 512m or 1g, in MiB. */
   static long mebibytes(String size) {
-    String value = size.trim().toLowerCase(java.util.Locale.ROOT);
+    String value = size.trim().toLowerCase(Locale.ROOT);
     long number = Long.parseLong(value.replaceAll("[^0-9]", ""));
     return value.endsWith("g") ? number * 1024 : value.endsWith("k") ? number / 1024 : value.endsWith("m") ? number
         : number / (1024 * 1024);
