@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +31,11 @@ public final class Bench {
         storm        --storm 5000
         read         --devices 3 --reads 300
         connections  --connections 20000 --hold 20s
+        hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
+                     [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
+                      --guesser-addresses 8 --guesses-per-s 50]   (the server keeps its default limits)
         baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
-        all          every scenario and baseline, ratios included
+        all          every scenario and baseline, ratios included (not hostile)
       common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...
               --server-jvm "-XX:+Flag -agentpath:..." (JVM options of the server under test)""";
 
@@ -74,9 +79,14 @@ public final class Bench {
     int devices = options.integer("devices", 3);
     int rate = options.integer("rate", 500);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
-    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, serverEnv(options),
-        serverJvm(options));
+    Map<String, String> env = new TreeMap<>(scenario.equals("hostile") ? Map.of() : ServerProcess.generousLimits());
+    env.putAll(serverEnv(options));
+    results.put("server_env", new JsonObject(new LinkedHashMap<>(env)));
+    try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, env, serverJvm(options));
          Fleet fleet = new Fleet(server.port())) {
+      if (scenario.equals("hostile")) {
+        results.put("hostile", HostileScenario.run(fleet, server, options, runId));
+      }
       if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
         System.out.printf("provisioning %d users x %d devices%n", users, devices);
         ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId);
@@ -231,7 +241,9 @@ public final class Bench {
   static String summary(JsonObject results) {
     StringBuilder out = new StringBuilder("\n");
     for (String key : results.fieldNames()) {
-      if (results.getValue(key) instanceof JsonObject section && !key.equals("options") && !key.equals("machine")) {
+      if (key.equals("hostile")) {
+        out.append(HostileScenario.summary(results.getJsonObject(key))).append('\n');
+      } else if (results.getValue(key) instanceof JsonObject section && !key.equals("options") && !key.equals("machine")) {
         JsonObject shown = section.copy();
         shown.remove("series");
         shown.remove("steps");

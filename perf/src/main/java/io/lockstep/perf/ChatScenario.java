@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntFunction;
 
 /**
  * chat: U users with D devices each, half in 1:1 conversations and half in groups of four. Messages
@@ -53,6 +54,12 @@ public final class ChatScenario {
   }
 
   public static Population provision(Fleet fleet, int users, int devicesPerUser, String runId) {
+    return provision(fleet, users, devicesPerUser, runId, index -> null);
+  }
+
+  /** Provisions the population; device number i connects from the local address sourceOf(i) (null: the default). */
+  public static Population provision(Fleet fleet, int users, int devicesPerUser, String runId,
+                                     IntFunction<String> sourceOf) {
     Population population = new Population();
     population.devicesPerUser = devicesPerUser;
     List<List<Integer>> groups = groups(users);
@@ -72,7 +79,8 @@ public final class ChatScenario {
     for (int u = 0; u < users; u++) {
       List<Device> mine = new ArrayList<>();
       for (int d = 0; d < devicesPerUser; d++) {
-        Device device = new Device(runId + "-u" + u, u * devicesPerUser + d);
+        int index = u * devicesPerUser + d;
+        Device device = new Device(runId + "-u" + u, index, sourceOf.apply(index));
         mine.add(device);
         all.add(device);
       }
@@ -86,11 +94,22 @@ public final class ChatScenario {
 
   /** One run at a constant rate for a duration; answers the figures as JSON. */
   public static JsonObject run(Fleet fleet, Population population, int rate, Duration duration, ServerProcess server) {
+    return run(fleet, population, rate, duration, server, Duration.ofSeconds(20));
+  }
+
+  /**
+   * One run at a constant rate for a duration, then at most drainLimit for the last deliveries (what
+   * has not arrived by then is undelivered); answers the figures as JSON, with the devices the server
+   * closed meanwhile.
+   */
+  public static JsonObject run(Fleet fleet, Population population, int rate, Duration duration, ServerProcess server,
+                               Duration drainLimit) {
     int total = (int) (rate * duration.toSeconds());
     long[] intended = new long[total];
     AtomicIntegerArray remaining = new AtomicIntegerArray(total);
     AtomicLongArray perSecondDeliveries = new AtomicLongArray((int) duration.toSeconds() + 30);
     AtomicLongArray perSecondSent = new AtomicLongArray((int) duration.toSeconds() + 30);
+    AtomicLongArray slowestPerSecond = new AtomicLongArray((int) duration.toSeconds() + 1);
     Latency sent = new Latency();
     Latency delivered = new Latency();
     AtomicLong deliveries = new AtomicLong();
@@ -118,6 +137,8 @@ public final class ChatScenario {
             int left = remaining.decrementAndGet(n);
             if (left == 0) {
               delivered.recordNanos(now - intended[n]);
+              slowestPerSecond.accumulateAndGet((int) ((intended[n] - start) / 1_000_000_000L),
+                  (now - intended[n]) / 1000, Math::max);
             } else if (left < 0) {
               duplicates.incrementAndGet();
             }
@@ -154,7 +175,7 @@ public final class ChatScenario {
     for (int n = 0; n < total; n++) {
       expected += population.membersOf.get(users[n]) * population.devicesPerUser - 1;
     }
-    long deadline = System.nanoTime() + 20_000_000_000L;
+    long deadline = System.nanoTime() + drainLimit.toNanos();
     while (deliveries.get() < expected && System.nanoTime() < deadline) {
       sleepUntil(System.nanoTime() + 50_000_000L);
     }
@@ -180,10 +201,25 @@ public final class ChatScenario {
         .put("undelivered", undelivered)
         .put("duplicates", duplicates.get())
         .put("errors", errors.get())
+        .put("devices_closed_by_server", closedDevices(population))
         .put("server_cpu_cores", server == null ? null : Latency.round(cpuWindow / seconds))
         .put("server_heap_mib", server == null ? null : Latency.round(server.heapMiB()))
         .put("series", new JsonObject().put("sent_per_s", toArray(perSecondSent, (int) seconds + 5))
-            .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5)));
+            .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5))
+            .put("slowest_delivery_ms_by_second_sent", slowestMillis(slowestPerSecond)));
+  }
+
+  /** How many devices the server has closed, by close code and reason. */
+  private static JsonObject closedDevices(Population population) {
+    java.util.Map<String, Integer> closed = new java.util.TreeMap<>();
+    for (List<Device> devices : population.devices) {
+      for (Device device : devices) {
+        if (device.closedBy != null) {
+          closed.merge(device.closedBy, 1, Integer::sum);
+        }
+      }
+    }
+    return new JsonObject(new java.util.LinkedHashMap<>(closed));
   }
 
   private static void second(AtomicLongArray buckets, long now, long start) {
@@ -191,6 +227,15 @@ public final class ChatScenario {
     if (second >= 0 && second < buckets.length()) {
       buckets.incrementAndGet(second);
     }
+  }
+
+  /** The slowest send→delivered of the messages due in each second, in ms (microseconds recorded). */
+  private static JsonArray slowestMillis(AtomicLongArray micros) {
+    JsonArray array = new JsonArray();
+    for (int i = 0; i < micros.length(); i++) {
+      array.add(Latency.round(micros.get(i) / 1000.0));
+    }
+    return array;
   }
 
   private static JsonArray toArray(AtomicLongArray values, int length) {

@@ -17,15 +17,25 @@ public final class Device {
 
   final String userId;
   final int index;
+  /** The local address its connections leave from (null: the fleet's default). */
+  final String sourceAddress;
   String deviceId;
   long lastSeq;
   private WebSocket socket;
+  /** How the server last closed this device's connection ("4008 slow_consumer"), null while it never did. */
+  volatile String closedBy;
   private volatile Consumer<JsonObject> listener = frame -> { };
+  private volatile boolean closing;
   private Promise<JsonObject> syncedPromise;
 
   Device(String userId, int index) {
+    this(userId, index, null);
+  }
+
+  Device(String userId, int index, String sourceAddress) {
     this.userId = userId;
     this.index = index;
+    this.sourceAddress = sourceAddress;
   }
 
   void listen(Consumer<JsonObject> listener) {
@@ -35,12 +45,16 @@ public final class Device {
   /** Connects and greets; completes with the synced frame. The cursor is the device's last seen seq once it has one. */
   Future<JsonObject> connect(Fleet fleet, JsonObject helloFields) {
     syncedPromise = Promise.promise();
+    closing = false;
     // the handshake has its own deadline: a server that accepted the TCP connection into its backlog
     // but cannot take it (out of file descriptors) would otherwise leave it waiting forever
-    return fleet.sockets().connect(fleet.port(), "127.0.0.1", "/v1/ws").timeout(60, TimeUnit.SECONDS).compose(ws -> {
+    return fleet.sockets(sourceAddress).connect(fleet.port(), "127.0.0.1", "/v1/ws").timeout(60, TimeUnit.SECONDS).compose(ws -> {
       socket = ws;
       Promise<JsonObject> pending = syncedPromise;
       ws.closeHandler(v -> {
+        if (!closing) {
+          closedBy = ws.closeStatusCode() + " " + ws.closeReason();
+        }
         fleet.disconnected(this);
         pending.tryFail("closed before synced");
       });
@@ -107,6 +121,7 @@ public final class Device {
   }
 
   Future<Void> close() {
+    closing = true;
     return socket == null || socket.isClosed() ? Future.succeededFuture() : socket.close();
   }
 

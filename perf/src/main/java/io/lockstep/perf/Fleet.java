@@ -15,6 +15,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * The load generator's side: one Vert.x with one event loop per core, a WebSocket client holding
- * thousands of device connections, token minting with the server's secret, and the server API.
+ * thousands of device connections (one client per source address where devices are given one),
+ * token minting with the server's secret, and the server API.
  */
 public final class Fleet implements AutoCloseable {
 
@@ -31,6 +33,7 @@ public final class Fleet implements AutoCloseable {
 
   private final Vertx vertx;
   private final WebSocketClient sockets;
+  private final Map<String, WebSocketClient> socketsBySource = new ConcurrentHashMap<>();
   private final WebClient http;
   private final JWTAuth jwt;
   private final int port;
@@ -40,8 +43,7 @@ public final class Fleet implements AutoCloseable {
     this.port = port;
     int cores = Runtime.getRuntime().availableProcessors();
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores));
-    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
-        .setDefaultHost("127.0.0.1").setDefaultPort(port).setConnectTimeout(30_000));
+    this.sockets = vertx.createWebSocketClient(socketOptions());
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(ServerProcess.JWT_SECRET)));
@@ -72,8 +74,18 @@ public final class Fleet implements AutoCloseable {
     return vertx;
   }
 
-  public WebSocketClient sockets() {
-    return sockets;
+  /**
+   * The WebSocket client whose connections leave from the given local address (null: the default
+   * one), so that the server sees them as coming from that address; kept for the fleet's lifetime.
+   */
+  public WebSocketClient sockets(String sourceAddress) {
+    return sourceAddress == null ? sockets : socketsBySource.computeIfAbsent(sourceAddress,
+        address -> vertx.createWebSocketClient(socketOptions().setLocalAddress(address)));
+  }
+
+  private WebSocketClientOptions socketOptions() {
+    return new WebSocketClientOptions().setMaxConnections(100_000).setDefaultHost("127.0.0.1").setDefaultPort(port)
+        .setConnectTimeout(30_000);
   }
 
   public int port() {

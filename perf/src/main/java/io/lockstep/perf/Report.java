@@ -30,10 +30,18 @@ public final class Report {
     StringBuilder charts = new StringBuilder();
     JsonObject chat = results.getJsonObject("chat");
     if (chat != null && chat.getJsonObject("series") != null) {
-      charts.append(chart("throughput", "Messages sent and deliveries per second (chat)",
+      JsonArray sent = chat.getJsonObject("series").getJsonArray("sent_per_s");
+      charts.append(chart("throughput", "Messages sent and deliveries per second (chat)", indices(sent.size()),
           new JsonArray().add("sent/s").add("deliveries/s"),
-          new JsonArray().add(chat.getJsonObject("series").getJsonArray("sent_per_s"))
-              .add(chat.getJsonObject("series").getJsonArray("deliveries_per_s"))));
+          new JsonArray().add(sent).add(chat.getJsonObject("series").getJsonArray("deliveries_per_s"))));
+    }
+    JsonObject hostile = results.getJsonObject("hostile");
+    if (hostile != null) {
+      JsonObject memory = hostile.getJsonObject("heap").getJsonObject("series");
+      charts.append(chart("memory", "Server memory, MiB, by second of the run (hostile; phases in the JSON)",
+          memory.getJsonArray("seconds"), new JsonArray().add("heap used").add("old generation").add("resident"),
+          new JsonArray().add(memory.getJsonArray("heap_mib")).add(memory.getJsonArray("old_gen_mib"))
+              .add(memory.getJsonArray("resident_mib"))));
     }
     JsonArray labels = new JsonArray();
     JsonArray p50 = new JsonArray();
@@ -44,6 +52,14 @@ public final class Report {
           : section.getJsonObject("delivered_to_all", section.getJsonObject("latency"));
       if (latency != null) {
         labels.add(key);
+        p50.add(latency.getDouble("p50_ms"));
+        p99.add(latency.getDouble("p99_ms"));
+      }
+    }
+    if (hostile != null) {
+      for (String phase : new String[] {"alone", "with_attackers"}) {
+        JsonObject latency = hostile.getJsonObject(phase).getJsonObject("delivered_to_all");
+        labels.add("hostile " + phase);
         p50.add(latency.getDouble("p50_ms"));
         p99.add(latency.getDouble("p99_ms"));
       }
@@ -60,12 +76,16 @@ public final class Report {
         + "<h2>Results</h2><pre>" + results.encodePrettily().replace("<", "&lt;") + "</pre></body></html>";
   }
 
-  private static String chart(String id, String title, JsonArray labels, JsonArray series) {
-    JsonArray data = new JsonArray();
+  private static JsonArray indices(int count) {
     JsonArray x = new JsonArray();
-    for (int i = 0; i < series.getJsonArray(0).size(); i++) {
+    for (int i = 0; i < count; i++) {
       x.add(i);
     }
+    return x;
+  }
+
+  private static String chart(String id, String title, JsonArray x, JsonArray labels, JsonArray series) {
+    JsonArray data = new JsonArray();
     data.add(x);
     series.forEach(data::add);
     return "<div id='" + id + "'></div><script>new uPlot({title:" + quote(title) + ",width:900,height:300,scales:{x:{time:false}},"
@@ -73,10 +93,7 @@ public final class Report {
   }
 
   private static String bars(String id, String title, JsonArray labels, JsonArray p50, JsonArray p99) {
-    JsonArray x = new JsonArray();
-    for (int i = 0; i < labels.size(); i++) {
-      x.add(i);
-    }
+    JsonArray x = indices(labels.size());
     return "<div id='" + id + "'></div><script>const L=" + labels.encode() + ";new uPlot({title:" + quote(title)
         + ",width:900,height:300,scales:{x:{time:false}},axes:[{values:(u,t)=>t.map(i=>L[i]??'')},{}],"
         + "series:[{},{label:'p50',stroke:'#1f6feb',paths:uPlot.paths.bars({size:[0.3],align:-1})},"

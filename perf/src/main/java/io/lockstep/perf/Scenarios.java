@@ -40,7 +40,7 @@ public final class Scenarios {
     Fleet.await(phone.connect(fleet, new JsonObject()));
     long cursor = laptop.lastSeq;
     Fleet.await(laptop.close());
-    seed(server, writer, phone.deviceId, conversation, events);
+    seed(server, writer, phone.deviceId, conversation, events, new JsonObject().put("text", "seeded"));
     JsonObject perEvent = catchUpOnce(fleet, server, laptop, cursor, new JsonObject());
     JsonObject batched = catchUpOnce(fleet, server, laptop, cursor, new JsonObject().put("batch", true));
     Fleet.await(phone.close());
@@ -75,17 +75,22 @@ public final class Scenarios {
         .put("server_cpu_cores", Latency.round(cpu / seconds));
   }
 
-  /** Writes N messages from the writer into the conversation, 1,000 per transaction, with the server's own SQL. */
-  static void seed(ServerProcess server, String user, String deviceId, String conversation, int events) throws Exception {
+  /**
+   * Writes N messages with the body from the writer into the conversation, 1,000 per transaction, with
+   * the server's own SQL (so no frame limit applies to the body).
+   */
+  static void seed(ServerProcess server, String user, String deviceId, String conversation, int events, JsonObject body)
+      throws Exception {
     try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.pgUser(), "");
          PreparedStatement statement = connection.prepareStatement(
-             "SELECT count(*) FROM generate_series(1, ?) g, LATERAL lockstep_send(?, ?, ?, ? || g, '{\"text\":\"seeded\"}'::jsonb)")) {
+             "SELECT count(*) FROM generate_series(1, ?) g, LATERAL lockstep_send(?, ?, ?, ? || g, ?::jsonb)")) {
       for (int done = 0; done < events; done += 1000) {
         statement.setInt(1, Math.min(1000, events - done));
         statement.setString(2, user);
         statement.setString(3, deviceId);
         statement.setString(4, conversation);
         statement.setString(5, "seed-" + done + "-");
+        statement.setString(6, body.encode());
         statement.execute();
       }
     }

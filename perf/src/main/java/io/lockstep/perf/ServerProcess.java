@@ -3,6 +3,7 @@ package io.lockstep.perf;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,24 +20,27 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Lockstep server under test: the real jar in its own JVM, on a fresh database of this machine's
- * PostgreSQL and a key prefix of its Redis. Reports the process's CPU time (from /proc) and heap
- * (from its /metrics).
+ * PostgreSQL and a key prefix of its Redis. Reports the process's CPU time (from /proc), its heap and
+ * other metrics (from its /metrics), and whether it ever printed an OutOfMemoryError.
  */
 public final class ServerProcess implements AutoCloseable {
 
   public static final String JWT_SECRET = "perf-secret-perf-secret-perf-secret-0123456789";
   public static final String API_KEY = "perf-api-key";
   public static final String ADMIN_PASSWORD = "perf-admin";
-  private static final Pattern HEAP = Pattern.compile("^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} (\\S+)$", Pattern.MULTILINE);
+  /** Limits of the server's defaults raised for the scenarios that measure speed (see {@link #generousLimits}). */
+  private static final List<String> RAISED_LIMITS = List.of("FRAMES_CONNECTION", "FRAMES_USER", "SENDS_CONNECTION",
+      "SENDS_USER", "MEMBERS_CONNECTION", "MEMBERS_USER", "SETTINGS_CONNECTION", "SETTINGS_USER", "UPGRADES_IP", "HELLOS_IP");
 
   private final Process process;
   private final HttpClient metricsClient = HttpClient.newHttpClient();
@@ -45,14 +49,36 @@ public final class ServerProcess implements AutoCloseable {
   private final String adminJdbc;
   private final String pgUser;
   private final String pgUrl;
+  private final long maxHeapMiB;
+  private final AtomicLong outOfMemoryErrors;
 
-  private ServerProcess(Process process, int port, String database, String adminJdbc, String pgUser, String pgUrl) {
+  private ServerProcess(Process process, int port, String database, String adminJdbc, String pgUser, String pgUrl,
+                        long maxHeapMiB, AtomicLong outOfMemoryErrors) {
     this.process = process;
     this.port = port;
     this.database = database;
     this.adminJdbc = adminJdbc;
     this.pgUser = pgUser;
     this.pgUrl = pgUrl;
+    this.maxHeapMiB = maxHeapMiB;
+    this.outOfMemoryErrors = outOfMemoryErrors;
+  }
+
+  /**
+   * Limits for the scenarios that measure speed rather than abuse (every one but hostile): they open
+   * thousands of connections from 127.0.0.1 and seed logs through one connection as fast as it goes,
+   * which the per-address and per-connection defaults (upgrades and hellos 20/s per address, sends
+   * 20/s per connection) exist to refuse. A million per second keeps every bucket on the request path,
+   * so what they cost is still measured, without one ever refusing.
+   */
+  public static Map<String, String> generousLimits() {
+    Map<String, String> env = new TreeMap<>();
+    for (String limit : RAISED_LIMITS) {
+      env.put("LOCKSTEP_LIMITS_" + limit + "_TOKENS", "1000000");
+      env.put("LOCKSTEP_LIMITS_" + limit + "_PER", "1s");
+      env.put("LOCKSTEP_LIMITS_" + limit + "_BURST", "1000000");
+    }
+    return env;
   }
 
   /** Where the server's database and Redis live: a PostgreSQL server (databases are created on it) and a Redis URL. */
@@ -69,7 +95,8 @@ public final class ServerProcess implements AutoCloseable {
 
   /**
    * Starts the jar on a new database; extra environment variables override the defaults, and extra JVM
-   * options (a profiler agent, GC flags) go before -jar.
+   * options (a profiler agent, GC flags) go before -jar. The server's output is written to the file
+   * named by LOCKSTEP_PERF_SERVER_LOG, if set.
    */
   public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv,
                                     List<String> jvmOptions) throws Exception {
@@ -105,13 +132,22 @@ public final class ServerProcess implements AutoCloseable {
     builder.environment().putAll(env);
     Process process = builder.start();
     CompletableFuture<Void> up = new CompletableFuture<>();
+    AtomicLong outOfMemoryErrors = new AtomicLong();
+    String logFile = System.getenv("LOCKSTEP_PERF_SERVER_LOG");
     Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+           Writer log = logFile == null ? Writer.nullWriter()
+               : Files.newBufferedWriter(Path.of(logFile), StandardCharsets.UTF_8)) {
         String line;
         while ((line = lines.readLine()) != null) {
+          log.write(line + "\n");
+          log.flush();
+          if (line.contains("OutOfMemoryError")) {
+            outOfMemoryErrors.incrementAndGet();
+          }
           if (line.contains(" is up")) {
             up.complete(null);
-          } else if (line.contains("did not start") || line.contains("ERROR")) {
+          } else if (line.contains("did not start") || line.contains("ERROR") || line.contains("OutOfMemoryError")) {
             System.err.println("server: " + line);
             if (line.contains("did not start")) {
               up.completeExceptionally(new IllegalStateException(line));
@@ -126,7 +162,7 @@ public final class ServerProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     up.get(90, TimeUnit.SECONDS);
-    return new ServerProcess(process, port, database, adminJdbc, pgUser, pgUrl);
+    return new ServerProcess(process, port, database, adminJdbc, pgUser, pgUrl, mebibytes(heap), outOfMemoryErrors);
   }
 
   public int port() {
@@ -147,8 +183,13 @@ public final class ServerProcess implements AutoCloseable {
 
   /** CPU seconds the server process has used so far (user + system, from /proc). */
   public double cpuSeconds() {
+    return cpuSecondsOf(process.pid());
+  }
+
+  /** CPU seconds a process of this machine has used so far (user + system, from /proc); NaN once it is gone. */
+  public static double cpuSecondsOf(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
       return ticks / 100.0;
@@ -157,10 +198,55 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Heap in use, in MiB, from the server's own metrics (asked again if the first answer has none). */
+  /** The server process's resident memory (heap, direct buffers, metaspace, threads...), in MiB, from /proc. */
+  public double residentMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return Double.NaN;
+  }
+
   /**
-   * The server's heap in use, from its /metrics. One client for every scrape keeps its connection
-   * open, so that the heap can still be read while the server holds all the sockets it can.
+   * Has the server run a full garbage collection (jcmd GC.run), so that the heap read next is what it
+   * holds rather than what it has not collected yet; false where the JDK has no jcmd or it failed.
+   */
+  public boolean collectGarbage() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    if (!Files.isExecutable(jcmd)) {
+      return false;
+    }
+    try {
+      Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return gc.waitFor(60, TimeUnit.SECONDS) && gc.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The server's -Xmx, in MiB. */
+  public long maxHeapMiB() {
+    return maxHeapMiB;
+  }
+
+  /** Lines of the server's output that mentioned an OutOfMemoryError so far. */
+  public long outOfMemoryErrors() {
+    return outOfMemoryErrors.get();
+  }
+
+  /**
+   * The server's heap in use, in MiB, from its /metrics (asked again if the first answer has none).
+   * One client for every scrape keeps its connection open, so that the heap can still be read while
+   * the server holds all the sockets it can.
    */
   public double heapMiB() {
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -175,18 +261,30 @@ public final class ServerProcess implements AutoCloseable {
 
   private double scrapeHeapMiB() {
     try {
+      return PrometheusText.sum(metrics(), "jvm_memory_used_bytes", labels -> labels.contains("area=\"heap\""))
+          / (1024 * 1024);
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+  }
+
+  /**
+   * The server's Prometheus scrape, read from 127.0.0.1 with the right admin password (so never
+   * refused by the sign-in guard, which only locks addresses that failed).
+   */
+  public String metrics() throws IOException {
+    try {
       HttpResponse<String> response = metricsClient.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(10))
           .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes()))
           .build(), HttpResponse.BodyHandlers.ofString());
-      Matcher matcher = HEAP.matcher(response.body());
-      double bytes = 0;
-      while (matcher.find()) {
-        bytes += Double.parseDouble(matcher.group(1));
+      if (response.statusCode() != 200) {
+        throw new IOException("/metrics answered " + response.statusCode() + ": " + response.body());
       }
-      return bytes / (1024 * 1024);
-    } catch (IOException | InterruptedException e) {
-      return Double.NaN;
+      return response.body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 
@@ -208,6 +306,14 @@ public final class ServerProcess implements AutoCloseable {
          Statement statement = connection.createStatement()) {
       statement.execute(sql);
     }
+  }
+
+  /** A JVM heap size such as 512m or 1g, in MiB. */
+  static long mebibytes(String size) {
+    String value = size.trim().toLowerCase(Locale.ROOT);
+    long number = Long.parseLong(value.replaceAll("[^0-9]", ""));
+    return value.endsWith("g") ? number * 1024 : value.endsWith("k") ? number / 1024 : value.endsWith("m") ? number
+        : number / (1024 * 1024);
   }
 
   static int freePort() throws IOException {

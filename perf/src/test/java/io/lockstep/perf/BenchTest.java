@@ -66,6 +66,69 @@ class BenchTest {
     assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
   }
 
+  /**
+   * The hostile scenario, scaled down (40 normal devices, 8 s per phase, two non-readers, a 20 MiB bomb).
+   * The server keeps its default limits but for the upgrades per address, scaled down with the attack
+   * (2/s, burst 30 instead of 20/s, burst 200) so that the looping connector passes them within 8 s
+   * even on a slow machine; 30 still lets the 20 normal devices of one address connect at once.
+   */
+  @Test
+  void normalDevicesGetEveryMessageOnceWhileEveryAttackerMeetsItsLimit() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject hostile = Bench.run("hostile", new Options().with("jar", System.getProperty("lockstep.jar"))
+        .with("heap", "512m").with("users", "20").with("devices", "2").with("rate", "20").with("duration", "8s")
+        .with("warm-up", "0s").with("bomb-mib", "20").with("non-readers", "2").with("seed-messages", "20")
+        .with("guesser-addresses", "4").with("server-env", "LOCKSTEP_LIMITS_UPGRADES_IP_TOKENS=2,LOCKSTEP_LIMITS_UPGRADES_IP_BURST=30"), stores())
+        .getJsonObject("hostile");
+
+    for (String phase : new String[] {"alone", "with_attackers"}) {
+      JsonObject chat = hostile.getJsonObject(phase);
+      assertEquals(160, chat.getLong("messages"));
+      assertEquals(chat.getLong("deliveries_expected"), chat.getLong("deliveries"), phase + ": every message reached every other device");
+      assertEquals(0, chat.getLong("duplicates"), phase);
+      assertEquals(0, chat.getLong("undelivered"), phase);
+      assertEquals(0, chat.getLong("errors"), phase + ": no normal device was refused anything");
+    }
+    hostile.getJsonObject("rate_limited_total_before_attack").forEach(counter ->
+        assertEquals(0L, ((Number) counter.getValue()).longValue(), "normal devices alone met no limit: " + counter.getKey()));
+
+    JsonObject attackers = hostile.getJsonObject("attackers");
+    JsonObject bomb = attackers.getJsonObject("compression_bomb");
+    assertTrue(bomb.getLong("bombs_written") > 0, bomb.encode());
+    assertEquals(0, bomb.getLong("replies"), "a bomb is never answered: " + bomb.encode());
+    bomb.getJsonObject("outcomes").fieldNames().forEach(outcome -> assertTrue(outcome.equals("http_429")
+        || outcome.startsWith("close") || outcome.startsWith("reset"), "every bomb socket was closed or refused: " + bomb.encode()));
+
+    JsonObject nonReaders = attackers.getJsonObject("non_readers");
+    JsonObject readAtStop = nonReaders.getJsonObject("open_at_stop_then_read");
+    assertTrue(readAtStop.getLong("close_frame_4008", 0L) + nonReaders.getJsonObject("outcomes").getLong("closed_by_server", 0L) > 0,
+        "the non-readers were closed: " + nonReaders.encode());
+    assertTrue(readAtStop.fieldNames().stream().allMatch("close_frame_4008"::equals),
+        "every non-reader open at the end found 4008 slow_consumer when it finally read: " + nonReaders.encode());
+    JsonObject heap = hostile.getJsonObject("heap");
+    assertEquals(0, heap.getLong("out_of_memory_errors"));
+    Double held = heap.getDouble("after_full_gc_with_attackers_attached_mib");
+    assertTrue(held == null || held < heap.getLong("xmx_mib") / 2.0, "the server holds little for the attackers: " + held);
+
+    JsonObject flooder = attackers.getJsonObject("flooder");
+    assertTrue(flooder.getLong("sent") > 0, flooder.encode());
+    assertTrue(flooder.getJsonObject("errors").fieldNames().stream().anyMatch(code -> code.startsWith("rate_limited")),
+        "the flooder was rate limited: " + flooder.encode());
+    assertEquals(null, flooder.getString("closed_by_server"), "a limited flooder stays connected");
+
+    JsonObject looper = attackers.getJsonObject("connect_looper");
+    assertTrue(looper.getJsonObject("outcomes").getLong("http_429", 0L) > 0, "the looping connector met 429: " + looper.encode());
+    assertTrue(looper.getLong("largest_retry_after_s") >= 1, "with Retry-After");
+
+    JsonObject guesser = attackers.getJsonObject("password_guesser");
+    assertTrue(guesser.getJsonObject("console").getLong("http_429", 0L) > 0, guesser.encode());
+    assertTrue(guesser.getJsonObject("metrics").getLong("http_429", 0L) > 0, guesser.encode());
+    JsonObject rightPassword = guesser.getJsonObject("right_password_statuses");
+    assertEquals(429, rightPassword.getInteger("console_from_guessing_address"), "the guesser is locked out");
+    assertEquals(200, rightPassword.getInteger("console_from_clean_address"), "the operator still gets in");
+    assertEquals(200, rightPassword.getInteger("metrics_from_clean_address"));
+  }
+
   @Test
   void theNatsJetStreamPeerDeliversEveryMessageToEveryOtherDevice() throws Exception {
     URI nats = URI.create(System.getenv().getOrDefault("LOCKSTEP_PERF_NATS_URL", "nats://127.0.0.1:4222"));
