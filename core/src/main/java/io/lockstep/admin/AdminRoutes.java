@@ -156,8 +156,6 @@ public final class AdminRoutes implements HttpRoutes {
       String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
       Refusal refused = signInGuard.check(address, username);
       if (refused != null) {
-        store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_locked",
-            null, new JsonObject().put("from", address), config.nodeId());
         HttpErrors.respond(ctx, refused.toError("this sign-in"));
         return;
       }

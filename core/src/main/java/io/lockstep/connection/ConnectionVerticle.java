@@ -159,7 +159,9 @@ public final class ConnectionVerticle extends VerticleBase {
       HttpErrors.respond(ctx, refused.toError("this connection"));
       return;
     }
-    ctx.request().toWebSocket().onSuccess(socket -> open(new WebSocketChannel(socket, address, TRANSPORT_LIMIT)));
+    HttpConnection connection = ctx.request().connection();
+    ctx.request().toWebSocket()
+        .onSuccess(socket -> open(new WebSocketChannel(vertx, socket, connection, address, TRANSPORT_LIMIT)));
   }
 
   /** A SockJS session; over the address's upgrade limit it gets rate_limited and is closed (4029). */

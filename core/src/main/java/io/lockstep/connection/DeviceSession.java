@@ -19,6 +19,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -53,6 +54,8 @@ final class DeviceSession {
   private static final int MAX_AHEAD_CHARS = 256 * 1024;
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
+  /** Explicit pages (sync) served at once per connection; each may be about 1 MiB. */
+  private static final int MAX_PAGES_IN_FLIGHT = 2;
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
   /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
@@ -101,6 +104,7 @@ final class DeviceSession {
   private final Bucket membersBucket;
   private final Bucket settingsBucket;
   private int inFlight;
+  private int pagesInFlight;
   private boolean readingPaused;
   private long limitedUntil;
 
@@ -244,6 +248,20 @@ final class DeviceSession {
     }
   }
 
+  /**
+   * Pages (sync) are the heavy requests: at most {@value #MAX_PAGES_IN_FLIGHT} per connection are
+   * served at once; beyond that the socket is not read until one is answered.
+   */
+  private Future<?> trackPage(Future<?> page) {
+    pagesInFlight++;
+    updateReading();
+    page.onComplete(done -> {
+      pagesInFlight--;
+      updateReading();
+    });
+    return page;
+  }
+
   /** Counts a request until it is answered; at the limit the socket is not read until one completes. */
   private void track(Future<?> served) {
     inFlight++;
@@ -303,6 +321,7 @@ final class DeviceSession {
       return;
     }
     boolean pause = outbound.aboveHighWater() || inFlight >= limits.config().maxInFlight()
+        || pagesInFlight >= MAX_PAGES_IN_FLIGHT
         || System.currentTimeMillis() < limitedUntil;
     if (pause != readingPaused) {
       readingPaused = pause;
@@ -326,7 +345,7 @@ final class DeviceSession {
       case "send" -> limited(id, "this send", admit(sendsBucket, Rated.SENDS_CONNECTION, Rated.SENDS_USER, 1),
           () -> send(id, frame));
       case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
-      case "sync" -> syncPage(id, frame);
+      case "sync" -> trackPage(syncPage(id, frame));
       case "ping" -> {
         reply("pong", id, new JsonObject());
         yield null;
@@ -779,6 +798,9 @@ final class DeviceSession {
           .onFailure(failure -> error(id, failure));
     }
     return call(Operation.FETCH, request).onSuccess(page -> {
+      if (state == State.CLOSED) {
+        return;
+      }
       long floor = page.getLong("floor");
       if (since < floor) {
         error(id, new LockstepException(ErrorCode.RESET_REQUIRED, "events after " + since
@@ -786,12 +808,23 @@ final class DeviceSession {
         return;
       }
       JsonArray seqs = page.getJsonArray("seqs");
-      JsonArray events = new JsonArray();
-      page.getJsonArray("frames").forEach(text -> events.add(new JsonObject((String) text)));
       long head = page.getLong("head");
       long last = seqs.isEmpty() ? since : seqs.getLong(seqs.size() - 1);
-      reply("events", id, new JsonObject().put("events", events).put("has_more", last < head).put("head", head));
+      writeText(eventsReply(id, page.getJsonArray("frames"), last < head, head));
     }).onFailure(failure -> error(id, failure));
+  }
+
+  /** An events reply around ready-made event frames, joined as text: a page is never parsed and re-encoded. */
+  private static String eventsReply(Object id, JsonArray frames, boolean hasMore, long head) {
+    StringBuilder reply = new StringBuilder(64 + frames.size() * 256).append("{\"type\":\"events\"");
+    if (id != null) {
+      reply.append(",\"id\":").append(Json.encode(id));
+    }
+    reply.append(",\"events\":[");
+    for (int i = 0; i < frames.size(); i++) {
+      reply.append(i == 0 ? "" : ",").append(frames.getString(i));
+    }
+    return reply.append("],\"has_more\":").append(hasMore).append(",\"head\":").append(head).append('}').toString();
   }
 
   // ---- output and lifecycle

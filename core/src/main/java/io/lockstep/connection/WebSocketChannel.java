@@ -3,6 +3,8 @@ package io.lockstep.connection;
 import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
@@ -23,8 +25,12 @@ final class WebSocketChannel implements FrameChannel {
 
   static final int MESSAGE_TOO_BIG = 1009;
   static final int INVALID_PAYLOAD = 1007;
+  /** How long a close frame may wait behind unread data before the TCP connection is dropped. */
+  private static final long CLOSE_GRACE_MS = 5_000;
 
+  private final Vertx vertx;
   private final ServerWebSocket socket;
+  private final HttpConnection connection;
   private final String address;
   private final int maxMessageBytes;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
@@ -34,8 +40,10 @@ final class WebSocketChannel implements FrameChannel {
   private boolean partialIsText;
   private boolean closing;
 
-  WebSocketChannel(ServerWebSocket socket, String address, int maxMessageBytes) {
+  WebSocketChannel(Vertx vertx, ServerWebSocket socket, HttpConnection connection, String address, int maxMessageBytes) {
+    this.vertx = vertx;
     this.socket = socket;
+    this.connection = connection;
     this.address = address;
     this.maxMessageBytes = maxMessageBytes;
   }
@@ -103,10 +111,19 @@ final class WebSocketChannel implements FrameChannel {
     socket.resume();
   }
 
+  /**
+   * Sends the close frame; if the client has not completed the closing handshake within a grace period
+   * (the frame may be stuck behind data a slow client never reads), the TCP connection is dropped, so
+   * that a closed session holds no socket and no buffers.
+   */
   @Override
   public void close(int code, String reason) {
+    if (closing) {
+      return;
+    }
     closing = true;
     socket.close((short) code, reason);
+    vertx.setTimer(CLOSE_GRACE_MS, id -> connection.close());
   }
 
   @Override

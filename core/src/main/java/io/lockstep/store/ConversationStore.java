@@ -220,11 +220,13 @@ public final class ConversationStore {
         throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversationId);
       }
       return pool.preparedQuery("""
-              SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM (
-                SELECT m.*, sum(octet_length(m.body::text)) OVER (ORDER BY m.conv_seq) - octet_length(m.body::text) AS before
-                  FROM (SELECT * FROM messages WHERE conversation_id = $1 AND conv_seq > $2 ORDER BY conv_seq LIMIT $3) m
+              SELECT m.conv_seq, m.sender_user, m.sender_device, m.client_msg_id, m.body, m.created_at FROM (
+                SELECT page.conv_seq, sum(page.body_bytes) OVER (ORDER BY page.conv_seq) - page.body_bytes AS before
+                  FROM (SELECT conv_seq, body_bytes FROM messages WHERE conversation_id = $1 AND conv_seq > $2
+                         ORDER BY conv_seq LIMIT $3) page
               ) sized
-               WHERE before < $4 ORDER BY conv_seq""")
+              JOIN messages m ON m.conversation_id = $1 AND m.conv_seq = sized.conv_seq
+               WHERE sized.before < $4 ORDER BY m.conv_seq""")
           .execute(Tuple.of(conversationId, after, limit + 1, LogStore.PAGE_BYTES))
           .map(rows -> {
             JsonArray messages = new JsonArray();

@@ -29,32 +29,37 @@ public final class LogStore {
    * is joined from its message; client_msg_id only for the sender's own devices.
    */
   private static final String FETCH = """
-      SELECT head, floor, seq, kind, frame FROM (
-        SELECT page.*, sum(octet_length(page.frame)) OVER (ORDER BY page.seq) - octet_length(page.frame) AS before
-          FROM (
-            SELECT u.head, u.floor, e.seq, e.kind,
-                   '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
-                   || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
-                   || CASE
-                        WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
-                        ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
-                          || ',"sender":{"user_id":' || to_json(m.sender_user)::text
-                          || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
-                          || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
-                          || '}'
-                      END || '}' AS frame
-              FROM users u
-              LEFT JOIN LATERAL (
-                SELECT * FROM user_events ue WHERE ue.user_id = u.user_id AND ue.seq > $2 ORDER BY ue.seq LIMIT $3
-              ) e ON true
-              LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
-             WHERE u.user_id = $1
-          ) page
-      ) sized
-       WHERE seq IS NULL OR before < $4
-       ORDER BY seq""";
+      SELECT u.head, u.floor, e.seq, e.kind,
+             '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
+             || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
+             || CASE
+                  WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
+                  ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
+                    || ',"sender":{"user_id":' || to_json(m.sender_user)::text
+                    || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
+                    || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
+                    || '}'
+                END || '}' AS frame
+        FROM users u
+        LEFT JOIN LATERAL (
+          SELECT sized.* FROM (
+            SELECT page.*, sum(page.bytes) OVER (ORDER BY page.seq) - page.bytes AS before
+              FROM (
+                SELECT ue.*, coalesce(sm.body_bytes, pg_column_size(ue.data), 0) + 256 AS bytes
+                  FROM (SELECT * FROM user_events WHERE user_id = u.user_id AND seq > $2 ORDER BY seq LIMIT $3) ue
+                  LEFT JOIN messages sm ON sm.conversation_id = ue.conversation_id AND sm.conv_seq = ue.conv_seq
+              ) page
+          ) sized
+           WHERE sized.before < $4
+        ) e ON true
+        LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
+       WHERE u.user_id = $1
+       ORDER BY e.seq""";
 
-  /** Bytes of event frames in one page: a page stops after the event that reaches it (at least one event). */
+  /**
+   * Bytes of event frames in one page: a page stops after the event that reaches it (at least one
+   * event). Sizes come from messages.body_bytes, so the frames of the events left out are never built.
+   */
   public static final int PAGE_BYTES = 1024 * 1024;
 
   private final Pool pool;

@@ -67,6 +67,11 @@ public final class RawWebSocket implements AutoCloseable {
     }
   }
 
+  /** The local port of this client's TCP connection. */
+  public int localPort() {
+    return socket.getLocalPort();
+  }
+
   /** The server's answer to the upgrade: status line and headers. */
   public String handshakeResponse() {
     return handshakeResponse;
