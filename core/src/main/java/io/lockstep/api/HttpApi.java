@@ -1,6 +1,9 @@
 package io.lockstep.api;
 
 import io.lockstep.auth.TokenAuth;
+import io.lockstep.config.LimitsConfig.Rated;
+import io.lockstep.limits.RateLimits;
+import io.lockstep.limits.Refusal;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
@@ -31,12 +34,14 @@ public final class HttpApi {
   private final TokenAuth auth;
   private final byte[] apiKey;
   private final boolean devMode;
+  private final RateLimits limits;
 
-  public HttpApi(BusClient bus, TokenAuth auth, String apiKey, boolean devMode) {
+  public HttpApi(BusClient bus, TokenAuth auth, String apiKey, boolean devMode, RateLimits limits) {
     this.bus = bus;
     this.auth = auth;
     this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
     this.devMode = devMode;
+    this.limits = limits;
   }
 
   public void mount(Router router) {
@@ -46,7 +51,14 @@ public final class HttpApi {
       router.post("/dev/token").handler(this::mintToken);
     }
     router.route("/v1/devices*").handler(this::requireClient);
-    router.post("/v1/devices").handler(ctx -> client(ctx, Operation.REGISTER_DEVICE, body(ctx), 201));
+    router.post("/v1/devices").handler(ctx -> {
+      Refusal registering = limits.take(Rated.DEVICES_USER, ctx.get(USER), 1);
+      if (registering != null) {
+        HttpErrors.respond(ctx, registering.toError("registering another device"));
+        return;
+      }
+      client(ctx, Operation.REGISTER_DEVICE, body(ctx), 201);
+    });
     router.get("/v1/devices").handler(ctx -> client(ctx, Operation.LIST_DEVICES, new JsonObject(), 200));
     router.patch("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.RENAME_DEVICE,
         body(ctx).put("device_id", ctx.pathParam("device_id")), 200));

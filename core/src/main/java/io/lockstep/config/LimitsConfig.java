@@ -37,6 +37,7 @@ public record LimitsConfig(Outbound outbound, int maxInFlight, int connectionsPe
     SENDS_CONNECTION, SENDS_USER,
     MEMBERS_CONNECTION, MEMBERS_USER,
     SETTINGS_CONNECTION, SETTINGS_USER,
+    DEVICES_USER,
     UPGRADES_IP, HELLOS_IP,
     SIGN_IN_IP, SIGN_IN_USERNAME;
 

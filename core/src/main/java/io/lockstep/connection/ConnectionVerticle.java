@@ -94,7 +94,7 @@ public final class ConnectionVerticle extends VerticleBase {
     router.route("/v1/sockjs/*").subRouter(sockJs.socketHandler(this::acceptSockJs));
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
     router.route("/dev/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
-    new HttpApi(bus, auth, config.apiKey(), config.devMode()).mount(router);
+    new HttpApi(bus, auth, config.apiKey(), config.devMode(), limits).mount(router);
     routes.forEach(group -> group.mount(vertx, router));
     router.route().failureHandler(HttpErrors::onRouterFailure);
     router.route().last().handler(ctx -> ctx.fail(404));

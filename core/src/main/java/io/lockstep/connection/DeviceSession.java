@@ -54,7 +54,9 @@ final class DeviceSession {
   private static final int MAX_AHEAD_CHARS = 256 * 1024;
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
-  /** Explicit pages (sync) served at once per connection; each may be about 1 MiB. */
+  /** Large frames cost more of the frame limits: parsing is paid per character. */
+  private static final int CHARS_PER_FRAME_TOKEN = 16 * 1024;
+  /** Explicit pages (sync) served at once per connection; each may be about 256 KiB. */
   private static final int MAX_PAGES_IN_FLIGHT = 2;
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
@@ -186,7 +188,7 @@ final class DeviceSession {
       return;
     }
     lastFrameAt = System.currentTimeMillis();
-    Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, 1);
+    Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, frameCost(text));
     if (limited != null) {
       pauseFor(Math.max(limited.retryAfterMs(), framesRefill(limited)));
     }
@@ -289,6 +291,11 @@ final class DeviceSession {
       connection.addTokens(cost);
     }
     return refused;
+  }
+
+  /** A frame costs one token of the frame limits per started {@value #CHARS_PER_FRAME_TOKEN} characters. */
+  private static long frameCost(String text) {
+    return 1 + text.length() / CHARS_PER_FRAME_TOKEN;
   }
 
   /**
@@ -460,6 +467,12 @@ final class DeviceSession {
           }
           countedConnection = true;
           userId = user;
+          if (request.getString("device_id") == null) {
+            Refusal registering = limits.take(Rated.DEVICES_USER, user, 1);
+            if (registering != null) {
+              throw registering.toError("registering another device");
+            }
+          }
           return call(Operation.HELLO, request.put("user_id", user));
         })
         .compose(reply -> {

@@ -60,7 +60,7 @@ public final class LogStore {
    * Bytes of event frames in one page: a page stops after the event that reaches it (at least one
    * event). Sizes come from messages.body_bytes, so the frames of the events left out are never built.
    */
-  public static final int PAGE_BYTES = 1024 * 1024;
+  public static final int PAGE_BYTES = 256 * 1024;
 
   private final Pool pool;
 

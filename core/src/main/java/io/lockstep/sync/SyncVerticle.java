@@ -54,6 +54,7 @@ public final class SyncVerticle extends VerticleBase {
   private DeviceStore devices;
   private ConversationStore conversations;
   private Delivery delivery;
+  private PageGate pages;
 
   public SyncVerticle(LockstepConfig config, Pool pool, PresenceRegistry presence, LockstepMetrics metrics) {
     this.config = config;
@@ -68,6 +69,8 @@ public final class SyncVerticle extends VerticleBase {
     devices = new DeviceStore(pool);
     conversations = new ConversationStore(pool);
     delivery = new Delivery(vertx, presence, metrics);
+    int instances = Runtime.getRuntime().availableProcessors();
+    pages = new PageGate(Math.max(1, config.pg().poolSize() / (2 * instances)));
     return Future.all(List.of(
         answer(Operation.HELLO, this::hello),
         answer(Operation.SEND, this::send),
@@ -201,7 +204,7 @@ public final class SyncVerticle extends VerticleBase {
   private Future<JsonObject> fetch(JsonObject request) {
     long after = Fields.requiredCount(request, "after");
     int limit = pageSize(request);
-    return log.fetch(request.getString("user_id"), after, limit).map(page -> new JsonObject()
+    return pages.run(() -> log.fetch(request.getString("user_id"), after, limit)).map(page -> new JsonObject()
         .put("seqs", page.seqs())
         .put("kinds", page.kinds())
         .put("frames", page.frames())

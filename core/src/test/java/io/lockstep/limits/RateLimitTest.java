@@ -29,6 +29,7 @@ class RateLimitTest {
       .put("frames", scopes(bucket(60, "1s", 60), bucket(1000, "1s", 1000)))
       .put("members", scopes(bucket(10, "1h", 10), bucket(10, "1h", 10)))
       .put("settings", scopes(bucket(3, "1s", 3), bucket(100, "1s", 100)))
+      .put("devices", new JsonObject().put("user", bucket(3, "1h", 3)))
       .put("connections_per_user", 2)));
 
   @Test
@@ -159,6 +160,30 @@ class RateLimitTest {
       answer = third.hello();
     }
     assertEquals("welcome", answer.getString("type"));
+  }
+
+  @Test
+  void aUserRegistersAtMostTheDeviceBudgetAndKnownDevicesStillConnect() {
+    TestDevice first = NODE.device("lea");
+    first.connectAndSync();
+    first.disconnect();
+    TestDevice second = NODE.device("lea");
+    second.connectAndSync();
+    second.disconnect();
+    var rest = NODE.request(io.vertx.core.http.HttpMethod.POST, "/v1/devices", NODE.token("lea"), new JsonObject());
+    assertEquals(201, rest.statusCode(), "the third device, by REST");
+    var refusedRest = NODE.request(io.vertx.core.http.HttpMethod.POST, "/v1/devices", NODE.token("lea"), new JsonObject());
+    assertEquals(429, refusedRest.statusCode());
+    assertEquals("devices_user", refusedRest.bodyAsJsonObject().getString("limit"));
+    TestDevice fourth = NODE.device("lea");
+    fourth.connect();
+    JsonObject refused = fourth.hello();
+    assertEquals("devices_user", refused.getString("limit"), refused.encode());
+    assertEquals(3L, NODE.sql("SELECT count(*) AS n FROM devices WHERE user_id = 'lea'").iterator().next().getLong("n"));
+    TestDevice known = NODE.device("lea").withDeviceId(first.deviceId());
+    known.connectAndSync();
+    assertEquals("pong", known.request(new JsonObject().put("type", "ping")).getString("type"),
+        "a registered device still connects");
   }
 
   private static double refused(String limit) {

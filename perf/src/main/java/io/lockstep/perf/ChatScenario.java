@@ -169,6 +169,10 @@ public final class ChatScenario {
       }
     });
     sleepUntil(start + duration.toNanos());
+    long issueDeadline = System.nanoTime() + drainLimit.toNanos();
+    while (issued.get() < total && System.nanoTime() < issueDeadline) {
+      sleepUntil(System.nanoTime() + 10_000_000L);
+    }
     fleet.vertx().cancelTimer(timer);
     double cpuWindow = server == null ? Double.NaN : server.cpuSeconds() - cpuBefore;
     long expected = 0;

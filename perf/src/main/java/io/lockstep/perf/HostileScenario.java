@@ -55,6 +55,7 @@ public final class HostileScenario {
     int rate = options.integer("rate", 100);
     Duration duration = options.duration("duration", Duration.ofSeconds(30));
     Duration warmUp = options.duration("warm-up", Duration.ofSeconds(10));
+    Duration settle = options.duration("attack-settle", Duration.ofSeconds(5));
     List<String> attackers = Arrays.asList(options.string("attackers", String.join(",", Attackers.ALL)).split(","));
 
     System.out.printf("hostile: provisioning the attack (non-readers' log of %d messages of 60 KB)%n",
@@ -64,7 +65,8 @@ public final class HostileScenario {
         (users * devices + DEVICES_PER_ADDRESS - 1) / DEVICES_PER_ADDRESS);
     ChatScenario.Population population = ChatScenario.provision(fleet, users, devices, runId, HostileScenario::normalAddress);
 
-    JsonObject result = new JsonObject().put("normal", new JsonObject().put("users", users).put("devices_per_user", devices)
+    JsonObject result = new JsonObject().put("attack_settle_s", settle.toSeconds())
+        .put("normal", new JsonObject().put("users", users).put("devices_per_user", devices)
         .put("devices_per_address", DEVICES_PER_ADDRESS).put("rate", rate).put("duration_s", duration.toSeconds()));
     JsonObject load = new JsonObject();
     try (ServerSampler sampler = ServerSampler.start(server, SAMPLE_INTERVAL)) {
@@ -86,6 +88,11 @@ public final class HostileScenario {
       JsonObject fates;
       Double heldUnderAttack;
       try (AttackerProcess attack = AttackerProcess.start(plan)) {
+        if (!settle.isZero()) {
+          System.out.printf("hostile: attack settling for %s (its start-up shares this machine's cores; not recorded)%n",
+              settle);
+          ChatScenario.run(fleet, population, rate, settle, server);
+        }
         sampler.phase("with_attackers");
         System.out.printf("hostile: chat beside the attackers at %d messages/s for %s%n", rate, duration);
         beside = ChatScenario.run(fleet, population, rate, duration, server, DRAIN_LIMIT);
