@@ -55,7 +55,7 @@ class TransportLimitsTest {
   @Test
   void aSingleFrameOverTheLimitClosesWith1009() {
     try (RawWebSocket client = RawWebSocket.connect(NODE.port(), null)) {
-      client.sendFrame(RawWebSocket.TEXT, true, false, new byte[1024 * 1024 + 1]);
+      client.announceFrame(RawWebSocket.TEXT, 1024 * 1024 + 1);
       assertEquals(1009, client.awaitClose(CLOSE_WITHIN, null));
     }
   }

@@ -81,6 +81,23 @@ public final class RawWebSocket implements AutoCloseable {
     sendFrame(TEXT, true, false, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Writes only the header of a masked, final frame that announces this many payload bytes. */
+  public void announceFrame(int opcode, long length) {
+    try {
+      ByteArrayOutputStream header = new ByteArrayOutputStream(14);
+      header.write(0x80 | opcode);
+      header.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        header.write((int) (length >>> shift) & 0xff);
+      }
+      header.write(new byte[4]);
+      out.write(header.toByteArray());
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Writes one masked frame; rsv1 marks it compressed (permessage-deflate). */
   public void sendFrame(int opcode, boolean fin, boolean rsv1, byte[] payload) {
     try {
