@@ -31,6 +31,7 @@ import io.vertx.ext.web.handler.SessionHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.sstore.ClusteredSessionStore;
 import io.vertx.ext.web.sstore.LocalSessionStore;
+import io.vertx.ext.web.sstore.SessionStore;
 import io.vertx.sqlclient.Pool;
 
 import java.nio.charset.StandardCharsets;
@@ -57,6 +58,7 @@ public final class AdminRoutes implements HttpRoutes {
   private final PresenceRegistry presence;
   private final boolean clustered;
   private final SignInGuard signInGuard;
+  private SessionStore sessions;
 
   public AdminRoutes(LockstepConfig config, Pool pool, PresenceRegistry presence, boolean clustered,
                      SignInGuard signInGuard) {
@@ -93,7 +95,7 @@ public final class AdminRoutes implements HttpRoutes {
     router.route("/admin/vendor/uplot/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true));
     router.route("/admin/api/*").handler(HttpApi::refuseUnstorablePath);
     router.route("/admin/api/*")
-        .handler(SessionHandler.create(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx))
+        .handler(SessionHandler.create(sessionStore(vertx))
             .setSessionCookieName("lockstep_admin")
             .setCookieHttpOnlyFlag(true)
             .setCookieSameSite(CookieSameSite.STRICT)
@@ -115,6 +117,15 @@ public final class AdminRoutes implements HttpRoutes {
     router.get("/admin/api/push").handler(api::push);
     router.get("/admin/api/audit").handler(api::audit);
     router.route("/admin/*").handler(StaticHandler.create(ADMIN).setIndexPage("index.html"));
+  }
+
+  /** One store for every connection-verticle instance, bounding the sessions of anonymous visitors. */
+  private synchronized SessionStore sessionStore(Vertx vertx) {
+    if (sessions == null) {
+      sessions = new AnonymousSessionLimit(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx),
+          ADMIN, config.admin().maxAnonymousSessions());
+    }
+    return sessions;
   }
 
   /** A secret shared by every node (the CSRF tokens are HMACs), derived from the API key. */

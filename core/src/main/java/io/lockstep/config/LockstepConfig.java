@@ -91,8 +91,11 @@ public record LockstepConfig(
   public record ClusterConfig(boolean enabled, String host, int port, int eventBusPort, List<String> members,
                               String name, String configFile) {}
 
-  /** The console's sign-in (also the metrics endpoint's HTTP Basic credentials). */
-  public record AdminConfig(String username, String password, Duration sessionTimeout) {}
+  /**
+   * The console's sign-in (also the metrics endpoint's HTTP Basic credentials), how long a signed-in
+   * session lasts idle, and how many sessions of visitors who have not signed in a node keeps.
+   */
+  public record AdminConfig(String username, String password, Duration sessionTimeout, int maxAnonymousSessions) {}
 
   /** The settings key registry and the clock skew allowed to clients. */
   public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
@@ -148,7 +151,7 @@ public record LockstepConfig(
         settings(root.section("settings")),
         cluster(root.section("cluster")),
         new AdminConfig(root.section("admin").string("username"), root.section("admin").string("password"),
-            root.section("admin").duration("session_timeout")),
+            root.section("admin").duration("session_timeout"), root.section("admin").integer("max_anonymous_sessions")),
         root.section("metrics").string("path"),
         push(root.section("push")),
         LimitsConfig.from(root.section("limits")));
@@ -225,7 +228,8 @@ public record LockstepConfig(
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
         apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
-        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout()), metricsPath, push, limits);
+        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout(), admin.maxAnonymousSessions()),
+        metricsPath, push, limits);
   }
 
   public LockstepConfig withNodeId(String id) {
