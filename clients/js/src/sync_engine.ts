@@ -416,6 +416,12 @@ export class SyncEngine {
       this.sendHello(this.token);
       return;
     }
+    if (frame.id === HELLO_ID && frame.code === ErrorCode.rateLimited) {
+      // the server keeps the socket open, but a later hello would be refused too: come back after retry_after_ms
+      this.events.emit('error', LockstepError.fromFrame(frame));
+      this.closeTransport('dead', CloseCode.normal, Number(frame.retry_after_ms ?? 1000));
+      return;
+    }
     const quiet = [ErrorCode.tokenExpired, ErrorCode.deviceUnknown, ErrorCode.deviceNotOwned] as string[];
     if (!quiet.includes(frame.code)) this.events.emit('error', LockstepError.fromFrame(frame));
   }
@@ -540,12 +546,12 @@ export class SyncEngine {
     this.closeTransport('resync');
   }
 
-  private closeTransport(purpose: Purpose, code: number = CloseCode.normal): void {
+  private closeTransport(purpose: Purpose, code: number = CloseCode.normal, retryAfterMs?: number): void {
     const transport = this.transport;
     if (!transport) return;
     this.purpose = purpose;
     transport.close(code, purpose);
-    this.onClose(code, true, undefined);
+    this.onClose(code, true, retryAfterMs);
   }
 
   private onClose(code: number, opened: boolean, retryAfterMs: number | undefined): void {

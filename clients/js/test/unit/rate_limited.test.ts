@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { liveFakeClient } from '../support/fake_client.js';
+import { fakeClient, liveFakeClient } from '../support/fake_client.js';
 
 test('rate_limited: the same request goes again after retry_after_ms, on the same connection', async () => {
   const { client, server, socket } = await liveFakeClient();
@@ -14,5 +14,20 @@ test('rate_limited: the same request goes again after retry_after_ms, on the sam
   assert.equal(server.sockets.length, 1, 'the connection stayed open');
   socket.push({ type: 'sent', id: again.id, client_msg_id: handle.clientMsgId, conversation_id: 'c1', conv_seq: 1, seq: 1, duplicate: false });
   await handle.sent;
+  await client.stop();
+});
+
+test('a rate_limited hello: the socket is closed and the next hello waits for retry_after_ms', async () => {
+  const { client, server } = fakeClient();
+  void client.start().catch(() => {});
+  const first = await server.socket(1);
+  const hello = await first.frame((f) => f.type === 'hello');
+  const limitedAt = Date.now();
+  first.push({ type: 'error', id: hello.id, code: 'rate_limited', message: 'too many hellos', retry_after_ms: 150, limit: 'hellos_ip' });
+  const second = await server.socket(2);
+  await second.frame((f) => f.type === 'hello');
+  const waited = Date.now() - limitedAt;
+  assert.ok(waited >= 140, 'waited for retry_after_ms before saying hello again');
+  assert.ok(waited < 2000, `came back after retry_after_ms, not after the welcome timeout (${waited} ms)`);
   await client.stop();
 });
