@@ -2,6 +2,7 @@ package io.lockstep;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.map.IMap;
 import io.lockstep.admin.AdminRoutes;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.ops.NodeStats;
@@ -71,6 +72,13 @@ import java.util.concurrent.TimeUnit;
 public final class LockstepServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LockstepServer.class);
+  /** The member attribute where vertx-hazelcast keeps a member's Vert.x node id. */
+  private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  /**
+   * Cluster-wide map from a member's Vert.x node id to the id its connections are registered under in
+   * Redis (they differ when node_id is configured), so that the survivors purge the right ones.
+   */
+  private static final String NODE_IDS_MAP = "lockstep.node-ids";
   private static final int UNDEPLOY_SECONDS = 10;
 
   private final Vertx vertx;
@@ -92,6 +100,7 @@ public final class LockstepServer {
   private MessageConsumer<JsonObject> pluginList;
   private HazelcastClusterManager clusterManager;
   private UUID membershipListener;
+  private IMap<String, String> nodeIds;
 
   private LockstepServer(NodeRuntime runtime, LockstepConfig config, EmbeddedPostgres embeddedPostgres,
                          EmbeddedRedis embeddedRedis, String schemaVersion) {
@@ -132,7 +141,7 @@ public final class LockstepServer {
   }
 
   /**
-   * Starts a node on its runtime. In clustered mode the node id defaults to the cluster member id,
+   * Starts a node on its runtime. In clustered mode the node id defaults to the Vert.x node id,
    * and the node removes a departed member's presence from Redis as soon as the cluster notices.
    */
   public static Future<LockstepServer> start(NodeRuntime runtime, LockstepConfig requested) {
@@ -157,15 +166,25 @@ public final class LockstepServer {
 
           @Override
           public void memberRemoved(MembershipEvent event) {
-            String departed = event.getMember().getUuid().toString();
-            presence.purgeNode(departed)
-                .onSuccess(count -> LOG.info("cluster member {} left; removed the presence of its {} connections",
-                    departed, count))
-                .onFailure(failure -> LOG.warn("cluster member {} left; its presence expires with the TTL ({})",
-                    departed, failure.getMessage()));
+            String vertxNodeId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+            if (vertxNodeId == null) {
+              LOG.warn("cluster member {} left without a Vert.x node id; its presence expires with the TTL",
+                  event.getMember().getUuid());
+              return;
+            }
+            nodeIds.removeAsync(vertxNodeId).thenAccept(registered -> {
+              String departed = registered != null ? registered : vertxNodeId;
+              presence.purgeNode(departed)
+                  .onSuccess(count -> LOG.info("cluster member {} left; removed the presence of its {} connections",
+                      departed, count))
+                  .onFailure(failure -> LOG.warn("cluster member {} left; its presence expires with the TTL ({})",
+                      departed, failure.getMessage()));
+            });
           }
         });
     clusterManager = runtime.clusterManager();
+    nodeIds = runtime.clusterManager().getHazelcastInstance().getMap(NODE_IDS_MAP);
+    nodeIds.putAsync(runtime.memberId(), config.nodeId());
   }
 
   private record Prepared(LockstepServer server) {

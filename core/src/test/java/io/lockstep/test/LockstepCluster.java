@@ -155,6 +155,12 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
    * id once it is up.
    */
   public ProcessNode startProcessNode() {
+    JsonObject presence = overrides.getJsonObject("presence");
+    return startProcessNode(presence == null ? null : presence.getString("ttl"));
+  }
+
+  /** As {@link #startProcessNode()}, with its own presence TTL (null: the default). */
+  public ProcessNode startProcessNode(String presenceTtl) {
     int httpPort = freePort();
     int clusterPort = clusterPorts.get(size);
     JsonObject config = baseConfig(httpPort, clusterPort);
@@ -174,9 +180,8 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
     env.put("LOCKSTEP_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("LOCKSTEP_CLUSTER_MEMBERS", config.getJsonObject("cluster").getJsonArray("members").stream()
         .map(String::valueOf).collect(Collectors.joining(",")));
-    JsonObject presence = overrides.getJsonObject("presence");
-    if (presence != null) {
-      env.put("LOCKSTEP_PRESENCE_TTL", presence.getString("ttl"));
+    if (presenceTtl != null) {
+      env.put("LOCKSTEP_PRESENCE_TTL", presenceTtl);
     }
     try {
       env.put("LOCKSTEP_EMBEDDED_DATA_DIR", Files.createTempDirectory("lockstep-node").toString());
