@@ -290,4 +290,29 @@ class ReadStateTest {
         .getJsonArray("conversations").stream().map(JsonObject.class::cast)
         .filter(c -> c.getString("conversation_id").equals(conversation)).findFirst().orElseThrow();
   }
+
+  /** A live event and the same event paged from the log are the same frame, timestamp included. */
+  @Test
+  void readStateEventsCarryTheSameTimestampLiveAndReplayed() {
+    String conversation = NODE.group("tia", "udo");
+    TestDevice udo = NODE.device("udo");
+    udo.connectAndSync();
+    for (int i = 0; i < 20; i++) {
+      udo.sendMessage(conversation, "ts-" + i, "m" + i);
+    }
+    TestDevice phone = NODE.device("tia");
+    TestDevice laptop = NODE.device("tia");
+    phone.connectAndSync();
+    laptop.connectAndSync();
+    long start = laptop.awaitType("synced").getLong("head");
+    for (int upTo = 1; upTo <= 20; upTo++) {
+      phone.request(new JsonObject().put("type", "read").put("conversation_id", conversation).put("up_to", upTo));
+    }
+    List<JsonObject> live = laptop.awaitEvents(20).stream().filter(e -> "read_state".equals(e.getString("kind"))).toList();
+    assertEquals(20, live.size());
+    JsonObject page = laptop.request(new JsonObject().put("type", "sync").put("since", start).put("limit", 100));
+    List<JsonObject> replayed = page.getJsonArray("events").stream().map(JsonObject.class::cast)
+        .filter(e -> "read_state".equals(e.getString("kind"))).toList();
+    assertEquals(live, replayed, "same seq, ts and data whichever way the event came");
+  }
 }

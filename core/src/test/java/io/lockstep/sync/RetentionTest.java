@@ -75,6 +75,41 @@ class RetentionTest {
     assertEquals(5, backlog.size());
   }
 
+  /**
+   * Pruning by age goes user by user in batches; a message leaves only once no user in a later batch
+   * still has an event pointing at it, so a paged message event always carries its data.
+   */
+  @Test
+  void pruningInBatchesNeverLeavesAMessageEventWithoutItsMessage() {
+    String conversation = NODE.group("pia", "quy");
+    TestDevice pia = NODE.device("pia");
+    pia.connectAndSync();
+    for (int i = 0; i < 3; i++) {
+      pia.sendMessage(conversation, "old-" + i, "old " + i);
+    }
+    NODE.sql("UPDATE messages SET created_at = now() - interval '2 hours' WHERE conversation_id = $1", conversation);
+    NODE.sql("UPDATE user_events SET ts = now() - interval '2 hours' WHERE user_id IN ('pia', 'quy')");
+
+    NODE.sql("SELECT lockstep_prune(0, interval '1 hour', 1)");
+    assertEquals(3L, messages(conversation), "a user of a later batch still points at the messages");
+    TestDevice quy = NODE.device("quy");
+    quy.connectAndSync(new JsonObject().put("cursor", 0));
+    List<JsonObject> paged = quy.events().stream().filter(e -> "message".equals(e.getString("kind"))).toList();
+    assertEquals(3, paged.size());
+    paged.forEach(event -> assertEquals(conversation, event.getJsonObject("data").getString("conversation_id"),
+        "every paged message event carries its message: " + event.encode()));
+
+    long rounds = 0;
+    while (messages(conversation) > 0 && rounds++ < 5) {
+      NODE.sql("SELECT lockstep_prune(0, interval '1 hour', 1)");
+    }
+    assertEquals(0L, messages(conversation), "once every user is pruned the messages go too");
+  }
+
+  private static long messages(String conversation) {
+    return NODE.sql("SELECT count(*) AS n FROM messages WHERE conversation_id = $1", conversation).iterator().next().getLong("n");
+  }
+
   private static long awaitFloorAbove(long cursor) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {

@@ -1,0 +1,142 @@
+-- The log's SQL functions (first defined in V1__log.sql), as they are now. A repeatable migration:
+-- Flyway runs it again whenever it changes, so a later change edits these definitions in place.
+
+-- Appends one event to the log of each given user, with the same kind and payload. The users' counter
+-- rows are locked in sorted order, so concurrent writers touching overlapping users cannot deadlock.
+CREATE OR REPLACE FUNCTION lockstep_append(p_users text[], p_kind text, p_data jsonb)
+RETURNS TABLE (user_id text, seq bigint, ts timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_now timestamptz := clock_timestamp();
+BEGIN
+  PERFORM 1 FROM users u WHERE u.user_id = ANY (p_users) ORDER BY u.user_id FOR UPDATE;
+  RETURN QUERY
+  WITH bumped AS (
+    UPDATE users u SET head = u.head + 1 WHERE u.user_id = ANY (p_users) RETURNING u.user_id, u.head
+  ), inserted AS (
+    INSERT INTO user_events (user_id, seq, kind, ts, data)
+    SELECT b.user_id, b.head, p_kind, v_now, p_data FROM bumped b
+    RETURNING user_events.user_id, user_events.seq, user_events.ts
+  )
+  SELECT i.user_id, i.seq, i.ts FROM inserted i ORDER BY i.user_id;
+END;
+$$;
+
+-- Sends one message in one round trip, moving the sender's read cursor to it. Outcomes: 'sent', 'duplicate' (the idempotency key was seen:
+-- the original conversation_id, conv_seq and seq are returned), 'device_revoked', 'not_found', 'not_member'.
+-- Locks the conversation row (serialising sends and membership changes of that conversation), then
+-- the members' counter rows in sorted order.
+CREATE OR REPLACE FUNCTION lockstep_send(p_user text, p_device text, p_conversation text, p_client_msg_id text, p_body jsonb)
+RETURNS TABLE (outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[], member_seqs bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_now timestamptz := clock_timestamp();
+  v_conversation text;
+  v_conv_seq bigint;
+  v_seq bigint;
+  v_created timestamptz;
+  v_members text[];
+  v_seqs bigint[];
+BEGIN
+  SELECT m.conversation_id, m.conv_seq, m.sender_seq, m.created_at INTO v_conversation, v_conv_seq, v_seq, v_created
+    FROM messages m
+   WHERE m.sender_user = p_user AND m.sender_device = p_device AND m.client_msg_id = p_client_msg_id;
+  IF FOUND THEN
+    UPDATE devices d SET duplicate_sends = d.duplicate_sends + 1 WHERE d.device_id = p_device;
+    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[];
+    RETURN;
+  END IF;
+
+  PERFORM 1 FROM devices d WHERE d.device_id = p_device AND d.user_id = p_user AND d.revoked_at IS NULL;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN;
+  END IF;
+
+  PERFORM 1 FROM conversations c WHERE c.conversation_id = p_conversation FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN;
+  END IF;
+  PERFORM 1 FROM conversation_members cm WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN;
+  END IF;
+
+  UPDATE conversations c SET head = c.head + 1 WHERE c.conversation_id = p_conversation RETURNING c.head INTO v_conv_seq;
+
+  PERFORM 1 FROM users u
+   WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
+   ORDER BY u.user_id FOR UPDATE;
+  WITH bumped AS (
+    UPDATE users u SET head = u.head + 1
+     WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
+    RETURNING u.user_id, u.head
+  )
+  SELECT array_agg(b.user_id ORDER BY b.user_id), array_agg(b.head ORDER BY b.user_id) INTO v_members, v_seqs FROM bumped b;
+
+  SELECT s.head INTO v_seq FROM unnest(v_members, v_seqs) AS s (user_id, head) WHERE s.user_id = p_user;
+
+  INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
+  VALUES (p_conversation, v_conv_seq, p_user, p_device, v_seq, p_client_msg_id, p_body, v_now);
+
+  -- Sending implies having read the conversation up to one's own message.
+  UPDATE conversation_members cm SET read_up_to = v_conv_seq, marked_unread = false
+   WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+
+  INSERT INTO user_events (user_id, seq, kind, ts, conversation_id, conv_seq)
+  SELECT s.user_id, s.head, 'message', v_now, p_conversation, v_conv_seq
+    FROM unnest(v_members, v_seqs) AS s (user_id, head);
+
+  RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, v_seq, v_now, v_members, v_seqs;
+END;
+$$;
+
+-- Moves the retention floor of up to p_batch users whose log holds more than p_max_events events
+-- (0: no count limit) or whose oldest event is older than p_max_age (NULL: no age limit), and
+-- deletes their events at or below the new floor. Candidates are locked in user order, like every
+-- other writer of users rows. Returns how many users it moved.
+CREATE OR REPLACE FUNCTION lockstep_prune(p_max_events bigint, p_max_age interval, p_batch integer)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_cutoff timestamptz := now() - p_max_age;
+  v_user record;
+  v_floor bigint;
+  v_moved integer := 0;
+  v_seen integer := 0;
+BEGIN
+  FOR v_user IN
+    SELECT u.user_id, u.head, u.floor FROM users u
+     WHERE (p_max_events > 0 AND u.head - p_max_events > u.floor)
+        OR (p_max_age IS NOT NULL AND EXISTS (
+              SELECT 1 FROM user_events e WHERE e.user_id = u.user_id AND e.seq = u.floor + 1 AND e.ts < v_cutoff))
+     ORDER BY u.user_id
+     LIMIT p_batch
+     FOR UPDATE
+  LOOP
+    v_seen := v_seen + 1;
+    v_floor := v_user.floor;
+    IF p_max_events > 0 THEN
+      v_floor := GREATEST(v_floor, v_user.head - p_max_events);
+    END IF;
+    IF p_max_age IS NOT NULL THEN
+      v_floor := GREATEST(v_floor, COALESCE((SELECT max(e.seq) FROM user_events e
+                                              WHERE e.user_id = v_user.user_id AND e.seq > v_user.floor
+                                                AND e.ts < v_cutoff), 0));
+    END IF;
+    IF v_floor > v_user.floor THEN
+      UPDATE users u SET floor = v_floor WHERE u.user_id = v_user.user_id;
+      DELETE FROM user_events e WHERE e.user_id = v_user.user_id AND e.seq <= v_floor;
+      v_moved := v_moved + 1;
+    END IF;
+  END LOOP;
+  -- Messages go only once no user is left to prune: a user of a later batch may still have an event
+  -- pointing at one, and would page a message event without its data.
+  IF p_max_age IS NOT NULL AND v_seen < p_batch THEN
+    DELETE FROM messages m WHERE m.created_at < v_cutoff;
+  END IF;
+  RETURN v_moved;
+END;
+$$;

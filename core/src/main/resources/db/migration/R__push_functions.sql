@@ -1,0 +1,100 @@
+-- Push tokens and the push outbox (first defined in V5__push.sql), as they are now. A repeatable
+-- migration: Flyway runs it again whenever it changes, so a later change edits these definitions in place.
+
+-- Registers a device's token. A token held by another device moves to this one (that device loses it
+-- and its pending pushes). Answers the outcome: 'registered' (the device had none), 'replaced' (it had
+-- another), 'unchanged' (the same token again: its time is refreshed), 'moved' (taken from another
+-- device), 'revoked' (the device is revoked or not the user's), with the device it moved from.
+CREATE OR REPLACE FUNCTION lockstep_push_register(p_user text, p_device text, p_provider text, p_token jsonb, p_key text,
+                                       OUT outcome text, OUT moved_from text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_previous_key text;
+  v_previous_provider text;
+BEGIN
+  SELECT push_token_key, push_provider INTO v_previous_key, v_previous_provider
+    FROM devices WHERE device_id = p_device AND user_id = p_user AND revoked_at IS NULL FOR UPDATE;
+  IF NOT FOUND THEN
+    outcome := 'revoked';
+    RETURN;
+  END IF;
+  UPDATE devices SET push_provider = NULL, push_token = NULL, push_token_key = NULL, push_token_at = NULL
+   WHERE push_provider = p_provider AND push_token_key = p_key AND device_id <> p_device
+  RETURNING device_id INTO moved_from;
+  IF moved_from IS NOT NULL THEN
+    DELETE FROM push_outbox WHERE device_id = moved_from AND state = 'pending';
+  END IF;
+  UPDATE devices SET push_provider = p_provider, push_token = p_token, push_token_key = p_key, push_token_at = now()
+   WHERE device_id = p_device;
+  outcome := CASE
+    WHEN moved_from IS NOT NULL THEN 'moved'
+    WHEN v_previous_key IS NULL THEN 'registered'
+    WHEN v_previous_key = p_key AND v_previous_provider = p_provider THEN 'unchanged'
+    ELSE 'replaced' END;
+END;
+$$;
+
+-- Folds a push into the device's pending one, or adds it. A message replaces the pending content (the
+-- latest message is the one shown); a badge update leaves a pending message alone, unless that message's
+-- conversation has just been read to the end, in which case the pending push becomes a badge update.
+CREATE OR REPLACE FUNCTION lockstep_push_enqueue(p_devices text[], p_kind text, p_conversation text, p_conv_seq bigint,
+                                      p_sender text, p_title text, p_body text, p_due timestamptz,
+                                      p_conversation_read boolean)
+RETURNS TABLE (device_id text, coalesced boolean)
+LANGUAGE sql AS $$
+  INSERT INTO push_outbox AS o (user_id, device_id, provider, kind, conversation_id, conv_seq, sender_user, title, body, due_at)
+  SELECT d.user_id, d.device_id, d.push_provider, p_kind, p_conversation, p_conv_seq, p_sender, p_title, p_body, p_due
+    FROM devices d
+   WHERE d.device_id = ANY (p_devices) AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
+  ON CONFLICT (device_id) WHERE state = 'pending' DO UPDATE SET
+    provider        = EXCLUDED.provider,
+    kind            = CASE WHEN EXCLUDED.kind = 'message' THEN 'message'
+                           WHEN o.kind = 'message' AND o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read
+                             THEN 'badge'
+                           ELSE o.kind END,
+    conversation_id = CASE WHEN EXCLUDED.kind = 'message' OR o.kind = 'badge'
+                             OR (o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read)
+                           THEN EXCLUDED.conversation_id ELSE o.conversation_id END,
+    conv_seq        = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.conv_seq ELSE o.conv_seq END,
+    sender_user     = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.sender_user ELSE o.sender_user END,
+    title           = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.title ELSE o.title END,
+    body            = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.body ELSE o.body END,
+    coalesced       = o.coalesced + 1,
+    updated_at      = now()
+  RETURNING o.device_id, o.coalesced > 1
+$$;
+
+-- A push whose attempt should be repeated: back to pending at p_due, or, when the device got a newer
+-- pending push meanwhile, folded into that one (a message is never downgraded to a badge update).
+CREATE OR REPLACE FUNCTION lockstep_push_retry(p_id bigint, p_due timestamptz, p_error text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_row push_outbox;
+BEGIN
+  SELECT * INTO v_row FROM push_outbox WHERE id = p_id AND state = 'sending' FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  UPDATE push_outbox p SET
+      kind = 'message', conversation_id = v_row.conversation_id, conv_seq = v_row.conv_seq,
+      sender_user = v_row.sender_user, title = v_row.title, body = v_row.body,
+      coalesced = p.coalesced + v_row.coalesced
+   WHERE p.device_id = v_row.device_id AND p.state = 'pending' AND p.kind = 'badge' AND v_row.kind = 'message';
+  PERFORM 1 FROM push_outbox p WHERE p.device_id = v_row.device_id AND p.state = 'pending';
+  IF FOUND THEN
+    DELETE FROM push_outbox WHERE id = p_id;
+  ELSE
+    UPDATE push_outbox SET state = 'pending', due_at = p_due, last_error = p_error, updated_at = now() WHERE id = p_id;
+  END IF;
+END;
+$$;
+
+-- The user's badge: the sum of their unread counts, a conversation marked unread counting at least 1.
+CREATE OR REPLACE FUNCTION lockstep_total_unread(p_user text)
+RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(GREATEST(c.head - m.read_up_to, CASE WHEN m.marked_unread THEN 1 ELSE 0 END)), 0)
+    FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
+   WHERE m.user_id = p_user
+$$;
