@@ -69,13 +69,15 @@ public final class HttpApi {
     router.get("/v1/conversations").handler(ctx -> client(ctx, Operation.LIST_CONVERSATIONS, new JsonObject(), 200));
 
     router.route("/v1/server/*").handler(this::requireApiKey);
+    router.route("/v1/server/users/:user_id/*").handler(HttpApi::refuseLongPathIds);
+    router.route("/v1/server/conversations/:conversation_id/*").handler(HttpApi::refuseLongPathIds);
     router.get("/v1/server/plugins").handler(ctx -> server(ctx, Operation.LIST_PLUGINS, new JsonObject(), 200));
     router.get("/v1/server/users/:user_id/settings/:key").handler(this::getAccountSetting);
     router.put("/v1/server/users/:user_id/settings/:key").handler(ctx -> server(ctx, Operation.SET_SETTING,
         body(ctx).put("scope", "account").put("user_id", ctx.pathParam("user_id")).put("key", ctx.pathParam("key"))
             .put("device_id", (String) null), 200));
     router.route("/v1/presence/*").handler(this::requireApiKey);
-    router.get("/v1/presence/:user_id").handler(this::presence);
+    router.get("/v1/presence/:user_id").handler(HttpApi::refuseLongPathIds).handler(this::presence);
     router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
         body(ctx).copy().put("user_id", (String) null), 201));
     router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
@@ -184,6 +186,17 @@ public final class HttpApi {
     for (var parameter : ctx.queryParams()) {
       if (Storable.problem(parameter.getValue()) != null || Storable.problem(parameter.getKey()) != null) {
         HttpErrors.respond(ctx, Fields.invalid(parameter.getKey(), "holds what cannot be stored (a NUL character or a lone surrogate)"));
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  /** Ids in the path are held to the same length as ids in a body. */
+  private static void refuseLongPathIds(RoutingContext ctx) {
+    for (var parameter : ctx.pathParams().entrySet()) {
+      if (parameter.getValue().length() > Fields.MAX_ID_LENGTH) {
+        HttpErrors.respond(ctx, Fields.invalid(parameter.getKey(), "must be at most " + Fields.MAX_ID_LENGTH + " characters"));
         return;
       }
     }

@@ -13,6 +13,7 @@ import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.HlcStamps;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.SettingsStore;
 import io.lockstep.store.SettingsStore.AccountValue;
@@ -102,7 +103,7 @@ public final class SettingsVerticle extends VerticleBase {
               .put("effective", effective(spec, account, written.version() == 0 ? null : written))));
     }
     Long baseVersion = Fields.optionalCount(request, "base_version");
-    Long clientHlc = Fields.optionalCount(request, "hlc");
+    Long clientHlc = HlcStamps.optional(request, "hlc");
     long stamp = clientHlc == null ? clock.tick() : clock.accept(clientHlc);
     return writeAccount(spec, userId, deviceId, key, value, baseVersion, stamp, 1);
   }
@@ -185,8 +186,9 @@ public final class SettingsVerticle extends VerticleBase {
   }
 
   private JsonObject accountReply(AccountValue stored, List<String> shadowedOn, boolean changed) {
-    return stored.toJson().put("scope", Scope.ACCOUNT.wire()).put("key", stored.key()).put("changed", changed)
-        .put("shadowed_on", new JsonArray(new ArrayList<>(shadowedOn))).put("server_hlc", clock.tick());
+    JsonObject reply = stored.toJson().put("scope", Scope.ACCOUNT.wire()).put("key", stored.key()).put("changed", changed)
+        .put("shadowed_on", new JsonArray(new ArrayList<>(shadowedOn)));
+    return HlcStamps.put(reply, "server_hlc", clock.tick());
   }
 
   /**
@@ -235,8 +237,8 @@ public final class SettingsVerticle extends VerticleBase {
         }
         effective.put(name, effective(spec, accountValue, deviceValue));
       }
-      return new JsonObject().put("account", accountJson).put("device", deviceJson).put("effective", effective)
-          .put("server_hlc", clock.tick());
+      return HlcStamps.put(new JsonObject().put("account", accountJson).put("device", deviceJson)
+          .put("effective", effective), "server_hlc", clock.tick());
     });
   }
 

@@ -1,6 +1,7 @@
 package io.lockstep.store;
 
 import io.lockstep.protocol.Events;
+import io.lockstep.protocol.HlcStamps;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +31,8 @@ public final class SettingsStore {
   /** A stored account value with its version, clock stamp, writer and the policy's state. */
   public record AccountValue(String key, Object value, Object state, long version, long hlc, String deviceId) {
     public JsonObject toJson() {
-      return new JsonObject().put("value", value).put("version", version).put("hlc", hlc).put("device_id", deviceId);
+      return HlcStamps.put(new JsonObject().put("value", value).put("version", version), "hlc", hlc)
+          .put("device_id", deviceId);
     }
 
     /** The form a conflict policy receives as "stored". */
@@ -114,8 +116,7 @@ public final class SettingsStore {
     if (expectedVersion != 0) {
       args.addLong(expectedVersion);
     }
-    return pool.withTransaction(tx -> tx.preparedQuery("SELECT lockstep_lock_users($1)")
-        .execute(Tuple.of((Object) new String[] {userId}))
+    return pool.withTransaction(tx -> DeviceStore.ensureAndLockUsers(tx, List.of(userId))
         .compose(v -> tx.preparedQuery(write).execute(args))
         .compose(rows -> {
           if (rows.size() == 0) {
@@ -130,7 +131,7 @@ public final class SettingsStore {
               .compose(shadowRows -> {
                 List<String> shadowed = new ArrayList<>();
                 shadowRows.forEach(row -> shadowed.add(row.getString("device_id")));
-                JsonObject data = stored.toJson().put("key", key).put("server_hlc", serverHlc)
+                JsonObject data = HlcStamps.put(stored.toJson().put("key", key), "server_hlc", serverHlc)
                     .put("shadowed_on", new JsonArray(new ArrayList<>(shadowed)));
                 return LogStore.append(tx, List.of(userId), Events.SETTINGS, data)
                     .map(appended -> new AccountWrite(stored, shadowed, appended.get(0), data));

@@ -189,6 +189,49 @@ class SettingsTest {
   }
 
   @Test
+  void theServerApiWritesASettingOfAUserNeverSeenBefore() {
+    HttpResponse<Buffer> put = NODE.request(HttpMethod.PUT, "/v1/server/users/newcomer/settings/privacy.read_receipts",
+        LockstepNode.API_KEY, new JsonObject().put("value", false));
+    assertEquals(200, put.statusCode(), put.bodyAsString());
+    assertEquals(1, put.bodyAsJsonObject().getLong("version"));
+    TestDevice first = NODE.device("newcomer");
+    first.connectAndSync();
+    JsonObject settings = first.request(new JsonObject().put("type", "settings.get")
+        .put("keys", new JsonArray().add("privacy.read_receipts")));
+    assertEquals(false, settings.getJsonObject("effective").getValue("privacy.read_receipts"));
+
+    HttpResponse<Buffer> longId = NODE.request(HttpMethod.PUT, "/v1/server/users/" + "u".repeat(129)
+        + "/settings/privacy.read_receipts", LockstepNode.API_KEY, new JsonObject().put("value", false));
+    assertEquals(400, longId.statusCode());
+    assertEquals("invalid_field", longId.bodyAsJsonObject().getString("code"));
+  }
+
+  @Test
+  void everyClockStampAlsoTravelsAsAnExactDecimalString() {
+    TestDevice phone = NODE.device("lee");
+    TestDevice laptop = NODE.device("lee");
+    phone.connectAndSync();
+    laptop.connectAndSync();
+    long sent = (System.currentTimeMillis() << 16) + 12_345;
+    JsonObject set = phone.request(setFrame("account", "conversation.c7.muted", true).put("hlc", Long.toString(sent)));
+    assertEquals("result", set.getString("type"), set.encode());
+    assertEquals(sent, set.getLong("hlc"), "a decimal-string stamp is read exactly");
+    assertEquals(Long.toString(sent), set.getString("hlc_str"));
+    assertEquals(Long.toString(set.getLong("server_hlc")), set.getString("server_hlc_str"));
+    assertTrue(sent > 1L << 53, "the stamp is one JSON.parse would round");
+
+    JsonObject data = laptop.awaitFrame(f -> "settings".equals(f.getString("kind"))).getJsonObject("data");
+    assertEquals(Long.toString(data.getLong("hlc")), data.getString("hlc_str"));
+    assertEquals(Long.toString(data.getLong("server_hlc")), data.getString("server_hlc_str"));
+    JsonObject got = laptop.request(new JsonObject().put("type", "settings.get"));
+    assertEquals(Long.toString(got.getLong("server_hlc")), got.getString("server_hlc_str"));
+    assertEquals(Long.toString(sent), got.getJsonObject("account").getJsonObject("conversation.c7.muted").getString("hlc_str"));
+
+    assertInvalid(phone.request(setFrame("account", "conversation.c7.muted", false).put("hlc", "12a")), "hlc");
+    assertInvalid(phone.request(setFrame("account", "conversation.c7.muted", false).put("hlc", "99999999999999999999")), "hlc");
+  }
+
+  @Test
   void badSettingsWritesAreRefusedAndChangeNothing() {
     TestDevice phone = NODE.device("kim");
     phone.connectAndSync();
