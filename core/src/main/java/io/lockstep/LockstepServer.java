@@ -26,7 +26,9 @@ import io.lockstep.notify.NotificationVerticle;
 import io.lockstep.notify.PushOutboxVerticle;
 import io.lockstep.notify.PushTokenVerticle;
 import io.lockstep.readstate.ReadStateVerticle;
+import io.lockstep.bus.LocalCodec;
 import io.lockstep.bus.Operation;
+import io.lockstep.bus.PluginCalls.PluginList;
 import io.lockstep.config.SettingKey;
 import io.lockstep.plugin.Contract;
 import io.lockstep.plugin.PluginHost;
@@ -37,6 +39,8 @@ import io.vertx.core.json.JsonObject;
 import io.lockstep.store.Migrations;
 import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;
+import io.lockstep.sync.ConversationsVerticle;
+import io.lockstep.sync.DevicesVerticle;
 import io.lockstep.sync.SyncVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -97,7 +101,7 @@ public final class LockstepServer {
   private final PresenceRegistry presence;
   private final List<HttpRoutes> routes;
   private final NodeStats nodeStats;
-  private MessageConsumer<JsonObject> pluginList;
+  private MessageConsumer<Object> pluginList;
   private HazelcastClusterManager clusterManager;
   private UUID membershipListener;
   private IMap<String, String> nodeIds;
@@ -269,8 +273,11 @@ public final class LockstepServer {
   private Future<LockstepServer> deploy() {
     int cores = Runtime.getRuntime().availableProcessors();
     int httpInstances = config.http().instances() > 0 ? config.http().instances() : cores;
+    LocalCodec.register(vertx);
     return checkStores()
         .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new DevicesVerticle(pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new ConversationsVerticle(config, pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
@@ -292,8 +299,8 @@ public final class LockstepServer {
           .filter(key -> !policies.contains(key.policy()))
           .forEach(key -> LOG.warn("settings key {} uses conflict policy '{}', which no loaded plugin serves; "
               + "account writes to it will fail", key.pattern(), key.policy()));
-      pluginList = vertx.eventBus().<JsonObject>localConsumer(Operation.LIST_PLUGINS.address(),
-          message -> message.reply(new JsonObject().put("plugins", plugins.toJson())));
+      pluginList = vertx.eventBus().localConsumer(Operation.LIST_PLUGINS.address(),
+          message -> message.reply(new PluginList(plugins.toJson())));
       return pluginList.completion();
     });
   }

@@ -4,7 +4,16 @@ import io.lockstep.api.HttpApi;
 import io.lockstep.api.HttpErrors;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.bus.BusClient;
-import io.lockstep.bus.Operation;
+import io.lockstep.bus.Caller;
+import io.lockstep.bus.DeviceCalls.DeviceList;
+import io.lockstep.bus.DeviceCalls.ListDevices;
+import io.lockstep.bus.DeviceCalls.RevokeDevice;
+import io.lockstep.bus.PluginCalls.ListPlugins;
+import io.lockstep.bus.PluginCalls.PluginList;
+import io.lockstep.bus.ReadStateCalls.ConversationStates;
+import io.lockstep.bus.ReadStateCalls.ListConversations;
+import io.lockstep.bus.SettingsCalls.GetSettings;
+import io.lockstep.bus.SettingsCalls.SettingsReply;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.limits.Refusal;
 import io.lockstep.limits.SignInGuard;
@@ -230,15 +239,15 @@ public final class AdminRoutes implements HttpRoutes {
     /** The user's account state, conversations with read state, and devices with presence and lag. */
     void user(RoutingContext ctx) {
       String userId = ctx.pathParam("user_id");
-      JsonObject byUser = new JsonObject().put("user_id", userId);
+      Caller asUser = Caller.user(userId);
       respond(ctx, store.user(userId).compose(user -> {
         if (user == null) {
           throw new LockstepException(ErrorCode.NOT_FOUND, "no user " + userId);
         }
-        return Future.all(bus.call(Operation.LIST_DEVICES, byUser.copy()), bus.call(Operation.LIST_CONVERSATIONS, byUser.copy()),
-                bus.call(Operation.GET_SETTINGS, byUser.copy()))
+        return Future.all(bus.call(new ListDevices(asUser)), bus.call(new ListConversations(asUser)),
+                bus.call(new GetSettings(asUser, null)))
             .map(all -> {
-              JsonArray live = all.<JsonObject>resultAt(0).getJsonArray("devices");
+              JsonArray live = all.<DeviceList>resultAt(0).toJsonArray();
               for (Object device : user.getJsonArray("devices")) {
                 JsonObject entry = (JsonObject) device;
                 JsonObject presenceOf = live.stream().map(JsonObject.class::cast)
@@ -247,10 +256,10 @@ public final class AdminRoutes implements HttpRoutes {
                     .put("presence", presenceOf == null ? null : presenceOf.getJsonObject("presence"))
                     .put("push", presenceOf == null ? null : presenceOf.getJsonObject("push"));
               }
-              JsonObject conversations = all.resultAt(1);
+              JsonObject conversations = all.<ConversationStates>resultAt(1).list();
               return user.put("conversations", conversations.getJsonArray("conversations"))
                   .put("total_unread", conversations.getLong("total_unread"))
-                  .put("settings", all.<JsonObject>resultAt(2).getJsonObject("account"));
+                  .put("settings", all.<SettingsReply>resultAt(2).settings().getJsonObject("account"));
             });
       }));
     }
@@ -259,10 +268,11 @@ public final class AdminRoutes implements HttpRoutes {
       String userId = ctx.pathParam("user_id");
       String deviceId = ctx.pathParam("device_id");
       String admin = ctx.session().get(ADMIN);
-      respond(ctx, bus.call(Operation.REVOKE_DEVICE, new JsonObject().put("user_id", userId).put("device_id", deviceId))
+      respond(ctx, Future.<RevokeDevice>succeededFuture().map(v -> RevokeDevice.of(Caller.user(userId), deviceId))
+          .compose(bus::call)
           .compose(revoked -> store.audit(admin, "revoke_device", userId + "/" + deviceId,
-              new JsonObject().put("name", revoked.getJsonObject("device").getString("name")), config.nodeId())
-              .map(revoked)));
+              new JsonObject().put("name", revoked.device().name()), config.nodeId())
+              .map(v -> revoked.toJson())));
     }
 
     void searchConversations(RoutingContext ctx) {
@@ -287,7 +297,7 @@ public final class AdminRoutes implements HttpRoutes {
     }
 
     void plugins(RoutingContext ctx) {
-      respond(ctx, bus.call(Operation.LIST_PLUGINS, new JsonObject()));
+      respond(ctx, bus.call(new ListPlugins()).map(PluginList::toJson));
     }
 
     /** Push health per provider, cluster-wide: sent, retried, failed, pruned, outbox depth, dead letters, tokens. */

@@ -9,7 +9,19 @@ import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.protocol.Storable;
 import io.lockstep.bus.BusClient;
-import io.lockstep.bus.Operation;
+import io.lockstep.bus.BusReply;
+import io.lockstep.bus.Caller;
+import io.lockstep.bus.ConversationCalls.AddMember;
+import io.lockstep.bus.ConversationCalls.CreateConversation;
+import io.lockstep.bus.ConversationCalls.RemoveMember;
+import io.lockstep.bus.DeviceCalls.ListDevices;
+import io.lockstep.bus.DeviceCalls.RegisterDevice;
+import io.lockstep.bus.DeviceCalls.RenameDevice;
+import io.lockstep.bus.DeviceCalls.RevokeDevice;
+import io.lockstep.bus.PluginCalls.ListPlugins;
+import io.lockstep.bus.ReadStateCalls.ListConversations;
+import io.lockstep.bus.SettingsCalls.GetSettings;
+import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -19,6 +31,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
  * The REST endpoints: the clients' device API under /v1/devices (client JWT), the integrators'
@@ -57,33 +70,32 @@ public final class HttpApi {
         HttpErrors.respond(ctx, registering.toError("registering another device"));
         return;
       }
-      client(ctx, Operation.REGISTER_DEVICE, body(ctx), 201);
+      respond(ctx, bus.call(RegisterDevice.from(caller(ctx), body(ctx))), 201);
     });
-    router.get("/v1/devices").handler(ctx -> client(ctx, Operation.LIST_DEVICES, new JsonObject(), 200));
-    router.patch("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.RENAME_DEVICE,
-        body(ctx).put("device_id", ctx.pathParam("device_id")), 200));
-    router.delete("/v1/devices/:device_id").handler(ctx -> client(ctx, Operation.REVOKE_DEVICE,
-        new JsonObject().put("device_id", ctx.pathParam("device_id")), 200));
+    router.get("/v1/devices").handler(ctx -> respond(ctx, bus.call(new ListDevices(caller(ctx))), 200));
+    router.patch("/v1/devices/:device_id").handler(ctx ->
+        respond(ctx, bus.call(RenameDevice.from(caller(ctx), ctx.pathParam("device_id"), body(ctx))), 200));
+    router.delete("/v1/devices/:device_id").handler(ctx ->
+        respond(ctx, bus.call(RevokeDevice.of(caller(ctx), ctx.pathParam("device_id"))), 200));
 
     router.route("/v1/conversations*").handler(this::requireClient);
-    router.get("/v1/conversations").handler(ctx -> client(ctx, Operation.LIST_CONVERSATIONS, new JsonObject(), 200));
+    router.get("/v1/conversations").handler(ctx -> respond(ctx, bus.call(new ListConversations(caller(ctx))), 200));
 
     router.route("/v1/server/*").handler(this::requireApiKey);
     router.route("/v1/server/users/:user_id/*").handler(HttpApi::refuseLongPathIds);
     router.route("/v1/server/conversations/:conversation_id/*").handler(HttpApi::refuseLongPathIds);
-    router.get("/v1/server/plugins").handler(ctx -> server(ctx, Operation.LIST_PLUGINS, new JsonObject(), 200));
+    router.get("/v1/server/plugins").handler(ctx -> respond(ctx, bus.call(new ListPlugins()), 200));
     router.get("/v1/server/users/:user_id/settings/:key").handler(this::getAccountSetting);
-    router.put("/v1/server/users/:user_id/settings/:key").handler(ctx -> server(ctx, Operation.SET_SETTING,
-        body(ctx).put("scope", "account").put("user_id", ctx.pathParam("user_id")).put("key", ctx.pathParam("key"))
-            .put("device_id", (String) null), 200));
+    router.put("/v1/server/users/:user_id/settings/:key").handler(ctx -> respond(ctx, bus.call(SetSetting.from(
+        Caller.user(ctx.pathParam("user_id")), body(ctx).put("scope", "account").put("key", ctx.pathParam("key")))), 200));
     router.route("/v1/presence/*").handler(this::requireApiKey);
     router.get("/v1/presence/:user_id").handler(HttpApi::refuseLongPathIds).handler(this::presence);
-    router.post("/v1/server/conversations").handler(ctx -> server(ctx, Operation.CREATE_CONVERSATION,
-        body(ctx).copy().put("user_id", (String) null), 201));
+    router.post("/v1/server/conversations").handler(ctx ->
+        respond(ctx, bus.call(CreateConversation.from(Caller.server(), body(ctx))), 201));
     router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
-        server(ctx, Operation.ADD_MEMBER, membership(ctx), 200));
+        respond(ctx, bus.call(AddMember.from(Caller.server(), membership(ctx))), 200));
     router.delete("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
-        server(ctx, Operation.REMOVE_MEMBER, membership(ctx), 200));
+        respond(ctx, bus.call(RemoveMember.from(Caller.server(), membership(ctx))), 200));
   }
 
   private void mintToken(RoutingContext ctx) {
@@ -114,42 +126,40 @@ public final class HttpApi {
     ctx.next();
   }
 
-  private void client(RoutingContext ctx, Operation operation, JsonObject request, int status) {
-    respond(ctx, bus.call(operation, request.put("user_id", ctx.<String>get(USER))), status);
-  }
-
-  private void server(RoutingContext ctx, Operation operation, JsonObject request, int status) {
-    respond(ctx, bus.call(operation, request), status);
+  /** The user the client token named (requireClient ran first). */
+  private static Caller caller(RoutingContext ctx) {
+    return Caller.user(ctx.get(USER));
   }
 
   /** One account setting of a user: {key, value, version, hlc, device_id}; version 0 means never written. */
   private void getAccountSetting(RoutingContext ctx) {
     String key = ctx.pathParam("key");
-    respond(ctx, bus.call(Operation.GET_SETTINGS, new JsonObject().put("user_id", ctx.pathParam("user_id"))
-        .put("keys", new io.vertx.core.json.JsonArray().add(key))).map(settings -> {
-          JsonObject stored = settings.getJsonObject("account").getJsonObject(key);
-          JsonObject answer = stored != null ? stored.copy()
-              : new JsonObject().put("value", settings.getJsonObject("effective").getValue(key)).put("version", 0);
-          return answer.put("key", key);
-        }), 200);
+    respondJson(ctx, bus.call(new GetSettings(Caller.user(ctx.pathParam("user_id")), List.of(key))).map(reply -> {
+      JsonObject settings = reply.settings();
+      JsonObject stored = settings.getJsonObject("account").getJsonObject(key);
+      JsonObject answer = stored != null ? stored.copy()
+          : new JsonObject().put("value", settings.getJsonObject("effective").getValue(key)).put("version", 0);
+      return answer.put("key", key);
+    }), 200);
   }
 
   /** Per-device presence of a user: {user_id, online, devices: [{device_id, name, platform, online, presence}]}. */
   private void presence(RoutingContext ctx) {
     String userId = ctx.pathParam("user_id");
-    respond(ctx, bus.call(Operation.LIST_DEVICES, new JsonObject().put("user_id", userId)).map(listed -> {
-      io.vertx.core.json.JsonArray devices = listed.getJsonArray("devices");
-      boolean online = devices.stream().map(JsonObject.class::cast).anyMatch(d -> Boolean.TRUE.equals(d.getBoolean("online")));
-      return new JsonObject().put("user_id", userId).put("online", online).put("devices", devices);
-    }), 200);
+    respondJson(ctx, bus.call(new ListDevices(Caller.user(userId))).map(listed -> new JsonObject().put("user_id", userId)
+        .put("online", listed.anyOnline()).put("devices", listed.toJsonArray())), 200);
   }
 
   private static JsonObject membership(RoutingContext ctx) {
     return new JsonObject().put("conversation_id", ctx.pathParam("conversation_id"))
-        .put("member", ctx.pathParam("user_id"));
+        .put("user_id", ctx.pathParam("user_id"));
   }
 
-  private static void respond(RoutingContext ctx, Future<JsonObject> result, int status) {
+  private static void respond(RoutingContext ctx, Future<? extends BusReply> result, int status) {
+    respondJson(ctx, result.map(BusReply::toJson), status);
+  }
+
+  private static void respondJson(RoutingContext ctx, Future<JsonObject> result, int status) {
     result.onSuccess(body -> ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
             .end(body.encode()))
         .onFailure(failure -> HttpErrors.respond(ctx, failure));

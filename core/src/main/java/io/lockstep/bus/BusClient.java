@@ -4,11 +4,10 @@ import io.lockstep.protocol.LockstepException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 
 /**
- * Calls Lockstep's verticles over the event bus (JSON request and reply at each {@link Operation}'s
- * address). Failures come back as {@link LockstepException}s with their stable codes.
+ * Calls Lockstep's verticles over the event bus: a typed request to its {@link Operation}'s address,
+ * its typed reply back. Failures come back as {@link LockstepException}s with their stable codes.
  */
 public final class BusClient {
 
@@ -18,8 +17,8 @@ public final class BusClient {
     this.vertx = vertx;
   }
 
-  public Future<JsonObject> call(Operation operation, JsonObject request) {
-    return vertx.eventBus().<JsonObject>request(operation.address(), request)
+  public <R extends BusReply> Future<R> call(BusRequest<R> request) {
+    return vertx.eventBus().<R>request(request.operation().address(), request)
         .map(Message::body)
         .recover(failure -> Future.failedFuture(LockstepException.of(failure)));
   }

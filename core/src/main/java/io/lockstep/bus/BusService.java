@@ -3,6 +3,7 @@ package io.lockstep.bus;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.LockstepException;
+import io.lockstep.store.Rejected;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -33,13 +34,15 @@ public final class BusService {
     vertx.eventBus().publish(address, body, LOCAL_ONLY);
   }
 
-  public static Future<Void> answer(Vertx vertx, LockstepMetrics metrics, Operation operation,
-                                    Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>localConsumer(operation.address(), message -> Future.<Void>succeededFuture()
+  /** Answers one operation with a typed handler; the request type is the one its {@link BusRequest}s name. */
+  public static <Q extends BusRequest<R>, R extends BusReply> Future<Void> answer(
+      Vertx vertx, LockstepMetrics metrics, Operation operation, Function<Q, Future<R>> handler) {
+    return vertx.eventBus().<Q>localConsumer(operation.address(), message -> Future.<Void>succeededFuture()
         .compose(v -> handler.apply(message.body()))
         .onSuccess(message::reply)
         .onFailure(failure -> {
-          LockstepException error = LockstepException.of(failure);
+          LockstepException error = failure instanceof Rejected rejected
+              ? Rejections.toError(rejected) : LockstepException.of(failure);
           if (error.code() == ErrorCode.INTERNAL) {
             if (failure instanceof PgException) {
               metrics.postgresErrors.increment();

@@ -14,7 +14,29 @@ import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.protocol.Storable;
 import io.lockstep.bus.BusClient;
-import io.lockstep.bus.Operation;
+import io.lockstep.bus.BusReply;
+import io.lockstep.bus.BusRequest;
+import io.lockstep.bus.Caller;
+import io.lockstep.bus.ConversationCalls.AddMember;
+import io.lockstep.bus.ConversationCalls.CreateConversation;
+import io.lockstep.bus.ConversationCalls.RemoveMember;
+import io.lockstep.bus.LogCalls;
+import io.lockstep.bus.LogCalls.Ack;
+import io.lockstep.bus.LogCalls.Fetch;
+import io.lockstep.bus.LogCalls.Hello;
+import io.lockstep.bus.LogCalls.History;
+import io.lockstep.bus.LogCalls.Page;
+import io.lockstep.bus.LogCalls.Send;
+import io.lockstep.bus.LogCalls.SnapshotReply;
+import io.lockstep.bus.LogCalls.Snapshot;
+import io.lockstep.bus.LogCalls.Welcome;
+import io.lockstep.bus.PushCalls.RegisterToken;
+import io.lockstep.bus.PushCalls.UnregisterToken;
+import io.lockstep.bus.ReadStateCalls.MarkUnread;
+import io.lockstep.bus.ReadStateCalls.Read;
+import io.lockstep.bus.SettingsCalls.GetSettings;
+import io.lockstep.bus.SettingsCalls.SetSetting;
+import io.lockstep.bus.SettingsCalls.SettingsReply;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -110,7 +132,7 @@ final class DeviceSession {
   private boolean readingPaused;
   private long limitedUntil;
 
-  private Future<JsonObject> sendQueue = Future.succeededFuture();
+  private Future<?> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
   private boolean ackInFlight;
 
@@ -351,31 +373,29 @@ final class DeviceSession {
     return switch (type) {
       case "send" -> limited(id, "this send", admit(sendsBucket, Rated.SENDS_CONNECTION, Rated.SENDS_USER, 1),
           () -> send(id, frame));
-      case "ack" -> ack(id, Fields.requiredCount(frame, "up_to"));
+      case "ack" -> ack(id, Ack.from(caller(), frame));
       case "sync" -> trackPage(syncPage(id, frame));
       case "ping" -> {
         reply("pong", id, new JsonObject());
         yield null;
       }
-      case "read" -> readState(Operation.READ, id, frame);
-      case "mark_unread" -> readState(Operation.MARK_UNREAD, id, frame);
+      case "read" -> request(id, "result", Read.from(caller(), frame, lastFrameAt));
+      case "mark_unread" -> request(id, "result", MarkUnread.from(caller(), frame, lastFrameAt));
       case "settings.set" -> limited(id, "this settings write",
           admit(settingsBucket, Rated.SETTINGS_CONNECTION, Rated.SETTINGS_USER, 1),
-          () -> deviceRequest(Operation.SET_SETTING, id, frame));
-      case "settings.get" -> call(Operation.GET_SETTINGS, frame.copy().put("user_id", userId).put("device_id", deviceId))
-          .onSuccess(settings -> reply("settings", id, settings))
-          .onFailure(failure -> error(id, failure));
-      case "push.register" -> deviceRequest(Operation.PUSH_REGISTER, id, frame);
-      case "push.unregister" -> deviceRequest(Operation.PUSH_UNREGISTER, id, frame);
+          () -> request(id, "result", SetSetting.from(caller(), frame)));
+      case "settings.get" -> request(id, "settings", GetSettings.from(caller(), frame));
+      case "push.register" -> request(id, "result", RegisterToken.from(caller(), frame));
+      case "push.unregister" -> request(id, "result", new UnregisterToken(caller()));
       case "conversation.create" -> limited(id, "this conversation",
           admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, namedMembers(frame)),
-          () -> conversationChange(Operation.CREATE_CONVERSATION, id, frame));
+          () -> request(id, "result", CreateConversation.from(caller(), frame)));
       case "conversation.add_member" -> limited(id, "this membership change",
           admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
-          () -> conversationChange(Operation.ADD_MEMBER, id, memberFrame(frame)));
+          () -> request(id, "result", AddMember.from(caller(), frame)));
       case "conversation.remove_member" -> limited(id, "this membership change",
           admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
-          () -> conversationChange(Operation.REMOVE_MEMBER, id, memberFrame(frame)));
+          () -> request(id, "result", RemoveMember.from(caller(), frame)));
       default -> throw new IllegalStateException(type);
     };
   }
@@ -394,35 +414,22 @@ final class DeviceSession {
     return frame.getValue("members") instanceof JsonArray members ? Math.max(1, members.size()) : 1;
   }
 
+  /** Who this connection acts for: the user its token named and the device its hello identified. */
+  private Caller caller() {
+    return Caller.device(userId, deviceId);
+  }
+
   /** Sends of one connection are committed one after another, in the order they arrived. */
-  private Future<JsonObject> send(Object id, JsonObject frame) {
-    JsonObject request = frame.copy().put("user_id", userId).put("device_id", deviceId);
-    sendQueue = sendQueue.transform(previous -> call(Operation.SEND, request)
-        .onSuccess(sent -> reply("sent", id, sent))
-        .onFailure(failure -> error(id, failure)));
+  private Future<?> send(Object id, JsonObject frame) {
+    Send request = Send.from(caller(), frame);
+    sendQueue = sendQueue.transform(previous -> request(id, "sent", request));
     return sendQueue;
   }
 
-  private Future<JsonObject> readState(Operation operation, Object id, JsonObject frame) {
-    return call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId).put("received_at", lastFrameAt))
-        .onSuccess(state -> reply("result", id, state))
-        .onFailure(failure -> error(id, failure));
-  }
-
-  /** A request on behalf of this device, answered with a result frame. */
-  private Future<JsonObject> deviceRequest(Operation operation, Object id, JsonObject frame) {
-    return call(operation, frame.copy().put("user_id", userId).put("device_id", deviceId))
-        .onSuccess(result -> reply("result", id, result))
-        .onFailure(failure -> error(id, failure));
-  }
-
-  private static JsonObject memberFrame(JsonObject frame) {
-    return frame.copy().put("member", frame.getValue("user_id"));
-  }
-
-  private Future<JsonObject> conversationChange(Operation operation, Object id, JsonObject frame) {
-    return call(operation, frame.copy().put("user_id", userId))
-        .onSuccess(result -> reply("result", id, result))
+  /** A request on behalf of this device, answered with a frame of the given type around its reply. */
+  private <R extends BusReply> Future<R> request(Object id, String replyType, BusRequest<R> request) {
+    return bus.call(request)
+        .onSuccess(result -> reply(replyType, id, result.toJson()))
         .onFailure(failure -> error(id, failure));
   }
 
@@ -440,18 +447,12 @@ final class DeviceSession {
       return;
     }
     state = State.GREETING;
-    Long explicitCursor;
     String token;
-    JsonObject request;
+    Hello claim;
     try {
       token = Fields.requiredString(frame, "token");
-      explicitCursor = Fields.optionalCount(frame, "cursor");
+      claim = Hello.from(null, frame);
       batchCatchUp = Fields.optionalBoolean(frame, "batch");
-      request = new JsonObject()
-          .put("device_id", Fields.optionalId(frame, "device_id"))
-          .put("device_name", Fields.optionalString(frame, "device_name"))
-          .put("platform", Fields.optionalString(frame, "platform"))
-          .put("cursor", explicitCursor);
     } catch (LockstepException e) {
       state = State.AWAITING_HELLO;
       error(id, e);
@@ -467,24 +468,24 @@ final class DeviceSession {
           }
           countedConnection = true;
           userId = user;
-          if (request.getString("device_id") == null) {
+          if (claim.deviceId() == null) {
             Refusal registering = limits.take(Rated.DEVICES_USER, user, 1);
             if (registering != null) {
               throw registering.toError("registering another device");
             }
           }
-          return call(Operation.HELLO, request.put("user_id", user));
+          return bus.call(claim.by(Caller.user(user)));
         })
         .compose(reply -> {
           if (state == State.CLOSED) {
             throw new LockstepException(ErrorCode.NOT_READY, "connection closed during hello");
           }
-          deviceId = reply.getString("device_id");
+          deviceId = reply.deviceId();
           routed = true;
           welcomedAt = System.currentTimeMillis();
           return host.register(this).map(reply);
         })
-        .onSuccess(reply -> welcome(id, reply, explicitCursor))
+        .onSuccess(reply -> welcome(id, reply, claim.cursor()))
         .onFailure(failure -> {
           LockstepException error = LockstepException.of(failure);
           if (!routed) {
@@ -510,16 +511,16 @@ final class DeviceSession {
   }
 
   /** Answers the hello (with its id, if it had one) and starts the snapshot or the backlog. */
-  private void welcome(Object id, JsonObject hello, Long explicitCursor) {
+  private void welcome(Object id, Welcome hello, Long explicitCursor) {
     if (state == State.CLOSED) {
       return;
     }
     state = State.READY;
     vertx.cancelTimer(helloTimer);
-    long stored = hello.getLong("cursor");
-    long head = hello.getLong("head");
-    long floor = hello.getLong("floor");
-    boolean isNew = hello.getBoolean("new");
+    long stored = hello.cursor();
+    long head = hello.head();
+    long floor = hello.floor();
+    boolean isNew = hello.isNew();
     long start = explicitCursor != null ? explicitCursor : stored;
     boolean resetRequired = !(isNew && explicitCursor == null) && start < floor;
     JsonObject welcome = new JsonObject().put("type", "welcome");
@@ -549,14 +550,14 @@ final class DeviceSession {
   /** Sends a snapshot and continues from its head: for new devices and devices behind the retention floor. */
   private void sendSnapshot() {
     fetching = true;
-    JsonObject request = new JsonObject().put("user_id", userId).put("device_id", deviceId);
-    Future.all(call(Operation.SNAPSHOT, request), call(Operation.GET_SETTINGS, request)).onComplete(done -> {
+    Future.all(bus.call(new Snapshot(caller())), bus.call(new GetSettings(caller(), null))).onComplete(done -> {
       fetching = false;
       if (done.failed()) {
         failSession(done.cause());
         return;
       }
-      JsonObject snapshot = done.result().<JsonObject>resultAt(0).put("settings", done.result().<JsonObject>resultAt(1));
+      JsonObject snapshot = done.result().<SnapshotReply>resultAt(0).toJson()
+          .put("settings", done.result().<SettingsReply>resultAt(1).toJson());
       write(new JsonObject().put("type", "snapshot").mergeIn(snapshot));
       delivered = Math.max(delivered, snapshot.getLong("head"));
       pump();
@@ -595,8 +596,7 @@ final class DeviceSession {
   }
 
   private Future<JsonObject> requestPage(long after) {
-    return call(Operation.FETCH, new JsonObject().put("user_id", userId).put("after", after)
-        .put("limit", config.catchUpPage()));
+    return bus.call(new Fetch(caller(), after, config.catchUpPage())).map(Page::toJson);
   }
 
   /**
@@ -765,13 +765,11 @@ final class DeviceSession {
    * With an id the ack is stored and answered at once; without one, acks are coalesced: while one
    * write is in flight only the highest later up_to is kept, and written next.
    */
-  private Future<JsonObject> ack(Object id, long upTo) {
+  private Future<?> ack(Object id, Ack request) {
     if (id != null) {
-      return call(Operation.ACK, ackRequest(upTo))
-          .onSuccess(reply -> reply("acked", id, reply))
-          .onFailure(failure -> error(id, failure));
+      return request(id, "acked", request);
     }
-    pendingAck = Math.max(pendingAck, upTo);
+    pendingAck = Math.max(pendingAck, request.upTo());
     flushAck();
     return null;
   }
@@ -783,7 +781,7 @@ final class DeviceSession {
     long upTo = pendingAck;
     pendingAck = -1;
     ackInFlight = true;
-    call(Operation.ACK, ackRequest(upTo)).onComplete(done -> {
+    bus.call(new Ack(caller(), upTo)).onComplete(done -> {
       ackInFlight = false;
       if (done.failed()) {
         error(null, done.cause());
@@ -792,59 +790,48 @@ final class DeviceSession {
     });
   }
 
-  private JsonObject ackRequest(long upTo) {
-    return new JsonObject().put("user_id", userId).put("device_id", deviceId).put("up_to", upTo);
-  }
-
-  private Future<JsonObject> syncPage(Object id, JsonObject frame) {
+  private Future<?> syncPage(Object id, JsonObject frame) {
     long since = Fields.requiredCount(frame, "since");
-    Long limit = Fields.optionalCount(frame, "limit");
+    int limit = Fields.pageLimit(frame, "limit", LogCalls.DEFAULT_PAGE, LogCalls.MAX_PAGE);
     String conversationId = Fields.optionalId(frame, "conversation_id");
-    JsonObject request = new JsonObject().put("user_id", userId).put("after", since).put("limit", limit);
     if (conversationId != null) {
-      return call(Operation.HISTORY, request.put("conversation_id", conversationId))
+      return bus.call(new History(caller(), conversationId, since, limit))
           .onSuccess(history -> reply("events", id, new JsonObject()
               .put("conversation_id", conversationId)
-              .put("events", history.getJsonArray("messages"))
-              .put("has_more", history.getBoolean("has_more"))
-              .put("head", history.getLong("head"))))
+              .put("events", history.messages())
+              .put("has_more", history.hasMore())
+              .put("head", history.head())))
           .onFailure(failure -> error(id, failure));
     }
-    return call(Operation.FETCH, request).onSuccess(page -> {
+    return bus.call(new Fetch(caller(), since, limit)).onSuccess(page -> {
       if (state == State.CLOSED) {
         return;
       }
-      long floor = page.getLong("floor");
+      long floor = page.floor();
       if (since < floor) {
         error(id, new LockstepException(ErrorCode.RESET_REQUIRED, "events after " + since
             + " were pruned (retention floor " + floor + "); reconnect to receive a snapshot"));
         return;
       }
-      JsonArray seqs = page.getJsonArray("seqs");
-      long head = page.getLong("head");
-      long last = seqs.isEmpty() ? since : seqs.getLong(seqs.size() - 1);
-      writeText(eventsReply(id, page.getJsonArray("frames"), last < head, head));
+      long head = page.head();
+      writeText(eventsReply(id, page.frames(), page.lastSeq(since) < head, head));
     }).onFailure(failure -> error(id, failure));
   }
 
   /** An events reply around ready-made event frames, joined as text: a page is never parsed and re-encoded. */
-  private static String eventsReply(Object id, JsonArray frames, boolean hasMore, long head) {
+  private static String eventsReply(Object id, List<String> frames, boolean hasMore, long head) {
     StringBuilder reply = new StringBuilder(64 + frames.size() * 256).append("{\"type\":\"events\"");
     if (id != null) {
       reply.append(",\"id\":").append(Json.encode(id));
     }
     reply.append(",\"events\":[");
     for (int i = 0; i < frames.size(); i++) {
-      reply.append(i == 0 ? "" : ",").append(frames.getString(i));
+      reply.append(i == 0 ? "" : ",").append(frames.get(i));
     }
     return reply.append("],\"has_more\":").append(hasMore).append(",\"head\":").append(head).append('}').toString();
   }
 
   // ---- output and lifecycle
-
-  private Future<JsonObject> call(Operation operation, JsonObject request) {
-    return bus.call(operation, request);
-  }
 
   private void reply(String type, Object id, JsonObject body) {
     JsonObject frame = new JsonObject().put("type", type);

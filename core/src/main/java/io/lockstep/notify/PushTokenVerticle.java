@@ -2,6 +2,10 @@ package io.lockstep.notify;
 
 import io.lockstep.bus.BusService;
 import io.lockstep.bus.Operation;
+import io.lockstep.bus.PushCalls.RegisterToken;
+import io.lockstep.bus.PushCalls.TokenRegistered;
+import io.lockstep.bus.PushCalls.TokenUnregistered;
+import io.lockstep.bus.PushCalls.UnregisterToken;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
@@ -46,22 +50,22 @@ public final class PushTokenVerticle extends VerticleBase {
         BusService.answer(vertx, metrics, Operation.PUSH_UNREGISTER, this::unregister)));
   }
 
-  private Future<JsonObject> register(JsonObject request) {
-    String provider = Fields.requiredString(request, "provider");
+  private Future<TokenRegistered> register(RegisterToken request) {
+    String provider = request.provider();
     if (!providers.contains(provider)) {
       throw Fields.invalid("provider", providers.isEmpty()
           ? "names no push provider: this server has none configured"
           : "'" + provider + "' is not a push provider of this server (it has " + String.join(", ", new TreeSet<>(providers)) + ")");
     }
-    Object token = request.getValue("token");
+    Object token = request.token();
     String key = tokenKey(token);
-    return store.register(request.getString("user_id"), request.getString("device_id"), provider, token, key)
+    return store.register(request.caller().userId(), request.caller().deviceId(), provider, token, key)
         .map(registration -> {
           if (registration.outcome().equals("revoked")) {
             throw new LockstepException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
           }
           metrics.pushToken(registration.outcome());
-          return new JsonObject().put("provider", provider).put("outcome", registration.outcome());
+          return new TokenRegistered(provider, registration.outcome());
         });
   }
 
@@ -88,12 +92,12 @@ public final class PushTokenVerticle extends VerticleBase {
     throw Fields.invalid("token", "is required: a string, or a Web Push subscription object");
   }
 
-  private Future<JsonObject> unregister(JsonObject request) {
-    return store.unregister(request.getString("user_id"), request.getString("device_id")).map(removed -> {
+  private Future<TokenUnregistered> unregister(UnregisterToken request) {
+    return store.unregister(request.caller().userId(), request.caller().deviceId()).map(removed -> {
       if (removed) {
         metrics.pushToken("unregistered");
       }
-      return new JsonObject().put("removed", removed);
+      return new TokenUnregistered(removed);
     });
   }
 }

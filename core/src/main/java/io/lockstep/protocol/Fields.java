@@ -47,6 +47,30 @@ public final class Fields {
     return value;
   }
 
+  /** A string of at most maxLength characters, or fallback when absent. */
+  public static String optionalText(JsonObject json, String field, int maxLength, String fallback) {
+    String value = optionalString(json, field);
+    if (value == null) {
+      return fallback;
+    }
+    if (value.length() > maxLength) {
+      throw invalid(field, "must be at most " + maxLength + " characters");
+    }
+    return value;
+  }
+
+  /** A page size: 1 to max, default when absent. */
+  public static int pageLimit(JsonObject json, String field, int defaultLimit, int max) {
+    Long limit = optionalCount(json, field);
+    if (limit == null) {
+      return defaultLimit;
+    }
+    if (limit < 1 || limit > max) {
+      throw invalid(field, "must be between 1 and " + max);
+    }
+    return limit.intValue();
+  }
+
   public static long requiredCount(JsonObject json, String field) {
     Long value = optionalCount(json, field);
     if (value == null) {

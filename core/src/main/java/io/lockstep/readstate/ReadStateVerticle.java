@@ -1,19 +1,20 @@
 package io.lockstep.readstate;
 
 import io.lockstep.bus.BusService;
+import io.lockstep.bus.Caller;
 import io.lockstep.bus.Operation;
+import io.lockstep.bus.ReadStateCalls.ConversationStates;
+import io.lockstep.bus.ReadStateCalls.ListConversations;
+import io.lockstep.bus.ReadStateCalls.MarkUnread;
+import io.lockstep.bus.ReadStateCalls.Read;
+import io.lockstep.bus.ReadStateCalls.ReadState;
 import io.lockstep.plugin.ServerEvents;
 import io.lockstep.metrics.LockstepMetrics;
-import io.lockstep.protocol.ErrorCode;
-import io.lockstep.protocol.Events;
-import io.lockstep.protocol.Fields;
-import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.ReadStateStore;
 import io.lockstep.sync.Delivery;
 import io.lockstep.presence.PresenceRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
 import java.util.List;
@@ -45,40 +46,31 @@ public final class ReadStateVerticle extends VerticleBase {
     return Future.all(List.of(
         BusService.answer(vertx, metrics, Operation.READ, this::read),
         BusService.answer(vertx, metrics, Operation.MARK_UNREAD, this::markUnread),
-        BusService.answer(vertx, metrics, Operation.LIST_CONVERSATIONS,
-            request -> store.conversations(request.getString("user_id")))));
+        BusService.answer(vertx, metrics, Operation.LIST_CONVERSATIONS, this::list)));
   }
 
-  private Future<JsonObject> read(JsonObject request) {
-    String conversationId = Fields.requiredId(request, "conversation_id");
-    long upTo = Fields.requiredCount(request, "up_to");
-    return store.read(request.getString("user_id"), conversationId, upTo)
-        .map(outcome -> answer(outcome, request, conversationId));
+  private Future<ReadState> read(Read request) {
+    return store.read(request.caller().userId(), request.conversationId(), request.upTo())
+        .map(outcome -> committed(outcome, request.caller(), request.receivedAt()));
   }
 
-  private Future<JsonObject> markUnread(JsonObject request) {
-    String conversationId = Fields.requiredId(request, "conversation_id");
-    return store.markUnread(request.getString("user_id"), conversationId)
-        .map(outcome -> answer(outcome, request, conversationId));
+  private Future<ReadState> markUnread(MarkUnread request) {
+    return store.markUnread(request.caller().userId(), request.conversationId())
+        .map(outcome -> committed(outcome, request.caller(), request.receivedAt()));
   }
 
-  private JsonObject answer(ReadStateStore.Outcome outcome, JsonObject request, String conversationId) {
-    switch (outcome.outcome()) {
-      case "not_found" -> throw new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + conversationId);
-      case "not_member" -> throw new LockstepException(ErrorCode.NOT_MEMBER,
-          "you are not a member of conversation " + conversationId);
-      case "beyond_head" -> throw Fields.invalid("up_to", "is above the conversation's head ("
-          + outcome.state().getLong("head") + ")");
-      case "unchanged" -> metrics.readsUnchanged.increment();
-      default -> {
-        metrics.eventsWritten.increment(outcome.events().size());
-        Long receivedAt = request.getLong("received_at");
-        delivery.deliver(Events.byUser(outcome.events()), receivedAt == null ? null
-            : new Delivery.Origin(request.getString("device_id"), receivedAt));
-        BusService.publishLocally(vertx, ServerEvents.READ_STATE, outcome.state().copy()
-            .put("user_id", request.getString("user_id")).put("device_id", request.getString("device_id")));
-      }
+  private Future<ConversationStates> list(ListConversations request) {
+    return store.conversations(request.caller().userId()).map(ConversationStates::new);
+  }
+
+  private ReadState committed(ReadStateStore.Outcome outcome, Caller caller, Long receivedAt) {
+    if (!outcome.changed()) {
+      metrics.readsUnchanged.increment();
+      return new ReadState(outcome.state());
     }
-    return outcome.state();
+    delivery.deliverRows(outcome.events(), receivedAt == null ? null : new Delivery.Origin(caller.deviceId(), receivedAt));
+    BusService.publishLocally(vertx, ServerEvents.READ_STATE, outcome.state().copy()
+        .put("user_id", caller.userId()).put("device_id", caller.deviceId()));
+    return new ReadState(outcome.state());
   }
 }

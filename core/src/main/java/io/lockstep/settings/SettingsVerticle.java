@@ -2,6 +2,10 @@ package io.lockstep.settings;
 
 import io.lockstep.bus.BusService;
 import io.lockstep.bus.Operation;
+import io.lockstep.bus.SettingsCalls.GetSettings;
+import io.lockstep.bus.SettingsCalls.SetSetting;
+import io.lockstep.bus.SettingsCalls.SettingResult;
+import io.lockstep.bus.SettingsCalls.SettingsReply;
 import io.lockstep.config.LockstepConfig.SettingsConfig;
 import io.lockstep.config.SettingKey;
 import io.lockstep.config.SettingKey.Scope;
@@ -76,36 +80,30 @@ public final class SettingsVerticle extends VerticleBase {
         BusService.answer(vertx, metrics, Operation.GET_SETTINGS, this::get));
   }
 
-  /**
-   * {user_id, device_id (null for the server API), scope, key, value, base_version?, hlc?}.
-   */
-  private Future<JsonObject> set(JsonObject request) {
-    String key = Fields.requiredString(request, "key");
+  /** A write of the caller's device (device_id null for the server API). */
+  private Future<SettingResult> set(SetSetting request) {
+    String key = request.key();
     SettingKey spec = spec(key);
-    Scope scope = scope(request);
+    Scope scope = scope(request.scope());
     if (!spec.allows(scope)) {
       throw Fields.invalid("scope", "'" + scope.wire() + "' is not allowed for key " + key + " (allowed: "
           + spec.scopes().stream().map(Scope::wire).toList() + ")");
     }
-    if (!request.containsKey("value")) {
-      throw Fields.invalid("value", "is required (null clears it)");
-    }
-    Object value = request.getValue("value");
-    String userId = request.getString("user_id");
-    String deviceId = request.getString("device_id");
+    Object value = request.value();
+    String userId = request.caller().userId();
+    String deviceId = request.caller().deviceId();
     if (scope == Scope.DEVICE) {
       if (deviceId == null) {
         throw Fields.invalid("scope", "device settings are written by a device");
       }
       return store.setDevice(userId, deviceId, key, value).compose(written -> store.account(userId, key)
-          .map(account -> new JsonObject().put("scope", scope.wire()).put("key", key).put("value", written.value())
-              .put("version", written.version())
-              .put("effective", effective(spec, account, written.version() == 0 ? null : written))));
+          .map(account -> new SettingResult(new JsonObject().put("scope", scope.wire()).put("key", key)
+              .put("value", written.value()).put("version", written.version())
+              .put("effective", effective(spec, account, written.version() == 0 ? null : written)))));
     }
-    Long baseVersion = Fields.optionalCount(request, "base_version");
-    Long clientHlc = HlcStamps.optional(request, "hlc");
-    long stamp = clientHlc == null ? clock.tick() : clock.accept(clientHlc);
-    return writeAccount(spec, userId, deviceId, key, value, baseVersion, stamp, 1);
+    long stamp = request.hlc() == null ? clock.tick() : clock.accept(request.hlc());
+    return writeAccount(spec, userId, deviceId, key, value, request.baseVersion(), stamp, 1)
+        .map(SettingResult::new);
   }
 
   private Future<JsonObject> writeAccount(SettingKey spec, String userId, String deviceId, String key, Object value,
@@ -196,28 +194,16 @@ public final class SettingsVerticle extends VerticleBase {
    * {value, version}}, effective: {key: value}, server_hlc}. Without keys: every stored key and every
    * single-key default.
    */
-  private Future<JsonObject> get(JsonObject request) {
-    String userId = request.getString("user_id");
-    String deviceId = request.getString("device_id");
-    JsonArray requested = request.getJsonArray("keys");
-    if (request.containsKey("keys") && requested == null) {
-      throw Fields.invalid("keys", "must be an array of keys");
-    }
-    List<String> keys = new ArrayList<>();
-    if (requested != null) {
-      for (Object key : requested) {
-        if (!(key instanceof String name)) {
-          throw Fields.invalid("keys", "must be an array of keys");
-        }
-        spec(name);
-        keys.add(name);
-      }
-    }
+  private Future<SettingsReply> get(GetSettings request) {
+    String userId = request.caller().userId();
+    String deviceId = request.caller().deviceId();
+    List<String> keys = request.keys() == null ? List.of() : request.keys();
+    keys.forEach(this::spec);
     return Future.all(store.accountAll(userId), store.deviceAll(deviceId)).map(both -> {
       Map<String, AccountValue> account = both.resultAt(0);
       Map<String, DeviceValue> device = both.resultAt(1);
       Set<String> names = new LinkedHashSet<>(keys);
-      if (requested == null) {
+      if (request.keys() == null) {
         config.keys().stream().filter(SettingKey::isSingleKey).forEach(spec -> names.add(spec.pattern()));
         names.addAll(account.keySet());
         names.addAll(device.keySet());
@@ -237,8 +223,8 @@ public final class SettingsVerticle extends VerticleBase {
         }
         effective.put(name, effective(spec, accountValue, deviceValue));
       }
-      return HlcStamps.put(new JsonObject().put("account", accountJson).put("device", deviceJson)
-          .put("effective", effective), "server_hlc", clock.tick());
+      return new SettingsReply(HlcStamps.put(new JsonObject().put("account", accountJson).put("device", deviceJson)
+          .put("effective", effective), "server_hlc", clock.tick()));
     });
   }
 
@@ -257,8 +243,7 @@ public final class SettingsVerticle extends VerticleBase {
         .orElseThrow(() -> Fields.invalid("key", "'" + key + "' is not a known setting"));
   }
 
-  private static Scope scope(JsonObject request) {
-    String scope = Fields.requiredString(request, "scope");
+  private static Scope scope(String scope) {
     try {
       return Scope.valueOf(scope.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {

@@ -1,8 +1,6 @@
 package io.lockstep.store;
 
-import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
-import io.lockstep.protocol.LockstepException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -102,8 +100,7 @@ public final class ConversationStore {
         return Future.succeededFuture(new ConversationChange(conversation, List.of(), null));
       }
       if (conversation.members().size() >= maxMembers) {
-        throw new LockstepException(ErrorCode.INVALID_FIELD,
-            "conversation " + conversationId + " already has the maximum of " + maxMembers + " members");
+        throw Rejection.GROUP_FULL.of(conversationId, maxMembers);
       }
       List<String> members = new ArrayList<>(conversation.members());
       members.add(userId);
@@ -143,11 +140,10 @@ public final class ConversationStore {
 
   private static void checkChangeable(String actor, Conversation conversation) {
     if (actor != null && !conversation.hasMember(actor)) {
-      throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversation.conversationId());
+      throw Rejection.NOT_MEMBER.of(conversation.conversationId());
     }
     if (!conversation.kind().equals("group")) {
-      throw new LockstepException(ErrorCode.INVALID_FIELD,
-          "conversation " + conversation.conversationId() + " is direct; only groups change members");
+      throw Rejection.NOT_A_GROUP.of(conversation.conversationId());
     }
   }
 
@@ -156,7 +152,7 @@ public final class ConversationStore {
         + (forUpdate ? " FOR UPDATE" : "");
     return client.preparedQuery(sql).execute(Tuple.of(conversationId)).compose(rows -> {
       if (rows.size() == 0) {
-        return Future.failedFuture(new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + conversationId));
+        return Future.failedFuture(Rejection.CONVERSATION_NOT_FOUND.of(conversationId));
       }
       Row row = rows.iterator().next();
       return client.preparedQuery("SELECT user_id FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id")
@@ -217,7 +213,7 @@ public final class ConversationStore {
   public Future<JsonObject> history(String userId, String conversationId, long after, int limit) {
     return load(pool, conversationId, false).compose(conversation -> {
       if (!conversation.hasMember(userId)) {
-        throw new LockstepException(ErrorCode.NOT_MEMBER, "you are not a member of conversation " + conversationId);
+        throw Rejection.NOT_MEMBER.of(conversationId);
       }
       return pool.preparedQuery("""
               SELECT m.conv_seq, m.sender_user, m.sender_device, m.client_msg_id, m.body, m.created_at FROM (

@@ -1,8 +1,6 @@
 package io.lockstep.store;
 
-import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Events;
-import io.lockstep.protocol.LockstepException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -148,11 +146,10 @@ public final class DeviceStore {
   public Future<Device> owned(String userId, String deviceId) {
     return find(deviceId).map(device -> {
       if (device == null) {
-        throw new LockstepException(ErrorCode.DEVICE_UNKNOWN,
-            "device " + deviceId + " is not registered; connect without device_id to register a new one");
+        throw Rejection.DEVICE_UNKNOWN.of(deviceId);
       }
       if (!device.userId().equals(userId)) {
-        throw new LockstepException(ErrorCode.DEVICE_NOT_OWNED, "device " + deviceId + " belongs to another user");
+        throw Rejection.DEVICE_NOT_OWNED.of(deviceId);
       }
       return device;
     });
@@ -199,11 +196,10 @@ public final class DeviceStore {
         .compose(rows -> {
           Device device = rows.size() == 0 ? null : toDevice(rows.iterator().next());
           if (device == null || device.revoked()) {
-            return Future.failedFuture(new LockstepException(ErrorCode.NOT_FOUND, "no device " + deviceId));
+            return Future.failedFuture(Rejection.DEVICE_NOT_FOUND.of(deviceId));
           }
           if (!device.userId().equals(userId)) {
-            return Future.failedFuture(new LockstepException(ErrorCode.DEVICE_NOT_OWNED,
-                "device " + deviceId + " belongs to another user"));
+            return Future.failedFuture(Rejection.DEVICE_NOT_OWNED.of(deviceId));
           }
           return tx.preparedQuery(update).execute(args);
         })
@@ -229,8 +225,7 @@ public final class DeviceStore {
         .map(rows -> {
           Row row = rows.iterator().next();
           if (row.getString("outcome").equals("cursor_ahead")) {
-            throw new LockstepException(ErrorCode.CURSOR_AHEAD,
-                "up_to " + upTo + " is above the head of your log; acknowledge only events you received");
+            throw Rejection.ACK_AHEAD.of(deviceId, upTo);
           }
           return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"));
         });

@@ -68,8 +68,11 @@ public final class LogStore {
     this.pool = pool;
   }
 
-  /** What lockstep_send answered. For a duplicate, convSeq/seq/ts are the original send's. */
-  public record SendOutcome(String outcome, String conversationId, long convSeq, long seq, OffsetDateTime ts,
+  /**
+   * What lockstep_send answered for a send it accepted. For a duplicate, convSeq/seq/ts are the
+   * original send's. A refused send fails with {@link Rejected}.
+   */
+  public record SendOutcome(boolean duplicate, String conversationId, long convSeq, long seq, OffsetDateTime ts,
                             String[] members, Long[] memberSeqs) {
   }
 
@@ -82,7 +85,7 @@ public final class LogStore {
    * ascending seq, with the user's head and retention floor at read time. truncated: the page was
    * cut at {@link #PAGE_BYTES} before its limit of events.
    */
-  public record EventPage(JsonArray seqs, JsonArray kinds, JsonArray frames, long head, long floor,
+  public record EventPage(List<Long> seqs, List<String> kinds, List<String> frames, long head, long floor,
                           boolean truncated) {
   }
 
@@ -93,7 +96,10 @@ public final class LogStore {
         .map(rows -> {
           Row row = rows.iterator().next();
           String outcome = row.getString("outcome");
-          return new SendOutcome(outcome, row.getString("conversation_id"),
+          if (!outcome.equals("sent") && !outcome.equals("duplicate")) {
+            throw Rejection.fromSql(outcome).of(outcome.equals("device_revoked") ? deviceId : conversationId);
+          }
+          return new SendOutcome(outcome.equals("duplicate"), row.getString("conversation_id"),
               row.getLong("conv_seq") == null ? 0 : row.getLong("conv_seq"),
               row.getLong("seq") == null ? 0 : row.getLong("seq"),
               row.getOffsetDateTime("ts"),
@@ -121,9 +127,9 @@ public final class LogStore {
    */
   public Future<EventPage> fetch(String userId, long after, int limit) {
     return pool.preparedQuery(FETCH).execute(Tuple.of(userId, after, limit, PAGE_BYTES)).map(rows -> {
-      JsonArray seqs = new JsonArray();
-      JsonArray kinds = new JsonArray();
-      JsonArray frames = new JsonArray();
+      List<Long> seqs = new ArrayList<>();
+      List<String> kinds = new ArrayList<>();
+      List<String> frames = new ArrayList<>();
       long head = 0;
       long floor = 0;
       for (Row row : rows) {
@@ -136,7 +142,7 @@ public final class LogStore {
           frames.add(row.getString("frame"));
         }
       }
-      long last = seqs.isEmpty() ? after : seqs.getLong(seqs.size() - 1);
+      long last = seqs.isEmpty() ? after : seqs.get(seqs.size() - 1);
       return new EventPage(seqs, kinds, frames, head, floor, seqs.size() < limit && last < head);
     });
   }

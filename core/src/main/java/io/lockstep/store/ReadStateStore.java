@@ -21,27 +21,34 @@ public final class ReadStateStore {
   }
 
   /**
-   * What a read or mark_unread did: outcome is changed, unchanged, not_found, not_member or
-   * beyond_head; state is {conversation_id, read_up_to, unread, marked_unread, total_unread} (for
-   * beyond_head: {head}); events are the appended [{user_id, seq, ts, kind, data}].
+   * What an accepted read or mark_unread did: whether it changed anything; state is
+   * {conversation_id, read_up_to, unread, marked_unread, total_unread}; events are the appended
+   * [{user_id, seq, ts, kind, data}]. A refused one fails with {@link Rejected}.
    */
-  public record Outcome(String outcome, JsonObject state, JsonArray events) {
+  public record Outcome(boolean changed, JsonObject state, JsonArray events) {
   }
 
   public Future<Outcome> read(String userId, String conversationId, long upTo) {
-    return outcome("SELECT * FROM lockstep_read($1, $2, $3)", Tuple.of(userId, conversationId, upTo));
+    return outcome("SELECT * FROM lockstep_read($1, $2, $3)", Tuple.of(userId, conversationId, upTo), conversationId);
   }
 
   public Future<Outcome> markUnread(String userId, String conversationId) {
-    return outcome("SELECT * FROM lockstep_mark_unread($1, $2)", Tuple.of(userId, conversationId));
+    return outcome("SELECT * FROM lockstep_mark_unread($1, $2)", Tuple.of(userId, conversationId), conversationId);
   }
 
-  private Future<Outcome> outcome(String sql, Tuple args) {
+  private Future<Outcome> outcome(String sql, Tuple args, String conversationId) {
     return pool.preparedQuery(sql).execute(args).map(rows -> {
       Row row = rows.iterator().next();
+      String outcome = row.getString("outcome");
+      JsonObject state = (JsonObject) row.getValue("state");
+      if (outcome.equals("beyond_head")) {
+        throw Rejection.READ_BEYOND_HEAD.of(conversationId, state.getLong("head"));
+      }
+      if (!outcome.equals("changed") && !outcome.equals("unchanged")) {
+        throw Rejection.fromSql(outcome).of(conversationId);
+      }
       JsonArray events = (JsonArray) row.getValue("events");
-      return new Outcome(row.getString("outcome"), (JsonObject) row.getValue("state"),
-          events == null ? new JsonArray() : events);
+      return new Outcome(outcome.equals("changed"), state, events == null ? new JsonArray() : events);
     });
   }
 

@@ -2,6 +2,8 @@ package io.lockstep.sync;
 
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.protocol.Events;
+import io.lockstep.store.LogStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -77,6 +79,25 @@ public final class Delivery {
       });
       byNode.forEach((node, events) -> vertx.eventBus().publish(nodeAddress(node), payload(events, origin)));
     });
+  }
+
+  /** Delivers one event that a transaction appended to several users' logs (the same kind and data). */
+  public void deliverAppended(List<LogStore.Appended> appended, String kind, JsonObject data) {
+    Map<String, List<JsonObject>> events = new HashMap<>();
+    for (LogStore.Appended event : appended) {
+      events.put(event.userId(), List.of(Events.event(event.seq(), kind, event.ts(), data)));
+    }
+    metrics.eventsWritten.increment(appended.size());
+    deliver(events, null);
+  }
+
+  /** Delivers events appended by a SQL function, given as [{user_id, seq, ts, kind, data}]; origin may be null. */
+  public void deliverRows(JsonArray rows, Origin origin) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    metrics.eventsWritten.increment(rows.size());
+    deliver(Events.byUser(rows), origin);
   }
 
   private static JsonObject payload(Map<String, List<JsonObject>> eventsByUser, Origin origin) {

@@ -1,0 +1,151 @@
+package io.lockstep.bus;
+
+import io.lockstep.protocol.Fields;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * Requests and replies of the user log (answered by io.lockstep.sync.SyncVerticle): hello, send, ack,
+ * catch-up pages, conversation history and snapshots. Each request reads its fields from a client
+ * frame or request body in one place ({@code from}), so WebSocket frames and REST share one set of rules.
+ */
+public final class LogCalls {
+
+  public static final int DEFAULT_PAGE = 100;
+  public static final int MAX_PAGE = 1000;
+
+  private LogCalls() {
+  }
+
+  /** A connecting client's device claim: a device id to resume, or none to register a new device. */
+  public record Hello(Caller caller, String deviceId, String deviceName, String platform, Long cursor)
+      implements BusRequest<Welcome> {
+    public static Hello from(Caller caller, JsonObject frame) {
+      return new Hello(caller, Fields.optionalId(frame, "device_id"),
+          Fields.optionalText(frame, "device_name", 128, "unnamed device"),
+          Fields.optionalText(frame, "platform", 64, ""), Fields.optionalCount(frame, "cursor"));
+    }
+
+    /** The same claim, made by the caller its token authenticated. */
+    public Hello by(Caller authenticated) {
+      return new Hello(authenticated, deviceId, deviceName, platform, cursor);
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.HELLO;
+    }
+  }
+
+  /** The identified device, whether it is new (never said hello), its stored cursor, and the user's head and floor. */
+  public record Welcome(String deviceId, boolean isNew, long cursor, long head, long floor) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("device_id", deviceId).put("new", isNew).put("cursor", cursor).put("head", head)
+          .put("floor", floor);
+    }
+  }
+
+  public record Send(Caller caller, String conversationId, String clientMsgId, JsonObject body)
+      implements BusRequest<Sent> {
+    public static Send from(Caller caller, JsonObject frame) {
+      String clientMsgId = Fields.requiredId(frame, "client_msg_id");
+      String conversationId = Fields.requiredId(frame, "conversation_id");
+      return new Send(caller, conversationId, clientMsgId, Fields.requiredObject(frame, "body"));
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.SEND;
+    }
+  }
+
+  public record Sent(String clientMsgId, String conversationId, long convSeq, long seq, boolean duplicate)
+      implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("client_msg_id", clientMsgId).put("conversation_id", conversationId)
+          .put("conv_seq", convSeq).put("seq", seq).put("duplicate", duplicate);
+    }
+  }
+
+  public record Ack(Caller caller, long upTo) implements BusRequest<Acked> {
+    public static Ack from(Caller caller, JsonObject frame) {
+      return new Ack(caller, Fields.requiredCount(frame, "up_to"));
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.ACK;
+    }
+  }
+
+  public record Acked(long cursor) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("cursor", cursor);
+    }
+  }
+
+  /** A page of the caller's log after a seq. */
+  public record Fetch(Caller caller, long after, int limit) implements BusRequest<Page> {
+    @Override
+    public Operation operation() {
+      return Operation.FETCH;
+    }
+  }
+
+  /**
+   * Events of the log in ascending seq, as ready-made frame texts, with the head and retention floor
+   * at read time. truncated: the page was cut by its byte budget before its limit of events.
+   */
+  public record Page(List<Long> seqs, List<String> kinds, List<String> frames, long head, long floor,
+                     boolean truncated) implements BusReply {
+    public boolean isEmpty() {
+      return seqs.isEmpty();
+    }
+
+    public long lastSeq(long otherwise) {
+      return seqs.isEmpty() ? otherwise : seqs.get(seqs.size() - 1);
+    }
+
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("seqs", new JsonArray(List.copyOf(seqs))).put("kinds", new JsonArray(List.copyOf(kinds)))
+          .put("frames", new JsonArray(List.copyOf(frames))).put("head", head).put("floor", floor)
+          .put("truncated", truncated);
+    }
+  }
+
+  /** A member's page of one conversation's messages after a conv_seq. */
+  public record History(Caller caller, String conversationId, long after, int limit) implements BusRequest<HistoryPage> {
+    @Override
+    public Operation operation() {
+      return Operation.HISTORY;
+    }
+  }
+
+  public record HistoryPage(JsonArray messages, boolean hasMore, long head) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("messages", messages).put("has_more", hasMore).put("head", head);
+    }
+  }
+
+  /** The caller's conversations and the head they are consistent with. */
+  public record Snapshot(Caller caller) implements BusRequest<SnapshotReply> {
+    @Override
+    public Operation operation() {
+      return Operation.SNAPSHOT;
+    }
+  }
+
+  public record SnapshotReply(long head, JsonArray conversations, long totalUnread) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("head", head).put("conversations", conversations).put("total_unread", totalUnread);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.lockstep.sync;
+
+import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.protocol.Events;
+import io.lockstep.store.DeviceStore;
+import io.lockstep.store.DeviceStore.DeviceChange;
+
+/**
+ * Publishes a committed device change (added, renamed, revoked) to the user's connected devices, and
+ * records the user's device count when one was added. Shared by hello (which registers new devices)
+ * and the device operations.
+ */
+final class DeviceChanges {
+
+  private final Delivery delivery;
+  private final DeviceStore devices;
+  private final LockstepMetrics metrics;
+
+  DeviceChanges(Delivery delivery, DeviceStore devices, LockstepMetrics metrics) {
+    this.delivery = delivery;
+    this.devices = devices;
+    this.metrics = metrics;
+  }
+
+  void committed(DeviceChange change) {
+    delivery.deliverAppended(change.appended(), Events.DEVICE, change.eventData());
+    if ("added".equals(change.eventData().getString("action"))) {
+      devices.list(change.device().userId()).onSuccess(list -> metrics.devicesPerUser.record(list.size()));
+    }
+  }
+}
