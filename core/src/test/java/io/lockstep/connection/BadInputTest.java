@@ -26,6 +26,36 @@ class BadInputTest {
   static final LockstepNode NODE = new LockstepNode();
 
   @Test
+  void idsInAFrameNeverChooseWhoTheRequestActsFor() {
+    TestDevice mallory = NODE.device("mallory");
+    TestDevice victim = NODE.device("victim");
+    mallory.connectAndSync();
+    victim.connectAndSync();
+    String shared = NODE.group("mallory", "victim");
+    String victimsOwn = NODE.group("victim", "vic-friend");
+
+    JsonObject spoofed = mallory.request(new JsonObject().put("type", "send").put("conversation_id", shared)
+        .put("client_msg_id", "spoof").put("body", new JsonObject().put("text", "hi"))
+        .put("user_id", "victim").put("device_id", victim.deviceId()).put("sender", "victim"));
+    assertEquals("sent", spoofed.getString("type"), spoofed.encode());
+    JsonObject data = victim.awaitFrame(f -> "message".equals(f.getString("kind"))).getJsonObject("data");
+    assertEquals("mallory", data.getJsonObject("sender").getString("user_id"));
+    assertEquals(mallory.deviceId(), data.getJsonObject("sender").getString("device_id"));
+
+    JsonObject intoTheirs = mallory.request(new JsonObject().put("type", "send").put("conversation_id", victimsOwn)
+        .put("client_msg_id", "spoof-2").put("body", new JsonObject()).put("user_id", "victim"));
+    assertEquals("not_member", intoTheirs.getString("code"));
+    JsonObject readTheirs = mallory.request(new JsonObject().put("type", "read").put("conversation_id", victimsOwn)
+        .put("up_to", 0).put("user_id", "victim"));
+    assertEquals("not_member", readTheirs.getString("code"));
+    JsonObject ackTheirs = mallory.request(new JsonObject().put("type", "ack").put("id", 1).put("up_to", 0)
+        .put("device_id", victim.deviceId()).put("user_id", "victim"));
+    assertEquals("acked", ackTheirs.getString("type"));
+    assertEquals(0L, NODE.sql("SELECT count(*) AS n FROM messages WHERE conversation_id = $1", victimsOwn)
+        .iterator().next().getLong("n"));
+  }
+
+  @Test
   void malformedFramesAreRefusedAndTheConnectionStaysOpen() {
     TestDevice phone = NODE.device("ada");
     phone.connectAndSync();
