@@ -31,11 +31,20 @@ final class Banner {
           .append("/dev/token {\"user_id\": \"...\"} mints more):\n    ")
           .append(server.auth().mint(DEV_USER, 24 * 3600)).append('\n')
           .append("  API key: ").append(config.apiKey()).append('\n')
-          .append("  Console: ").append(base).append("/admin  (").append(config.admin().username()).append(" / ")
+          .append("  Console: ").append(consoleBase(config, host)).append("/admin  (").append(config.admin().username()).append(" / ")
           .append(config.admin().password()).append(")\n")
           .append("  Playground: ").append(base).append("/playground  (several devices, live, in one page)\n")
           .append("  Try: send {\"type\":\"hello\",\"token\":\"<token>\"} over the WebSocket.\n");
     }
     return text.toString();
+  }
+
+  /** Where the console is: on the client port, or on admin.port when it has its own. */
+  private static String consoleBase(LockstepConfig config, String clientHost) {
+    if (!config.admin().ownPort()) {
+      return "http://" + clientHost + ":" + config.http().port();
+    }
+    String host = config.admin().host().equals("0.0.0.0") ? "localhost" : config.admin().host();
+    return "http://" + host + ":" + config.admin().port();
   }
 }

@@ -7,7 +7,9 @@ import io.lockstep.admin.AdminRoutes;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.ops.NodeStats;
 import io.lockstep.auth.TokenAuth;
-import io.lockstep.ops.OpsRoutes;
+import io.lockstep.ops.HealthRoutes;
+import io.lockstep.ops.MetricsRoutes;
+import io.lockstep.ops.OpsHttpVerticle;
 import io.lockstep.ops.Readiness;
 import io.lockstep.playground.PlaygroundRoutes;
 import io.lockstep.cluster.NodeRuntime;
@@ -99,7 +101,9 @@ public final class LockstepServer {
   private final PluginHost plugins;
   private final List<String> deployments = new ArrayList<>();
   private final PresenceRegistry presence;
-  private final List<HttpRoutes> routes;
+  /** What the client port serves, and what the operators' own port serves (nothing when it shares the client port). */
+  private final List<HttpRoutes> clientRoutes;
+  private final List<HttpRoutes> opsRoutes;
   private final NodeStats nodeStats;
   private MessageConsumer<Object> pluginList;
   private HazelcastClusterManager clusterManager;
@@ -131,11 +135,17 @@ public final class LockstepServer {
     this.presence = new PresenceRegistry(redis, config.redis().keyPrefix(), config.nodeId(), config.presenceTtl(),
         metrics);
     SignInGuard signIn = new SignInGuard(limits);
-    this.routes = List.of(
-        new OpsRoutes(Readiness.checks(vertx, pool, redis, runtime, schemaVersion), runtime.registry(), config.admin(),
-            config.metricsPath(), signIn),
-        new AdminRoutes(config, pool, presence, runtime.clustered(), signIn),
-        new PlaygroundRoutes(config.devMode()));
+    HttpRoutes health = new HealthRoutes(Readiness.checks(vertx, pool, redis, runtime, schemaVersion));
+    HttpRoutes metricsRoutes = new MetricsRoutes(runtime.registry(), config.admin(), config.metricsPath(), signIn);
+    HttpRoutes console = new AdminRoutes(config, pool, presence, runtime.clustered(), signIn);
+    HttpRoutes playground = new PlaygroundRoutes(config.devMode());
+    if (config.admin().ownPort()) {
+      this.clientRoutes = List.of(health, playground);
+      this.opsRoutes = List.of(health, metricsRoutes, console);
+    } else {
+      this.clientRoutes = List.of(health, metricsRoutes, console, playground);
+      this.opsRoutes = List.of();
+    }
     this.nodeStats = new NodeStats(vertx, presence, metrics, config.nodeId());
   }
 
@@ -283,7 +293,10 @@ public final class LockstepServer {
         .compose(v -> deploy(() -> new RetentionVerticle(config.retention(), pool, metrics), 1))
         .compose(v -> startPlugins())
         .compose(v -> deployNotifications(cores))
-        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, limits, metrics, routes), httpInstances))
+        .compose(v -> deploy(() -> new ConnectionVerticle(config, pool, presence, auth, limits, metrics, clientRoutes),
+            httpInstances))
+        .compose(v -> opsRoutes.isEmpty() ? Future.<Void>succeededFuture()
+            : deploy(() -> new OpsHttpVerticle(config.admin(), opsRoutes), 1))
         .map(v -> {
           nodeStats.start();
           return this;

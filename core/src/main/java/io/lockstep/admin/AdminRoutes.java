@@ -128,7 +128,7 @@ public final class AdminRoutes implements HttpRoutes {
     router.route("/admin/*").handler(StaticHandler.create(ADMIN).setIndexPage("index.html"));
   }
 
-  /** One store for every connection-verticle instance, bounding the sessions of anonymous visitors. */
+  /** One store for every verticle instance that mounts these routes, bounding the sessions of anonymous visitors. */
   private synchronized SessionStore sessionStore(Vertx vertx) {
     if (sessions == null) {
       sessions = new AnonymousSessionLimit(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx),

@@ -93,9 +93,20 @@ public record LockstepConfig(
 
   /**
    * The console's sign-in (also the metrics endpoint's HTTP Basic credentials), how long a signed-in
-   * session lasts idle, and how many sessions of visitors who have not signed in a node keeps.
+   * session lasts idle, how many sessions of visitors who have not signed in a node keeps, and where
+   * the console, its API and the metrics are served: on the client port (port 0) or on host:port.
    */
-  public record AdminConfig(String username, String password, Duration sessionTimeout, int maxAnonymousSessions) {}
+  public record AdminConfig(String username, String password, Duration sessionTimeout, int maxAnonymousSessions,
+                            String host, int port) {
+    /** Served by a server of their own on host:port rather than beside the clients' endpoints. */
+    public boolean ownPort() {
+      return port > 0;
+    }
+
+    AdminConfig withPassword(String newPassword) {
+      return new AdminConfig(username, newPassword, sessionTimeout, maxAnonymousSessions, host, port);
+    }
+  }
 
   /** The settings key registry and the clock skew allowed to clients. */
   public record SettingsConfig(Duration maxClockSkew, List<SettingKey> keys) {}
@@ -150,8 +161,7 @@ public record LockstepConfig(
         plugins(root.section("plugins")),
         settings(root.section("settings")),
         cluster(root.section("cluster")),
-        new AdminConfig(root.section("admin").string("username"), root.section("admin").string("password"),
-            root.section("admin").duration("session_timeout"), root.section("admin").integer("max_anonymous_sessions")),
+        admin(root.section("admin"), host, http.integer("port")),
         root.section("metrics").string("path"),
         push(root.section("push")),
         LimitsConfig.from(root.section("limits")));
@@ -179,6 +189,19 @@ public record LockstepConfig(
       throw push.invalid("lease", "must be longer than send_timeout, or a push could be sent twice at once");
     }
     return config;
+  }
+
+  private static AdminConfig admin(ConfigTree admin, String httpHost, int httpPort) {
+    int port = admin.integer("port");
+    if (port < 0 || port > 65535) {
+      throw admin.invalid("port", "must be a port number, or 0 to serve the console and metrics on the client port");
+    }
+    if (port > 0 && port == httpPort) {
+      throw admin.invalid("port", "must differ from http.port (0 serves the console and metrics on the client port)");
+    }
+    String host = admin.string("host").isBlank() ? httpHost : admin.string("host");
+    return new AdminConfig(admin.string("username"), admin.string("password"), admin.duration("session_timeout"),
+        admin.integer("max_anonymous_sessions"), host, port);
   }
 
   private static ClusterConfig cluster(ConfigTree cluster) {
@@ -228,7 +251,7 @@ public record LockstepConfig(
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
         apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
-        new AdminConfig(admin.username(), adminPassword, admin.sessionTimeout(), admin.maxAnonymousSessions()),
+        admin.withPassword(adminPassword),
         metricsPath, push, limits);
   }
 

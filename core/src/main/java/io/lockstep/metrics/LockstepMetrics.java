@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Lockstep's own signals, registered on one Micrometer registry per server. Per-device figures
  * (duplicate sends, cursors) are kept in PostgreSQL, not as metric labels, so cardinality stays flat.
+ * The names are the ones docs/operations.md gives (DocumentedMetricsTest holds them to it): counts
+ * such as sync lag carry no base unit, which the Prometheus registry would append to the name.
  */
 public final class LockstepMetrics {
 
@@ -78,12 +80,10 @@ public final class LockstepMetrics {
         .register(registry);
     syncLag = DistributionSummary.builder("lockstep.sync.lag")
         .description("Events a device is behind (head minus cursor) when it connects")
-        .baseUnit("events")
         .publishPercentileHistogram()
         .register(registry);
     devicesPerUser = DistributionSummary.builder("lockstep.devices.per.user")
         .description("Active devices of a user, recorded at each device registration")
-        .baseUnit("devices")
         .publishPercentileHistogram()
         .register(registry);
     bytesWritten = counter("lockstep.bytes.written", "Bytes of frames written to client connections");

@@ -104,6 +104,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theConsoleAndMetricsShareTheClientPortUnlessAdminPortIsSet() {
+    LockstepConfig shared = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(false, shared.admin().ownPort(), "by default they are served on http.port");
+
+    LockstepConfig own = await(ConfigLoader.load(vertx, new JsonObject().put("admin", new JsonObject().put("port", "9091"))));
+    assertTrue(own.admin().ownPort());
+    assertEquals(9091, own.admin().port());
+    assertEquals(own.http().host(), own.admin().host(), "an empty admin.host is http.host");
+    assertEquals("10.0.0.5", await(ConfigLoader.load(vertx, new JsonObject().put("admin",
+        new JsonObject().put("port", 9091).put("host", "10.0.0.5")))).admin().host());
+
+    for (var bad : List.of(new JsonObject().put("port", 8080), new JsonObject().put("port", -1),
+        new JsonObject().put("port", 70000))) {
+      IllegalStateException error = assertThrows(IllegalStateException.class, () -> await(ConfigLoader.load(vertx,
+          new JsonObject().put("http", new JsonObject().put("port", 8080)).put("admin", bad))));
+      assertTrue(error.getMessage().contains("admin.port"), error.getMessage());
+    }
+  }
+
+  @Test
   void pushSettingsParseAndContradictionsAreRefused() {
     LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
     assertEquals(LockstepConfig.Preview.TEXT, config.push().preview());

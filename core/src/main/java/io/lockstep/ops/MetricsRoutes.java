@@ -8,7 +8,6 @@ import io.lockstep.config.LockstepConfig.AdminConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -17,21 +16,18 @@ import java.security.MessageDigest;
 import java.util.Base64;
 
 /**
- * The operators' endpoints: {@code /health/live} (the node's event loop answers),
- * {@code /health/ready} (PostgreSQL, Redis, migrations and cluster membership, via
- * vertx-health-check) and the Prometheus scrape endpoint behind the admin credentials (HTTP Basic).
+ * The Prometheus scrape endpoint ({@code metrics.path}) behind the admin credentials (HTTP Basic).
+ * Wrong credentials count against the client's address and the user name they named (the console's
+ * sign-in guard), so they cannot be guessed.
  */
-public final class OpsRoutes implements HttpRoutes {
+public final class MetricsRoutes implements HttpRoutes {
 
-  private final HealthChecks readiness;
   private final PrometheusMeterRegistry registry;
   private final AdminConfig admin;
   private final String metricsPath;
   private final SignInGuard signIn;
 
-  public OpsRoutes(HealthChecks readiness, PrometheusMeterRegistry registry, AdminConfig admin, String metricsPath,
-                   SignInGuard signIn) {
-    this.readiness = readiness;
+  public MetricsRoutes(PrometheusMeterRegistry registry, AdminConfig admin, String metricsPath, SignInGuard signIn) {
     this.registry = registry;
     this.admin = admin;
     this.metricsPath = metricsPath;
@@ -40,24 +36,9 @@ public final class OpsRoutes implements HttpRoutes {
 
   @Override
   public void mount(Vertx vertx, Router router) {
-    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(this::ready);
     router.get(metricsPath).handler(this::scrape);
   }
 
-  private void ready(RoutingContext ctx) {
-    readiness.checkStatus().onComplete(done -> {
-      boolean up = done.succeeded() && done.result().getUp();
-      JsonObject body = done.succeeded() ? done.result().toJson()
-          : new JsonObject().put("status", "DOWN").put("outcome", "DOWN").put("error", done.cause().getMessage());
-      ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "application/json").end(body.encode());
-    });
-  }
-
-  /**
-   * The Prometheus scrape, behind the admin credentials. Wrong credentials count against the client's
-   * address and the user name they named (the console's sign-in guard), so they cannot be guessed.
-   */
   private void scrape(RoutingContext ctx) {
     String[] given = basicCredentials(ctx.request().getHeader("Authorization"));
     if (given == null) {
