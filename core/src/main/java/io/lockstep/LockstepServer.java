@@ -37,7 +37,6 @@ import io.lockstep.plugin.PluginHost;
 import io.lockstep.settings.HybridClock;
 import io.lockstep.settings.SettingsVerticle;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import io.lockstep.store.Migrations;
 import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;

@@ -22,12 +22,33 @@ BEGIN
 END;
 $$;
 
+-- lockstep_append, answered as the one JSON shape in which every appended event reaches the server:
+-- {kind, users, seqs (in the same order), ts (epoch ms), tail (lockstep_frame_tail of the event)}.
+CREATE OR REPLACE FUNCTION lockstep_append_json(p_users text[], p_kind text, p_data jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_appended jsonb;
+BEGIN
+  SELECT jsonb_build_object('kind', p_kind,
+                            'users', coalesce(jsonb_agg(a.user_id ORDER BY a.user_id), '[]'::jsonb),
+                            'seqs', coalesce(jsonb_agg(a.seq ORDER BY a.user_id), '[]'::jsonb),
+                            'ts', lockstep_epoch_ms(min(a.ts)),
+                            'tail', lockstep_frame_tail(p_kind, min(a.ts), p_data::text))
+    INTO v_appended FROM lockstep_append(p_users, p_kind, p_data) a;
+  RETURN v_appended;
+END;
+$$;
+
 -- Sends one message in one round trip, moving the sender's read cursor to it. Outcomes: 'sent', 'duplicate' (the idempotency key was seen:
 -- the original conversation_id, conv_seq and seq are returned), 'device_revoked', 'not_found', 'not_member'.
 -- Locks the conversation row (serialising sends and membership changes of that conversation), then
 -- the members' counter rows in sorted order.
-CREATE OR REPLACE FUNCTION lockstep_send(p_user text, p_device text, p_conversation text, p_client_msg_id text, p_body jsonb)
-RETURNS TABLE (outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[], member_seqs bigint[])
+-- For a message sent, its frame tails: tail_own for the logs of the sender's user, tail_other for the rest.
+DROP FUNCTION IF EXISTS lockstep_send(text, text, text, text, jsonb);
+CREATE FUNCTION lockstep_send(p_user text, p_device text, p_conversation text, p_client_msg_id text, p_body jsonb)
+RETURNS TABLE (outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[],
+               member_seqs bigint[], tail_own text, tail_other text)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz := clock_timestamp();
@@ -43,24 +64,24 @@ BEGIN
    WHERE m.sender_user = p_user AND m.sender_device = p_device AND m.client_msg_id = p_client_msg_id;
   IF FOUND THEN
     UPDATE devices d SET duplicate_sends = d.duplicate_sends + 1 WHERE d.device_id = p_device;
-    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
     RETURN;
   END IF;
 
   PERFORM 1 FROM devices d WHERE d.device_id = p_device AND d.user_id = p_user AND d.revoked_at IS NULL;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
     RETURN;
   END IF;
 
   PERFORM 1 FROM conversations c WHERE c.conversation_id = p_conversation FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
     RETURN;
   END IF;
   PERFORM 1 FROM conversation_members cm WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[];
+    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
     RETURN;
   END IF;
 
@@ -89,7 +110,9 @@ BEGIN
   SELECT s.user_id, s.head, 'message', v_now, p_conversation, v_conv_seq
     FROM unnest(v_members, v_seqs) AS s (user_id, head);
 
-  RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, v_seq, v_now, v_members, v_seqs;
+  RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, v_seq, v_now, v_members, v_seqs,
+    lockstep_frame_tail('message', v_now, lockstep_message_data(p_user, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
+    lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id));
 END;
 $$;
 

@@ -89,12 +89,3 @@ BEGIN
   END IF;
 END;
 $$;
-
--- The user's badge: the sum of their unread counts, a conversation marked unread counting at least 1.
-CREATE OR REPLACE FUNCTION lockstep_total_unread(p_user text)
-RETURNS bigint
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce(sum(GREATEST(c.head - m.read_up_to, CASE WHEN m.marked_unread THEN 1 ELSE 0 END)), 0)
-    FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
-   WHERE m.user_id = p_user
-$$;

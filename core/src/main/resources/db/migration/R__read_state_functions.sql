@@ -11,8 +11,7 @@ BEGIN
 END;
 $$;
 
--- The user's read state of one conversation and the badge (sum over the user's conversations of
--- the unread count, a conversation marked unread counting at least 1).
+-- The user's read state of one conversation and the badge (lockstep_total_unread).
 CREATE OR REPLACE FUNCTION lockstep_read_state(p_user text, p_conversation text)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -21,9 +20,7 @@ LANGUAGE sql STABLE AS $$
            'read_up_to', m.read_up_to,
            'unread', c.head - m.read_up_to,
            'marked_unread', m.marked_unread,
-           'total_unread', (SELECT coalesce(sum(GREATEST(c2.head - m2.read_up_to, CASE WHEN m2.marked_unread THEN 1 ELSE 0 END)), 0)
-                              FROM conversation_members m2 JOIN conversations c2 ON c2.conversation_id = m2.conversation_id
-                             WHERE m2.user_id = p_user))
+           'total_unread', lockstep_total_unread(p_user))
     FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
    WHERE m.conversation_id = p_conversation AND m.user_id = p_user
 $$;
@@ -32,7 +29,7 @@ $$;
 -- Outcomes: 'changed' (a read_state event was appended to the reader's log and, unless the reader
 -- keeps read receipts private, a 'read' receipt to the log of each other sender of the newly read
 -- messages), 'unchanged', 'not_found', 'not_member', 'beyond_head'. Answers the read state after it,
--- and the appended events as (user_id, seq, ts, kind, data) rows in events.
+-- and the appended events in events: one {kind, users, seqs, ts, tail} object per event (lockstep_append_json).
 --
 -- The reader's counter row is locked before the read state is computed, so the unread count in the
 -- event agrees with the log order: a message committed before the event is counted in it, a message
@@ -88,14 +85,10 @@ BEGIN
     RETURN;
   END IF;
 
-  SELECT v_events || coalesce(jsonb_agg(jsonb_build_object('user_id', a.user_id, 'seq', a.seq, 'ts', floor(extract(epoch FROM a.ts) * 1000)::bigint,
-                                        'kind', 'read_state', 'data', v_state)), '[]'::jsonb)
-    INTO v_events FROM lockstep_append(ARRAY[p_user], 'read_state', v_state) a;
+  v_events := v_events || lockstep_append_json(ARRAY[p_user], 'read_state', v_state);
   IF v_senders IS NOT NULL THEN
     v_receipt := jsonb_build_object('conversation_id', p_conversation, 'user_id', p_user, 'kind', 'read', 'up_to', v_read);
-    SELECT v_events || coalesce(jsonb_agg(jsonb_build_object('user_id', a.user_id, 'seq', a.seq, 'ts', floor(extract(epoch FROM a.ts) * 1000)::bigint,
-                                          'kind', 'receipt', 'data', v_receipt)), '[]'::jsonb)
-      INTO v_events FROM lockstep_append(v_senders, 'receipt', v_receipt) a;
+    v_events := v_events || lockstep_append_json(v_senders, 'receipt', v_receipt);
   END IF;
   RETURN QUERY SELECT 'changed'::text, v_state, v_events;
 END;
@@ -130,9 +123,7 @@ BEGIN
     RETURN QUERY SELECT 'unchanged'::text, v_state, '[]'::jsonb;
     RETURN;
   END IF;
-  SELECT coalesce(jsonb_agg(jsonb_build_object('user_id', a.user_id, 'seq', a.seq, 'ts', floor(extract(epoch FROM a.ts) * 1000)::bigint,
-                                               'kind', 'read_state', 'data', v_state)), '[]'::jsonb)
-    INTO v_events FROM lockstep_append(ARRAY[p_user], 'read_state', v_state) a;
+  v_events := '[]'::jsonb || lockstep_append_json(ARRAY[p_user], 'read_state', v_state);
   RETURN QUERY SELECT 'changed'::text, v_state, v_events;
 END;
 $$;
@@ -197,9 +188,7 @@ BEGIN
        AND msg.sender_user <> p_user;
     CONTINUE WHEN v_senders IS NULL;
     v_receipt := jsonb_build_object('conversation_id', v_convs[i], 'user_id', p_user, 'kind', 'delivered', 'up_to', v_news[i]);
-    SELECT v_events || coalesce(jsonb_agg(jsonb_build_object('user_id', a.user_id, 'seq', a.seq, 'ts', floor(extract(epoch FROM a.ts) * 1000)::bigint,
-                                          'kind', 'receipt', 'data', v_receipt)), '[]'::jsonb)
-      INTO v_events FROM lockstep_append(v_senders, 'receipt', v_receipt) a;
+    v_events := v_events || lockstep_append_json(v_senders, 'receipt', v_receipt);
   END LOOP;
   RETURN QUERY SELECT 'acked'::text, p_up_to, v_events;
 END;

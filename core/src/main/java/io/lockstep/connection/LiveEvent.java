@@ -1,23 +1,19 @@
 package io.lockstep.connection;
 
-import io.lockstep.protocol.Events;
+import io.lockstep.protocol.EventFrames;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A committed event on its way to the live sessions of its user on this node, encoded once for all
- * of them. {@code revokedDevice} is the device a {@code device/revoked} event revokes, else null.
+ * A committed event on its way to the live sessions of its user on this node, its frame built once
+ * for all of them. {@code revokedDevice} is the device a {@code device/revoked} event revokes, else null.
  */
-record LiveEvent(long seq, long ts, String frame, String revokedDevice) {
+record LiveEvent(long seq, long ts, String kind, String frame, String revokedDevice) {
 
+  /** From a delivery payload's event: {seq, ts, kind, tail, revokes?} (see io.lockstep.sync.Delivery). */
   static LiveEvent of(JsonObject event) {
-    String revoked = null;
-    if (Events.DEVICE.equals(event.getString("kind"))) {
-      JsonObject data = event.getJsonObject("data");
-      if ("revoked".equals(data.getString("action"))) {
-        revoked = data.getJsonObject("device").getString("device_id");
-      }
-    }
-    return new LiveEvent(event.getLong("seq"), event.getLong("ts"), event.encode(), revoked);
+    long seq = event.getLong("seq");
+    return new LiveEvent(seq, event.getLong("ts"), event.getString("kind"), EventFrames.frame(seq, event.getString("tail")),
+        event.getString("revokes"));
   }
 
   /** Its size as the held-events budget counts it (characters, close to bytes for JSON). */

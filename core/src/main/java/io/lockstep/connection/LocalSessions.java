@@ -114,16 +114,16 @@ final class LocalSessions implements SessionHost {
       }
       for (DeviceSession session : List.copyOf(sessions)) {
         session.onLive(live);
-        if (origin != null && !origin.getString("device_id").equals(session.deviceId()) && carriesReadState(events)) {
+        if (origin != null && !origin.getString("device_id").equals(session.deviceId()) && carriesReadState(live)) {
           metrics.readPropagation.record(System.currentTimeMillis() - origin.getLong("at"), TimeUnit.MILLISECONDS);
         }
       }
     }
   }
 
-  private static boolean carriesReadState(JsonArray events) {
-    for (int i = 0; i < events.size(); i++) {
-      if (Events.READ_STATE.equals(events.getJsonObject(i).getString("kind"))) {
+  private static boolean carriesReadState(List<LiveEvent> events) {
+    for (LiveEvent event : events) {
+      if (Events.READ_STATE.equals(event.kind())) {
         return true;
       }
     }

@@ -15,7 +15,6 @@ import io.lockstep.plugin.Contract;
 import io.lockstep.plugin.ServerEvents;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.ErrorCode;
-import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.HlcStamps;
 import io.lockstep.protocol.LockstepException;
@@ -171,12 +170,10 @@ public final class SettingsVerticle extends VerticleBase {
   }
 
   private void committed(String userId, AccountWrite written) {
-    metrics.eventsWritten.increment();
     if (!written.shadowedOn().isEmpty()) {
       metrics.settingsShadowed.increment(written.shadowedOn().size());
     }
-    delivery.deliver(Map.of(userId, List.of(Events.event(written.event().seq(), Events.SETTINGS, written.event().ts(),
-        written.eventData()))), null);
+    delivery.deliver(written.event(), null);
     BusService.publishLocally(vertx, ServerEvents.SETTINGS, new JsonObject().put("user_id", userId)
         .put("key", written.stored().key()).put("value", written.stored().value())
         .put("version", written.stored().version()).put("hlc", written.stored().hlc())

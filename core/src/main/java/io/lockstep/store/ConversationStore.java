@@ -48,7 +48,7 @@ public final class ConversationStore {
   }
 
   /** A conversation change and the events it appended (empty when nothing changed). */
-  public record ConversationChange(Conversation conversation, List<LogStore.Appended> appended, JsonObject eventData) {
+  public record ConversationChange(Conversation conversation, LogStore.Appended appended, JsonObject eventData) {
   }
 
   /**
@@ -66,7 +66,7 @@ public final class ConversationStore {
             .execute(Tuple.of(conversationId, kind, title, directKey)))
         .compose(inserted -> {
           if (inserted.size() == 0) {
-            return existingDirect(tx, directKey).map(existing -> new ConversationChange(existing, List.of(), null));
+            return existingDirect(tx, directKey).map(existing -> new ConversationChange(existing, LogStore.Appended.NONE, null));
           }
           return tx.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::text[])")
               .execute(Tuple.tuple().addString(conversationId).addArrayOfString(sorted.toArray(String[]::new)))
@@ -97,7 +97,7 @@ public final class ConversationStore {
     return pool.withTransaction(tx -> load(tx, conversationId, true).compose(conversation -> {
       checkChangeable(actor, conversation);
       if (conversation.hasMember(userId)) {
-        return Future.succeededFuture(new ConversationChange(conversation, List.of(), null));
+        return Future.succeededFuture(new ConversationChange(conversation, LogStore.Appended.NONE, null));
       }
       if (conversation.members().size() >= maxMembers) {
         throw Rejection.GROUP_FULL.of(conversationId, maxMembers);
@@ -123,7 +123,7 @@ public final class ConversationStore {
     return pool.withTransaction(tx -> load(tx, conversationId, true).compose(conversation -> {
       checkChangeable(actor, conversation);
       if (!conversation.hasMember(userId)) {
-        return Future.succeededFuture(new ConversationChange(conversation, List.of(), null));
+        return Future.succeededFuture(new ConversationChange(conversation, LogStore.Appended.NONE, null));
       }
       List<String> remaining = new ArrayList<>(conversation.members());
       remaining.remove(userId);
@@ -175,7 +175,9 @@ public final class ConversationStore {
             SELECT c.conversation_id, c.kind, c.title, c.head, cm.read_up_to, cm.marked_unread,
                    (SELECT array_agg(cm2.user_id ORDER BY cm2.user_id) FROM conversation_members cm2
                      WHERE cm2.conversation_id = c.conversation_id) AS members,
-                   lm.conv_seq, lm.sender_user, lm.sender_device, lm.client_msg_id, lm.body, lm.created_at
+                   lm.conv_seq, lm.created_at,
+                   lockstep_message_data($1, lm.conversation_id, lm.conv_seq, lm.sender_user, lm.sender_device, lm.body,
+                                         lm.client_msg_id) AS data
               FROM conversation_members cm
               JOIN conversations c ON c.conversation_id = cm.conversation_id
               LEFT JOIN LATERAL (
@@ -198,10 +200,7 @@ public final class ConversationStore {
                 .put("last_messages", new JsonArray()));
             Long convSeq = row.getLong("conv_seq");
             if (convSeq != null) {
-              conversation.getJsonArray("last_messages").add(Events.messageData(userId, id, convSeq,
-                      row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
-                      row.getString("client_msg_id"))
-                  .put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()));
+              conversation.getJsonArray("last_messages").add(messageWithTime(row));
             }
           }
           return new JsonArray(new ArrayList<>(conversations.values()));
@@ -216,29 +215,33 @@ public final class ConversationStore {
         throw Rejection.NOT_MEMBER.of(conversationId);
       }
       return pool.preparedQuery("""
-              SELECT m.conv_seq, m.sender_user, m.sender_device, m.client_msg_id, m.body, m.created_at FROM (
+              SELECT m.conv_seq, m.created_at,
+                     lockstep_message_data($5, m.conversation_id, m.conv_seq, m.sender_user, m.sender_device, m.body,
+                                           m.client_msg_id) AS data FROM (
                 SELECT page.conv_seq, sum(page.body_bytes) OVER (ORDER BY page.conv_seq) - page.body_bytes AS before
                   FROM (SELECT conv_seq, body_bytes FROM messages WHERE conversation_id = $1 AND conv_seq > $2
                          ORDER BY conv_seq LIMIT $3) page
               ) sized
               JOIN messages m ON m.conversation_id = $1 AND m.conv_seq = sized.conv_seq
                WHERE sized.before < $4 ORDER BY m.conv_seq""")
-          .execute(Tuple.of(conversationId, after, limit + 1, LogStore.PAGE_BYTES))
+          .execute(Tuple.of(conversationId, after, limit + 1, LogStore.PAGE_BYTES, userId))
           .map(rows -> {
             JsonArray messages = new JsonArray();
             for (Row row : rows) {
               if (messages.size() == limit) {
                 break;
               }
-              messages.add(Events.messageData(userId, conversationId, row.getLong("conv_seq"),
-                      row.getString("sender_user"), row.getString("sender_device"), row.getValue("body"),
-                      row.getString("client_msg_id"))
-                  .put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli()));
+              messages.add(messageWithTime(row));
             }
             long last = messages.isEmpty() ? after : messages.getJsonObject(messages.size() - 1).getLong("conv_seq");
             return new JsonObject().put("conversation_id", conversationId).put("messages", messages)
                 .put("has_more", last < conversation.head()).put("head", conversation.head());
           });
     });
+  }
+
+  /** A message as its event's data (lockstep_message_data, for the reading user) with its time. */
+  private static JsonObject messageWithTime(Row row) {
+    return new JsonObject(row.getString("data")).put("ts", row.getOffsetDateTime("created_at").toInstant().toEpochMilli());
   }
 }

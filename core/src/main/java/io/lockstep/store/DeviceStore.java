@@ -79,7 +79,7 @@ public final class DeviceStore {
   }
 
   /** A device change together with the events it appended to the owner's log. */
-  public record DeviceChange(Device device, List<LogStore.Appended> appended, JsonObject eventData) {
+  public record DeviceChange(Device device, LogStore.Appended appended, JsonObject eventData) {
   }
 
   /** The user's head and retention floor. */
@@ -131,7 +131,7 @@ public final class DeviceStore {
           return LogStore.append(tx, List.of(userId), Events.DEVICE, data)
               .compose(appended -> tx.preparedQuery("UPDATE devices SET cursor = $2 WHERE device_id = $1 RETURNING "
                       + DEVICE_COLUMNS)
-                  .execute(Tuple.of(deviceId, appended.get(0).seq()))
+                  .execute(Tuple.of(deviceId, appended.seqs().get(0)))
                   .map(updated -> new DeviceChange(toDevice(updated.iterator().next()), appended, data)));
         }));
   }
@@ -211,7 +211,7 @@ public final class DeviceStore {
         }));
   }
 
-  /** The stored cursor after an ack, and the delivered receipts it appended ([{user_id, seq, ts, kind, data}]). */
+  /** The stored cursor after an ack, and the delivered receipts it appended (lockstep_append_json objects). */
   public record Acked(long cursor, JsonArray events) {
   }
 

@@ -2,7 +2,6 @@ package io.lockstep.store;
 
 import io.lockstep.protocol.Events;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -10,7 +9,6 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,21 +23,16 @@ public final class LogStore {
 
   /**
    * A page of a user's log as ready-made event frames: PostgreSQL builds each frame's JSON text, so
-   * catch-up writes them to the socket without parsing or encoding anything. A message event's data
-   * is joined from its message; client_msg_id only for the sender's own devices.
+   * catch-up writes them to the socket without parsing or encoding anything (lockstep_event_frame, the
+   * one definition of a frame). A message event's data is joined from its message.
    */
   private static final String FETCH = """
       SELECT u.head, u.floor, e.seq, e.kind,
-             '{"type":"event","seq":' || e.seq || ',"kind":' || to_json(e.kind)::text
-             || ',"ts":' || floor(extract(epoch FROM e.ts) * 1000)::bigint || ',"data":'
-             || CASE
-                  WHEN m.conversation_id IS NULL THEN coalesce(e.data::text, 'null')
-                  ELSE '{"conversation_id":' || to_json(m.conversation_id)::text || ',"conv_seq":' || m.conv_seq
-                    || ',"sender":{"user_id":' || to_json(m.sender_user)::text
-                    || ',"device_id":' || to_json(m.sender_device)::text || '},"body":' || m.body::text
-                    || CASE WHEN m.sender_user = $1 THEN ',"client_msg_id":' || to_json(m.client_msg_id)::text ELSE '' END
-                    || '}'
-                END || '}' AS frame
+             lockstep_event_frame(e.seq, e.kind, e.ts, CASE
+                 WHEN m.conversation_id IS NULL THEN e.data::text
+                 ELSE lockstep_message_data($1, m.conversation_id, m.conv_seq, m.sender_user, m.sender_device, m.body,
+                                            m.client_msg_id)
+               END) AS frame
         FROM users u
         LEFT JOIN LATERAL (
           SELECT sized.* FROM (
@@ -69,15 +62,36 @@ public final class LogStore {
   }
 
   /**
-   * What lockstep_send answered for a send it accepted. For a duplicate, convSeq/seq/ts are the
-   * original send's. A refused send fails with {@link Rejected}.
+   * What lockstep_send answered for a send it accepted. For a duplicate, convSeq/seq are the original
+   * send's and nothing was appended. A refused send fails with {@link Rejected}.
    */
-  public record SendOutcome(boolean duplicate, String conversationId, long convSeq, long seq, OffsetDateTime ts,
-                            String[] members, Long[] memberSeqs) {
+  public record SendOutcome(boolean duplicate, String conversationId, long convSeq, long seq, Appended own,
+                            Appended others) {
   }
 
-  /** One appended event: the user whose log got it, and its position. */
-  public record Appended(String userId, long seq, OffsetDateTime ts) {
+  /**
+   * One event appended to the logs of several users: their seqs (in the same order), its time in
+   * epoch milliseconds, and the tail of its frame (see io.lockstep.protocol.EventFrames).
+   */
+  public record Appended(String kind, List<String> users, List<Long> seqs, long ts, String tail) {
+    public static final Appended NONE = new Appended(null, List.of(), List.of(), 0, null);
+
+    /** Reads the JSON of lockstep_append_json. */
+    public static Appended fromJson(JsonObject json) {
+      List<String> users = new ArrayList<>(json.getJsonArray("users").size());
+      List<Long> seqs = new ArrayList<>(users.size());
+      json.getJsonArray("users").forEach(user -> users.add((String) user));
+      json.getJsonArray("seqs").forEach(seq -> seqs.add(((Number) seq).longValue()));
+      return new Appended(json.getString("kind"), users, seqs, json.getLong("ts", 0L), json.getString("tail"));
+    }
+
+    public boolean isEmpty() {
+      return users.isEmpty();
+    }
+
+    public long seqOf(String userId) {
+      return seqs.get(users.indexOf(userId));
+    }
   }
 
   /**
@@ -99,26 +113,33 @@ public final class LogStore {
           if (!outcome.equals("sent") && !outcome.equals("duplicate")) {
             throw Rejection.fromSql(outcome).of(outcome.equals("device_revoked") ? deviceId : conversationId);
           }
-          return new SendOutcome(outcome.equals("duplicate"), row.getString("conversation_id"),
-              row.getLong("conv_seq") == null ? 0 : row.getLong("conv_seq"),
-              row.getLong("seq") == null ? 0 : row.getLong("seq"),
-              row.getOffsetDateTime("ts"),
-              row.getArrayOfStrings("member_ids"),
-              row.getArrayOfLongs("member_seqs"));
+          long convSeq = row.getLong("conv_seq");
+          long seq = row.getLong("seq");
+          if (outcome.equals("duplicate")) {
+            return new SendOutcome(true, row.getString("conversation_id"), convSeq, seq, Appended.NONE, Appended.NONE);
+          }
+          String[] members = row.getArrayOfStrings("member_ids");
+          Long[] memberSeqs = row.getArrayOfLongs("member_seqs");
+          long ts = row.getOffsetDateTime("ts").toInstant().toEpochMilli();
+          List<String> others = new ArrayList<>(members.length);
+          List<Long> otherSeqs = new ArrayList<>(members.length);
+          for (int i = 0; i < members.length; i++) {
+            if (!members[i].equals(userId)) {
+              others.add(members[i]);
+              otherSeqs.add(memberSeqs[i]);
+            }
+          }
+          return new SendOutcome(false, row.getString("conversation_id"), convSeq, seq,
+              new Appended(Events.MESSAGE, List.of(userId), List.of(seq), ts, row.getString("tail_own")),
+              new Appended(Events.MESSAGE, others, otherSeqs, ts, row.getString("tail_other")));
         });
   }
 
   /** Appends the same event to each user's log inside the caller's transaction. */
-  public static Future<List<Appended>> append(SqlClient tx, List<String> users, String kind, JsonObject data) {
-    return tx.preparedQuery("SELECT * FROM lockstep_append($1, $2, $3)")
+  public static Future<Appended> append(SqlClient tx, List<String> users, String kind, JsonObject data) {
+    return tx.preparedQuery("SELECT lockstep_append_json($1, $2, $3) AS appended")
         .execute(Tuple.of(users.toArray(String[]::new), kind, data))
-        .map(rows -> {
-          List<Appended> appended = new ArrayList<>(rows.size());
-          for (Row row : rows) {
-            appended.add(new Appended(row.getString("user_id"), row.getLong("seq"), row.getOffsetDateTime("ts")));
-          }
-          return appended;
-        });
+        .map(rows -> Appended.fromJson((JsonObject) rows.iterator().next().getValue("appended")));
   }
 
   /**

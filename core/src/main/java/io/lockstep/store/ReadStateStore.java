@@ -56,6 +56,7 @@ public final class ReadStateStore {
   public Future<JsonObject> conversations(String userId) {
     return pool.preparedQuery("""
             SELECT c.conversation_id, c.kind, c.title, c.head, m.read_up_to, m.marked_unread,
+                   lockstep_total_unread($1) AS total_unread,
                    (SELECT array_agg(m2.user_id ORDER BY m2.user_id) FROM conversation_members m2
                      WHERE m2.conversation_id = c.conversation_id) AS members
               FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
@@ -68,7 +69,7 @@ public final class ReadStateStore {
           for (Row row : rows) {
             long unread = row.getLong("head") - row.getLong("read_up_to");
             boolean marked = row.getBoolean("marked_unread");
-            total += badgeShare(unread, marked);
+            total = row.getLong("total_unread");
             conversations.add(new JsonObject()
                 .put("conversation_id", row.getString("conversation_id"))
                 .put("kind", row.getString("kind"))
@@ -81,10 +82,5 @@ public final class ReadStateStore {
           }
           return new JsonObject().put("conversations", conversations).put("total_unread", total);
         });
-  }
-
-  /** A conversation's share of the badge: its unread count, at least 1 when it is marked unread. */
-  public static long badgeShare(long unread, boolean markedUnread) {
-    return Math.max(unread, markedUnread ? 1 : 0);
   }
 }

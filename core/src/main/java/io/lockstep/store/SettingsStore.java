@@ -134,7 +134,7 @@ public final class SettingsStore {
                 JsonObject data = HlcStamps.put(stored.toJson().put("key", key), "server_hlc", serverHlc)
                     .put("shadowed_on", new JsonArray(new ArrayList<>(shadowed)));
                 return LogStore.append(tx, List.of(userId), Events.SETTINGS, data)
-                    .map(appended -> new AccountWrite(stored, shadowed, appended.get(0), data));
+                    .map(appended -> new AccountWrite(stored, shadowed, appended, data));
               });
         }));
   }

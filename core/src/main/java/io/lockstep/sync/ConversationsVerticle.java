@@ -9,7 +9,6 @@ import io.lockstep.bus.Operation;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
-import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
 import io.lockstep.store.ConversationStore;
 import io.lockstep.store.ConversationStore.ConversationChange;
@@ -81,9 +80,7 @@ public final class ConversationsVerticle extends VerticleBase {
   }
 
   private ConversationReply committed(ConversationChange change) {
-    if (!change.appended().isEmpty()) {
-      delivery.deliverAppended(change.appended(), Events.CONVERSATION, change.eventData());
-    }
+    delivery.deliver(change.appended(), null);
     return new ConversationReply(change.conversation());
   }
 }

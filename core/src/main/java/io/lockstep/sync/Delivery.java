@@ -2,14 +2,15 @@ package io.lockstep.sync;
 
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
-import io.lockstep.protocol.Events;
-import io.lockstep.store.LogStore;
+import io.lockstep.store.LogStore.Appended;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,9 @@ import java.util.Map;
  * events are published to every node on {@code lockstep.deliver.all} instead (slower, never lost:
  * the log is in PostgreSQL and sessions fill gaps from it).
  *
- * <p>Payload: {@code {users: {user_id: [event, ...]}, origin?: {device_id, at}}}, events in ascending
- * seq per user.
+ * <p>Payload: {@code {users: {user_id: [{seq, ts, kind, tail, revokes?}, ...]}, origin?: {device_id, at}}},
+ * events in ascending seq per user; tail is the frame's text after its seq, as the database built it
+ * (io.lockstep.protocol.EventFrames), and revokes the device a device/revoked event revokes.
  */
 public final class Delivery {
 
@@ -52,14 +54,39 @@ public final class Delivery {
     }
   }
 
+  /** Delivers one appended event; revokedDevice names the device it revokes, else null. */
+  public void deliver(Appended appended, String revokedDevice) {
+    deliver(List.of(appended), revokedDevice, null);
+  }
+
+  /** Delivers events appended by a SQL function (lockstep_append_json objects); origin may be null. */
+  public void deliverRows(JsonArray appended, Origin origin) {
+    List<Appended> events = new ArrayList<>(appended.size());
+    appended.forEach(json -> events.add(Appended.fromJson((JsonObject) json)));
+    deliver(events, null, origin);
+  }
+
   /**
-   * Delivers events by user; origin may be null. A node that is not clustered holds every connection
-   * there is, so it delivers to itself without asking Redis.
+   * Delivers appended events by user; origin may be null. A node that is not clustered holds every
+   * connection there is, so it delivers to itself without asking Redis.
    */
-  public void deliver(Map<String, List<JsonObject>> eventsByUser, Origin origin) {
+  public void deliver(List<Appended> appended, String revokedDevice, Origin origin) {
+    Map<String, List<JsonObject>> eventsByUser = new HashMap<>();
+    for (Appended event : appended) {
+      for (int i = 0; i < event.users().size(); i++) {
+        JsonObject live = new JsonObject().put("seq", event.seqs().get(i)).put("ts", event.ts())
+            .put("kind", event.kind()).put("tail", event.tail());
+        if (revokedDevice != null) {
+          live.put("revokes", revokedDevice);
+        }
+        eventsByUser.computeIfAbsent(event.users().get(i), user -> new ArrayList<>(1)).add(live);
+      }
+      metrics.eventsWritten.increment(event.users().size());
+    }
     if (eventsByUser.isEmpty()) {
       return;
     }
+    eventsByUser.values().forEach(events -> events.sort(Comparator.comparingLong(event -> event.getLong("seq"))));
     if (!vertx.isClustered()) {
       vertx.eventBus().publish(nodeAddress(presence.nodeId()), payload(eventsByUser, origin));
       return;
@@ -79,25 +106,6 @@ public final class Delivery {
       });
       byNode.forEach((node, events) -> vertx.eventBus().publish(nodeAddress(node), payload(events, origin)));
     });
-  }
-
-  /** Delivers one event that a transaction appended to several users' logs (the same kind and data). */
-  public void deliverAppended(List<LogStore.Appended> appended, String kind, JsonObject data) {
-    Map<String, List<JsonObject>> events = new HashMap<>();
-    for (LogStore.Appended event : appended) {
-      events.put(event.userId(), List.of(Events.event(event.seq(), kind, event.ts(), data)));
-    }
-    metrics.eventsWritten.increment(appended.size());
-    deliver(events, null);
-  }
-
-  /** Delivers events appended by a SQL function, given as [{user_id, seq, ts, kind, data}]; origin may be null. */
-  public void deliverRows(JsonArray rows, Origin origin) {
-    if (rows.isEmpty()) {
-      return;
-    }
-    metrics.eventsWritten.increment(rows.size());
-    deliver(Events.byUser(rows), origin);
   }
 
   private static JsonObject payload(Map<String, List<JsonObject>> eventsByUser, Origin origin) {

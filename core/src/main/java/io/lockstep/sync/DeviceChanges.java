@@ -1,7 +1,6 @@
 package io.lockstep.sync;
 
 import io.lockstep.metrics.LockstepMetrics;
-import io.lockstep.protocol.Events;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.DeviceChange;
 
@@ -23,8 +22,9 @@ final class DeviceChanges {
   }
 
   void committed(DeviceChange change) {
-    delivery.deliverAppended(change.appended(), Events.DEVICE, change.eventData());
-    if ("added".equals(change.eventData().getString("action"))) {
+    String action = change.eventData().getString("action");
+    delivery.deliver(change.appended(), "revoked".equals(action) ? change.device().deviceId() : null);
+    if ("added".equals(action)) {
       devices.list(change.device().userId()).onSuccess(list -> metrics.devicesPerUser.record(list.size()));
     }
   }

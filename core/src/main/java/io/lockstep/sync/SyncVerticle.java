@@ -21,13 +21,11 @@ import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.plugin.ServerEvents;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.ErrorCode;
-import io.lockstep.protocol.Events;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.ConversationStore;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.Device;
 import io.lockstep.store.LogStore;
-import io.lockstep.store.ReadStateStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -36,9 +34,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -104,7 +101,7 @@ public final class SyncVerticle extends VerticleBase {
         return devices.register(userId, request.deviceName(), request.platform());
       }).compose(change -> {
         deviceChanges.committed(change);
-        long head = change.appended().get(0).seq();
+        long head = change.appended().seqs().get(0);
         return devices.markHello(change.device().deviceId())
             .compose(v -> devices.position(userId))
             .map(position -> welcome(change.device(), true, head, position.floor()));
@@ -152,24 +149,17 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private void deliverMessage(Send request, LogStore.SendOutcome outcome) {
-    String[] members = outcome.members();
-    String senderUser = request.caller().userId();
-    String senderDevice = request.caller().deviceId();
-    Map<String, List<JsonObject>> events = new HashMap<>(members.length * 2);
-    for (int i = 0; i < members.length; i++) {
-      JsonObject data = Events.messageData(members[i], request.conversationId(), outcome.convSeq(), senderUser,
-          senderDevice, request.body(), request.clientMsgId());
-      events.put(members[i], List.of(Events.event(outcome.memberSeqs()[i], Events.MESSAGE, outcome.ts(), data)));
-    }
-    metrics.eventsWritten.increment(members.length);
     metrics.messagesSent.increment();
-    delivery.deliver(events, null);
+    delivery.deliver(List.of(outcome.own(), outcome.others()), null, null);
+    List<Object> members = new ArrayList<>(outcome.own().users());
+    members.addAll(outcome.others().users());
     BusService.publishLocally(vertx, ServerEvents.MESSAGE, new JsonObject()
         .put("conversation_id", request.conversationId())
         .put("conv_seq", outcome.convSeq())
-        .put("sender", new JsonObject().put("user_id", senderUser).put("device_id", senderDevice))
-        .put("body", request.body()).put("ts", outcome.ts().toInstant().toEpochMilli())
-        .put("members", new JsonArray(List.of((Object[]) members))));
+        .put("sender", new JsonObject().put("user_id", request.caller().userId())
+            .put("device_id", request.caller().deviceId()))
+        .put("body", request.body()).put("ts", outcome.own().ts())
+        .put("members", new JsonArray(members)));
   }
 
   /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */
@@ -199,21 +189,14 @@ public final class SyncVerticle extends VerticleBase {
   private Future<SnapshotReply> snapshot(Snapshot request) {
     String userId = request.caller().userId();
     return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
-        .compose(v -> tx.preparedQuery("SELECT head FROM users WHERE user_id = $1").execute(Tuple.of(userId)))
+        .compose(v -> tx.preparedQuery("SELECT (SELECT head FROM users WHERE user_id = $1) AS head, "
+            + "lockstep_total_unread($1) AS total_unread").execute(Tuple.of(userId)))
         .compose(rows -> {
-          long head = rows.size() == 0 ? 0 : rows.iterator().next().getLong("head");
+          Long head = rows.iterator().next().getLong("head");
+          long totalUnread = rows.iterator().next().getLong("total_unread");
           return conversations.snapshot(tx, userId, config.session().snapshotLastMessages())
-              .map(list -> new SnapshotReply(head, list, totalUnread(list)));
+              .map(list -> new SnapshotReply(head == null ? 0 : head, list, totalUnread));
         }));
-  }
-
-  private static long totalUnread(JsonArray conversations) {
-    long total = 0;
-    for (int i = 0; i < conversations.size(); i++) {
-      JsonObject conversation = conversations.getJsonObject(i);
-      total += ReadStateStore.badgeShare(conversation.getLong("unread"), conversation.getBoolean("marked_unread"));
-    }
-    return total;
   }
 
   private static boolean isUniqueViolation(Throwable failure) {

@@ -1,0 +1,19 @@
+package io.lockstep.protocol;
+
+/**
+ * The text of a user-log event frame, {"type":"event","seq":…,"kind":…,"ts":…,"data":…}. PostgreSQL
+ * defines it (lockstep_event_frame and lockstep_frame_tail in R__definitions.sql): catch-up pages come
+ * from there whole, and a live event comes with the tail the database built for it, to which this
+ * puts each log's seq in front. So a live frame and the same event fetched later are the same bytes.
+ */
+public final class EventFrames {
+
+  private static final String HEAD = "{\"type\":\"event\",\"seq\":";
+
+  private EventFrames() {
+  }
+
+  public static String frame(long seq, String tail) {
+    return HEAD + seq + tail;
+  }
+}
