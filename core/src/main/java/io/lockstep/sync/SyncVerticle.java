@@ -186,7 +186,8 @@ public final class SyncVerticle extends VerticleBase {
         .put("conv_seq", outcome.convSeq())
         .put("sender", new JsonObject().put("user_id", senderUser).put("device_id", senderDevice))
         .put("body", body).put("ts", outcome.ts().toInstant().toEpochMilli())
-        .put("members", new JsonArray(List.of((Object[]) members))));
+        .put("members", new JsonArray(List.of((Object[]) members)))
+        .put("member_seqs", new JsonArray(List.of((Object[]) outcome.memberSeqs()))));
   }
 
   /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */

@@ -1,7 +1,9 @@
 package io.lockstep.notify;
 
+import io.lockstep.plugin.ServerEvents;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -243,6 +245,30 @@ class PushTest {
     assertEquals(50, push.getInteger("badge"));
     assertEquals("message 50", push.getString("body"), "the latest message is the one shown");
     assertEquals(50, push.getJsonObject("data").getInteger("coalesced"));
+  }
+
+  @Test
+  void aCoalescedPushShowsTheNewestMessageWhateverOrderItsEnqueuesLandIn() {
+    TestDevice phone = withToken("uli", "uli-phone-token");
+    phone.disconnect();
+    String conversation = direct("vera", "uli");
+    List<String> texts = List.of("first", "second", "third");
+    for (int i = texts.size(); i >= 1; i--) {
+      NODE.vertx().eventBus().publish(ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversation)
+          .put("conv_seq", i).put("sender", new JsonObject().put("user_id", "vera").put("device_id", "vera-phone"))
+          .put("body", new JsonObject().put("text", texts.get(i - 1))).put("ts", System.currentTimeMillis())
+          .put("members", new JsonArray().add("vera").add("uli"))
+          .put("member_seqs", new JsonArray().add(100 + i).add(10 + i)), new DeliveryOptions().setLocalOnly(true));
+      int enqueued = texts.size() - i + 1;
+      awaitUntil("message " + i + " is folded into the pending push", () -> NODE.sql(
+          "SELECT 1 FROM push_outbox WHERE device_id = $1 AND state = 'pending' AND coalesced = $2",
+          phone.deviceId(), enqueued).size() == 1);
+    }
+    JsonObject push = awaitPush(p -> "uli-phone-token".equals(p.getValue("token")));
+    assertEquals("third", push.getString("body"), "the newest message is shown though it was enqueued first");
+    assertEquals(3, push.getJsonObject("data").getInteger("conv_seq"));
+    assertEquals(3, push.getJsonObject("data").getInteger("coalesced"));
+    awaitOutboxEmpty();
   }
 
   @Test
