@@ -29,7 +29,7 @@ public final class WebPushPlugin implements LockstepPlugin {
 
   @Override
   public List<PluginService> services() {
-    return config == null ? List.of() : List.of(PluginService.pushProvider(WebPushProvider.NAME));
+    return config == null ? List.of() : List.of(PluginService.pushProvider(WebPushProvider.NAME).withSubscriptionTokens());
   }
 
   @Override

@@ -60,7 +60,7 @@ class WebPushPluginTest {
   void aConfiguredPluginServesTheWebpushProvider() {
     WebPushPlugin plugin = init(valid());
 
-    assertEquals(List.of(PluginService.pushProvider("webpush")), plugin.services());
+    assertEquals(List.of(PluginService.pushProvider("webpush").withSubscriptionTokens()), plugin.services());
     assertEquals(1, plugin.verticles().size());
     assertTrue(plugin.verticles().get(0).get() instanceof WebPushProvider);
   }
