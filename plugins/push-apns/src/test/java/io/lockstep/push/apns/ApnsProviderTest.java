@@ -1,5 +1,7 @@
 package io.lockstep.push.apns;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
 import io.lockstep.plugin.Contract;
 import io.lockstep.plugin.PluginContext;
@@ -24,6 +26,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +91,23 @@ class ApnsProviderTest {
             .put("sound", "default")
             .put("thread-id", "c-42"))
         .put("lockstep", data("message")), received.payload());
+  }
+
+  @Test
+  void providerTokenIsAnEs256JwtThatVerifiesWithTheTeamsPublicKey() throws Exception {
+    ProviderToken tokens = new ProviderToken(ApnsConfig.from(config().put("key", pem(teamKey.getPrivate()))));
+    long before = System.currentTimeMillis() / 1000;
+    SignedJWT jwt = SignedJWT.parse(tokens.current());
+
+    assertEquals(JWSAlgorithm.ES256, jwt.getHeader().getAlgorithm());
+    assertEquals(ApnsTestServer.KEY_ID, jwt.getHeader().getKeyID());
+    assertTrue(jwt.verify(new ECDSAVerifier((ECPublicKey) teamKey.getPublic())), "signed with the team's key");
+    assertFalse(jwt.verify(new ECDSAVerifier((ECPublicKey) ecKeyPair("secp256r1").getPublic())),
+        "and no other");
+    assertEquals(ApnsTestServer.TEAM_ID, jwt.getJWTClaimsSet().getIssuer());
+    long issuedAt = jwt.getJWTClaimsSet().getIssueTime().getTime() / 1000;
+    assertTrue(issuedAt >= before && issuedAt <= before + 5, "issued now: " + issuedAt);
+    assertEquals(Set.of("iss", "iat"), jwt.getJWTClaimsSet().getClaims().keySet(), "APNs wants iss and iat only");
   }
 
   @Test
