@@ -3,6 +3,7 @@ package io.lockstep.push.apns;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.Contract;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -95,7 +96,8 @@ class ApnsProviderTest {
 
   @Test
   void providerTokenIsAnEs256JwtThatVerifiesWithTheTeamsPublicKey() throws Exception {
-    ProviderToken tokens = new ProviderToken(ApnsConfig.from(config().put("key", pem(teamKey.getPrivate()))));
+    ProviderToken tokens = new ProviderToken(ApnsConfig.from(
+        ConfigTree.pluginSection("push-apns", config().put("key", pem(teamKey.getPrivate())))));
     long before = System.currentTimeMillis() / 1000;
     SignedJWT jwt = SignedJWT.parse(tokens.current());
 
@@ -345,11 +347,13 @@ class ApnsProviderTest {
     assertRefused(valid.copy().put("key", pem(ecKeyPair("secp384r1").getPrivate())), "P-256");
     assertRefused(valid.copy().put("key", pem(KeyPairGenerator.getInstance("RSA").generateKeyPair().getPrivate())), "key");
     assertRefused(valid.copy().put("port", 70_000), "port");
-    assertRefused(valid.copy().put("port", "443"), "port");
+    assertRefused(valid.copy().put("port", "four-four-three"), "port");
+    assertRefused(valid.copy().put("port", 443.5), "port");
     assertRefused(valid.copy().put("expiration_seconds", -1), "expiration_seconds");
     assertRefused(valid.copy().put("token_refresh_seconds", 3_600), "token_refresh_seconds");
     assertRefused(valid.copy().put("trust_cert", dir.resolve("missing.pem").toString()), "trust_cert");
     assertRefused(valid.copy().put("teamid", "TEAM123456"), "teamid");
+    assertRefused(valid.copy().put("topic", "  "), "plugins.config.push-apns.topic");
   }
 
   private static void assertRefused(JsonObject config, String named) {

@@ -170,6 +170,9 @@ class WebhookProviderTest {
     assertMessage("secret", new JsonObject().put("url", "https://example.com/x").put("secret", "short"));
     assertMessage("timeout_seconds", new JsonObject().put("url", "https://example.com/x").put("secret", SECRET)
         .put("timeout_seconds", 0));
+    assertMessage("plugins.config.push-webhook.timeout_seconds", new JsonObject().put("url", "https://example.com/x")
+        .put("secret", SECRET).put("timeout_seconds", "soon"));
+    assertMessage("unknown key secert", new JsonObject().put("url", "https://example.com/x").put("secert", SECRET));
   }
 
   private static void assertMessage(String expected, JsonObject config) {
