@@ -131,9 +131,10 @@ public final class NotificationVerticle extends VerticleBase {
     Map<String, List<Recipient>> byUser = new LinkedHashMap<>();
     candidates.forEach(device -> byUser.computeIfAbsent(device.userId(), user -> new ArrayList<>()).add(device));
     List<Future<List<Recipient>>> perUser = new ArrayList<>(byUser.size());
-    byUser.forEach((user, devices) -> perUser.add(presence.presenceOf(user, devices.stream().map(Recipient::deviceId).toList())
-        .map(live -> devices.stream().filter(device -> !live.containsKey(device.deviceId())).toList())
-        .otherwise(devices)));
+    byUser.forEach((user, devices) -> perUser.add(
+        presence.presenceOf(user, devices.stream().map(Recipient::deviceId).toList())
+            .map(live -> devices.stream().filter(device -> !live.containsKey(device.deviceId())).toList())
+            .otherwise(devices)));
     return Future.all(perUser).map(all -> {
       List<Recipient> offline = new ArrayList<>();
       for (int i = 0; i < all.size(); i++) {

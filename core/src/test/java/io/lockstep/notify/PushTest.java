@@ -342,7 +342,8 @@ class PushTest {
   void aSubscriptionObjectIsRefusedForAProviderThatTakesOnlyStrings() {
     TestDevice phone = withToken("wim", "wim-token");
     JsonObject subscription = new JsonObject().put("endpoint", "https://push.example.net/s/wim-1")
-        .put("keys", new JsonObject().put("p256dh", base64Url(uncompressed(p256KeyPair()))).put("auth", "AAAAAAAAAAAAAAAAAAAAAA"));
+        .put("keys", new JsonObject().put("p256dh", base64Url(uncompressed(p256KeyPair())))
+            .put("auth", "AAAAAAAAAAAAAAAAAAAAAA"));
     assertRefused(phone, new JsonObject().put("provider", "webhook").put("token", subscription), "token");
     assertEquals("wim-token", NODE.sql("SELECT push_token #>> '{}' AS token FROM devices WHERE device_id = $1",
         phone.deviceId()).iterator().next().getString("token"), "the string token registered before is kept");

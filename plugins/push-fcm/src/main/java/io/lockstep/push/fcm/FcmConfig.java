@@ -98,7 +98,8 @@ public record FcmConfig(ServiceAccount serviceAccount, String projectId, String 
       String pem = required(key, "private_key");
       String problem = "must be a PKCS#8 RSA key of at least 2048 bits in PEM (-----BEGIN PRIVATE KEY-----)";
       if (pem.contains("BEGIN RSA PRIVATE KEY")) {
-        throw key.invalid("private_key", problem + "; this one is PKCS#1, convert it with openssl pkcs8 -topk8 -nocrypt");
+        throw key.invalid("private_key", problem
+            + "; this one is PKCS#1, convert it with openssl pkcs8 -topk8 -nocrypt");
       }
       String base64 = pem.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "");
       RSAPrivateKey rsa;
