@@ -45,7 +45,7 @@ class WebhookProviderTest {
     receiver = await(vertx.createHttpServer().requestHandler(WebhookProviderTest::receive).listen(0, "127.0.0.1"));
     WebhookPlugin plugin = new WebhookPlugin();
     plugin.init(context(new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/lockstep/push")
-        .put("secret", SECRET).put("timeout_seconds", 1)));
+        .put("secret", SECRET).put("timeout_seconds", 3)));
     assertEquals(List.of("webhook"), plugin.services().stream().map(service -> service.name()).toList());
     for (var verticle : plugin.verticles()) {
       await(vertx.deployVerticle(verticle.get()));
