@@ -324,7 +324,8 @@ public final class LockstepServer {
    */
   private Future<Void> deployNotifications(int cores) {
     Set<String> providers = plugins.running(Contract.PUSH_PROVIDER);
-    Future<Void> tokens = deploy(() -> new PushTokenVerticle(pool, providers, metrics), cores);
+    Future<Void> tokens = deploy(() -> new PushTokenVerticle(pool, plugins.services(Contract.PUSH_PROVIDER), metrics),
+        cores);
     if (providers.isEmpty()) {
       LOG.info("no push provider is configured: notifications are off");
       return tokens;

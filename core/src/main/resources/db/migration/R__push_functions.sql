@@ -34,38 +34,53 @@ BEGIN
 END;
 $$;
 
--- Folds a push into the device's pending one, or adds it. A message replaces the pending content (the
--- latest message is the one shown); a badge update leaves a pending message alone, unless that message's
+-- Folds a push into each device's pending one, or adds it. p_seqs gives, per device, the user-log position
+-- of the message (NULL for a badge update). A message replaces the pending content only when it is newer
+-- (a higher seq), so the newest message is the one shown however the enqueues of a burst interleave; an
+-- older one only adds to the count. A badge update leaves a pending message alone, unless that message's
 -- conversation has just been read to the end, in which case the pending push becomes a badge update.
-CREATE OR REPLACE FUNCTION lockstep_push_enqueue(p_devices text[], p_kind text, p_conversation text, p_conv_seq bigint,
-                                      p_sender text, p_title text, p_body text, p_due timestamptz,
+DROP FUNCTION IF EXISTS lockstep_push_enqueue(text[], text, text, bigint, text, text, text, timestamptz, boolean);
+CREATE OR REPLACE FUNCTION lockstep_push_enqueue(p_devices text[], p_seqs bigint[], p_kind text, p_conversation text,
+                                      p_conv_seq bigint, p_sender text, p_title text, p_body text, p_due timestamptz,
                                       p_conversation_read boolean)
 RETURNS TABLE (device_id text, coalesced boolean)
 LANGUAGE sql AS $$
-  INSERT INTO push_outbox AS o (user_id, device_id, provider, kind, conversation_id, conv_seq, sender_user, title, body, due_at)
-  SELECT d.user_id, d.device_id, d.push_provider, p_kind, p_conversation, p_conv_seq, p_sender, p_title, p_body, p_due
-    FROM devices d
-   WHERE d.device_id = ANY (p_devices) AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
+  INSERT INTO push_outbox AS o (user_id, device_id, provider, kind, conversation_id, conv_seq, seq, sender_user, title,
+                                body, due_at)
+  SELECT d.user_id, d.device_id, d.push_provider, p_kind, p_conversation, p_conv_seq, t.seq, p_sender, p_title, p_body,
+         p_due
+    FROM unnest(p_devices, p_seqs) AS t (device_id, seq)
+    JOIN devices d ON d.device_id = t.device_id
+   WHERE d.push_token IS NOT NULL AND d.revoked_at IS NULL
   ON CONFLICT (device_id) WHERE state = 'pending' DO UPDATE SET
     provider        = EXCLUDED.provider,
-    kind            = CASE WHEN EXCLUDED.kind = 'message' THEN 'message'
-                           WHEN o.kind = 'message' AND o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read
+    kind            = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE THEN 'message'
+                           WHEN EXCLUDED.kind = 'badge' AND o.kind = 'message'
+                                AND o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read
                              THEN 'badge'
                            ELSE o.kind END,
-    conversation_id = CASE WHEN EXCLUDED.kind = 'message' OR o.kind = 'badge'
-                             OR (o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read)
+    conversation_id = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                             OR EXCLUDED.kind = 'badge' AND (o.kind = 'badge'
+                                  OR o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read)
                            THEN EXCLUDED.conversation_id ELSE o.conversation_id END,
-    conv_seq        = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.conv_seq ELSE o.conv_seq END,
-    sender_user     = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.sender_user ELSE o.sender_user END,
-    title           = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.title ELSE o.title END,
-    body            = CASE WHEN EXCLUDED.kind = 'message' THEN EXCLUDED.body ELSE o.body END,
+    conv_seq        = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                           THEN EXCLUDED.conv_seq ELSE o.conv_seq END,
+    seq             = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                           THEN EXCLUDED.seq ELSE o.seq END,
+    sender_user     = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                           THEN EXCLUDED.sender_user ELSE o.sender_user END,
+    title           = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                           THEN EXCLUDED.title ELSE o.title END,
+    body            = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE
+                           THEN EXCLUDED.body ELSE o.body END,
     coalesced       = o.coalesced + 1,
     updated_at      = now()
   RETURNING o.device_id, o.coalesced > 1
 $$;
 
--- A push whose attempt should be repeated: back to pending at p_due, or, when the device got a newer
--- pending push meanwhile, folded into that one (a message is never downgraded to a badge update).
+-- A push whose attempt should be repeated: back to pending at p_due, or, when the device got another
+-- pending push meanwhile, folded into that one: its message replaces a pending badge update (a message is
+-- never downgraded to one) or an older pending message, as lockstep_push_enqueue would have done.
 CREATE OR REPLACE FUNCTION lockstep_push_retry(p_id bigint, p_due timestamptz, p_error text)
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -77,10 +92,11 @@ BEGIN
     RETURN;
   END IF;
   UPDATE push_outbox p SET
-      kind = 'message', conversation_id = v_row.conversation_id, conv_seq = v_row.conv_seq,
+      kind = 'message', conversation_id = v_row.conversation_id, conv_seq = v_row.conv_seq, seq = v_row.seq,
       sender_user = v_row.sender_user, title = v_row.title, body = v_row.body,
       coalesced = p.coalesced + v_row.coalesced
-   WHERE p.device_id = v_row.device_id AND p.state = 'pending' AND p.kind = 'badge' AND v_row.kind = 'message';
+   WHERE p.device_id = v_row.device_id AND p.state = 'pending' AND v_row.kind = 'message'
+     AND (v_row.seq > p.seq) IS NOT FALSE AND (p.kind = 'badge' OR v_row.seq > p.seq);
   PERFORM 1 FROM push_outbox p WHERE p.device_id = v_row.device_id AND p.state = 'pending';
   IF FOUND THEN
     DELETE FROM push_outbox WHERE id = p_id;

@@ -1,5 +1,7 @@
 package io.lockstep.config;
 
+import io.lockstep.plugin.ConfigTree;
+
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.lockstep.config;
 
+import io.lockstep.plugin.ConfigTree;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

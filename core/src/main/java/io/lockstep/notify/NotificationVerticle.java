@@ -11,12 +11,14 @@ import io.lockstep.store.PushStore.Push;
 import io.lockstep.store.PushStore.Recipient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +29,8 @@ import java.util.Set;
  * Turns this node's committed changes into pushes: a message becomes a push to each recipient device
  * that is not connected, has a token and has not muted the conversation; a read-state change becomes
  * a silent badge update to the user's other devices that are not connected. Pushes go into the outbox,
- * where a device's pending push absorbs the ones that follow within the coalescing window. Knows no
+ * where a device's pending push absorbs the ones that follow within the coalescing window and shows the
+ * newest message (by the user's log position, whatever order the enqueues land in). Knows no
  * provider: the outbox workers hand pushes to whichever plugin serves the device's provider.
  * Deployed once per node (it listens to the node's local server events).
  */
@@ -80,7 +83,7 @@ public final class NotificationVerticle extends VerticleBase {
           String senderName = found.senderName() == null ? sender : found.senderName();
           Push push = new Push("message", conversationId, event.getLong("conv_seq"), sender,
               config.preview() == Preview.NONE ? null : senderName, notificationText(event.getJsonObject("body")),
-              false);
+              false, userSeqs(event));
           return enqueue(devices, push);
         }));
   }
@@ -91,10 +94,22 @@ public final class NotificationVerticle extends VerticleBase {
     boolean conversationRead = event.getLong("unread", 0L) == 0 && !event.getBoolean("marked_unread", false);
     return store.otherDevicesWithToken(userId, event.getString("device_id"))
         .compose(this::offline)
-        .compose(devices -> enqueue(devices, new Push("badge", conversationId, null, null, null, null, conversationRead)));
+        .compose(devices -> enqueue(devices, new Push("badge", conversationId, null, null, null, null, conversationRead,
+            Map.of())));
   }
 
-  private Future<Void> enqueue(List<String> devices, Push push) {
+  /** Each member's user-log position of the message: the order in which one user's messages happened. */
+  private static Map<String, Long> userSeqs(JsonObject event) {
+    JsonArray members = event.getJsonArray("members");
+    JsonArray seqs = event.getJsonArray("member_seqs", new JsonArray());
+    Map<String, Long> byUser = new HashMap<>(members.size() * 2);
+    for (int i = 0; i < members.size() && i < seqs.size(); i++) {
+      byUser.put(members.getString(i), seqs.getLong(i));
+    }
+    return byUser;
+  }
+
+  private Future<Void> enqueue(List<Recipient> devices, Push push) {
     if (devices.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -109,20 +124,21 @@ public final class NotificationVerticle extends VerticleBase {
    * The devices that are not connected anywhere in the cluster. When Redis cannot say, every device
    * counts as offline: a notification too many is better than a message nobody hears of.
    */
-  private Future<List<String>> offline(List<Recipient> candidates) {
+  private Future<List<Recipient>> offline(List<Recipient> candidates) {
     if (candidates.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    Map<String, List<String>> byUser = new LinkedHashMap<>();
-    candidates.forEach(device -> byUser.computeIfAbsent(device.userId(), user -> new ArrayList<>()).add(device.deviceId()));
-    List<Future<List<String>>> perUser = new ArrayList<>(byUser.size());
-    byUser.forEach((user, devices) -> perUser.add(presence.presenceOf(user, devices)
-        .map(live -> devices.stream().filter(device -> !live.containsKey(device)).toList())
-        .otherwise(devices)));
+    Map<String, List<Recipient>> byUser = new LinkedHashMap<>();
+    candidates.forEach(device -> byUser.computeIfAbsent(device.userId(), user -> new ArrayList<>()).add(device));
+    List<Future<List<Recipient>>> perUser = new ArrayList<>(byUser.size());
+    byUser.forEach((user, devices) -> perUser.add(
+        presence.presenceOf(user, devices.stream().map(Recipient::deviceId).toList())
+            .map(live -> devices.stream().filter(device -> !live.containsKey(device.deviceId())).toList())
+            .otherwise(devices)));
     return Future.all(perUser).map(all -> {
-      List<String> offline = new ArrayList<>();
+      List<Recipient> offline = new ArrayList<>();
       for (int i = 0; i < all.size(); i++) {
-        offline.addAll(all.<List<String>>resultAt(i));
+        offline.addAll(all.<List<Recipient>>resultAt(i));
       }
       return offline;
     });

@@ -7,6 +7,7 @@ import io.lockstep.bus.PushCalls.TokenRegistered;
 import io.lockstep.bus.PushCalls.TokenUnregistered;
 import io.lockstep.bus.PushCalls.UnregisterToken;
 import io.lockstep.metrics.LockstepMetrics;
+import io.lockstep.plugin.PluginService;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
@@ -17,14 +18,18 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
+import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Devices' push tokens: push.register gives the device a token of one of the configured providers
- * (taking it from any other device that held it), push.unregister removes it. Answers on
- * {@code lockstep.notify.token.*}; token churn is counted by kind.
+ * (taking it from any other device that held it), push.unregister removes it. A token is a string, or
+ * a subscription object for a provider that declares it takes those (Web Push); anything else is
+ * refused before anything is stored. Answers on {@code lockstep.notify.token.*}; token churn is
+ * counted by kind.
  */
 public final class PushTokenVerticle extends VerticleBase {
 
@@ -32,13 +37,13 @@ public final class PushTokenVerticle extends VerticleBase {
   static final int MAX_TOKEN_LENGTH = 4096;
 
   private final Pool pool;
-  private final Set<String> providers;
+  private final Map<String, PluginService> providers;
   private final LockstepMetrics metrics;
   private PushStore store;
 
-  public PushTokenVerticle(Pool pool, Set<String> providers, LockstepMetrics metrics) {
+  public PushTokenVerticle(Pool pool, Collection<PluginService> providers, LockstepMetrics metrics) {
     this.pool = pool;
-    this.providers = Set.copyOf(providers);
+    this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(PluginService::name, p -> p, (a, b) -> a));
     this.metrics = metrics;
   }
 
@@ -52,13 +57,15 @@ public final class PushTokenVerticle extends VerticleBase {
 
   private Future<TokenRegistered> register(RegisterToken request) {
     String provider = request.provider();
-    if (!providers.contains(provider)) {
+    PluginService service = providers.get(provider);
+    if (service == null) {
       throw Fields.invalid("provider", providers.isEmpty()
           ? "names no push provider: this server has none configured"
-          : "'" + provider + "' is not a push provider of this server (it has " + String.join(", ", new TreeSet<>(providers)) + ")");
+          : "'" + provider + "' is not a push provider of this server (it has "
+              + String.join(", ", new TreeSet<>(providers.keySet())) + ")");
     }
     Object token = request.token();
-    String key = tokenKey(token);
+    String key = tokenKey(token, service);
     return store.register(request.caller().userId(), request.caller().deviceId(), provider, token, key)
         .map(registration -> {
           if (registration.outcome().equals("revoked")) {
@@ -71,9 +78,13 @@ public final class PushTokenVerticle extends VerticleBase {
 
   /**
    * What identifies a token: the string itself, or for a subscription object (Web Push) its endpoint.
-   * Anything else is refused with the reason.
+   * Anything else, and an object for a provider that takes only strings, is refused with the reason.
    */
-  static String tokenKey(Object token) {
+  static String tokenKey(Object token, PluginService provider) {
+    if (token instanceof JsonObject && !provider.subscriptionTokens()) {
+      throw Fields.invalid("token", "must be a string for provider '" + provider.name()
+          + "': only a provider of subscriptions (such as webpush) takes a subscription object");
+    }
     if (token instanceof String text) {
       if (text.isBlank() || text.length() > MAX_TOKEN_LENGTH) {
         throw Fields.invalid("token", "must be a non-blank string of at most " + MAX_TOKEN_LENGTH + " characters");

@@ -47,8 +47,14 @@ public final class PluginHost {
 
     public JsonObject toJson() {
       JsonArray contracts = new JsonArray();
-      services.forEach(service -> contracts.add(new JsonObject().put("contract", service.contract().wireName())
-          .put("name", service.name()).put("address", service.address())));
+      services.forEach(service -> {
+        JsonObject described = new JsonObject().put("contract", service.contract().wireName())
+            .put("name", service.name()).put("address", service.address());
+        if (service.contract() == Contract.PUSH_PROVIDER) {
+          described.put("subscription_tokens", service.subscriptionTokens());
+        }
+        contracts.add(described);
+      });
       return new JsonObject().put("id", id).put("source", source).put("state", state).put("error", error)
           .put("services", contracts);
     }
@@ -213,9 +219,14 @@ public final class PluginHost {
   /** The names of the running services of one contract. */
   public Set<String> running(Contract contract) {
     Set<String> names = new HashSet<>();
-    loaded.stream().filter(p -> "running".equals(p.state())).flatMap(p -> p.services().stream())
-        .filter(s -> s.contract() == contract).forEach(s -> names.add(s.name()));
+    services(contract).forEach(s -> names.add(s.name()));
     return names;
+  }
+
+  /** The running services of one contract, as their plugins describe them. */
+  public List<PluginService> services(Contract contract) {
+    return loaded.stream().filter(p -> "running".equals(p.state())).flatMap(p -> p.services().stream())
+        .filter(s -> s.contract() == contract).toList();
   }
 
   public JsonArray toJson() {

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * Push tokens and the push outbox: a device's token (one device per token), the pushes waiting for
  * devices that are not connected, and the outcome counters per provider (written once per worker
  * batch, not once per push, so that concurrent workers do not queue on one counter row). The folding of a burst into one
- * pending push and the hand-over of a token run in the SQL functions of V5__push.sql.
+ * pending push and the hand-over of a token run in the SQL functions of R__push_functions.sql.
  */
 public final class PushStore {
 
@@ -112,15 +112,27 @@ public final class PushStore {
         });
   }
 
-  /** A push to fold into each device's pending one; answers how many were folded into an existing one. */
+  /**
+   * A push to fold into each device's pending one. For a message, {@code userSeqs} holds each recipient's
+   * user-log position of it, which decides whether it is newer than the message a pending push shows;
+   * a badge update has none.
+   */
   public record Push(String kind, String conversationId, Long convSeq, String sender, String title, String body,
-                     boolean conversationRead) {
+                     boolean conversationRead, Map<String, Long> userSeqs) {
   }
 
-  public Future<Integer> enqueue(Collection<String> deviceIds, Push push, Duration delay) {
-    return pool.preparedQuery("SELECT * FROM lockstep_push_enqueue($1, $2, $3, $4, $5, $6, $7, now() + $8 * interval '1 millisecond', $9)")
-        .execute(Tuple.of((Object) deviceIds.toArray(String[]::new), push.kind(), push.conversationId(),
-            push.convSeq(), push.sender(), push.title(), push.body(), delay.toMillis(), push.conversationRead()))
+  /** Answers how many of the devices' pushes were folded into an existing pending one. */
+  public Future<Integer> enqueue(List<Recipient> devices, Push push, Duration delay) {
+    String[] deviceIds = new String[devices.size()];
+    Long[] seqs = new Long[devices.size()];
+    for (int i = 0; i < deviceIds.length; i++) {
+      deviceIds[i] = devices.get(i).deviceId();
+      seqs[i] = push.userSeqs().get(devices.get(i).userId());
+    }
+    return pool.preparedQuery("SELECT * FROM lockstep_push_enqueue($1, $2, $3, $4, $5, $6, $7, $8,"
+            + " now() + $9 * interval '1 millisecond', $10)")
+        .execute(Tuple.of(deviceIds, seqs, push.kind(), push.conversationId(), push.convSeq(), push.sender(),
+            push.title(), push.body(), delay.toMillis(), push.conversationRead()))
         .map(rows -> {
           int coalesced = 0;
           for (Row row : rows) {

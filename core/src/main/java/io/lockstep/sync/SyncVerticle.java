@@ -153,13 +153,16 @@ public final class SyncVerticle extends VerticleBase {
     delivery.deliver(List.of(outcome.own(), outcome.others()), null, null);
     List<Object> members = new ArrayList<>(outcome.own().users());
     members.addAll(outcome.others().users());
+    List<Object> memberSeqs = new ArrayList<>(outcome.own().seqs());
+    memberSeqs.addAll(outcome.others().seqs());
     BusService.publishLocally(vertx, ServerEvents.MESSAGE, new JsonObject()
         .put("conversation_id", request.conversationId())
         .put("conv_seq", outcome.convSeq())
         .put("sender", new JsonObject().put("user_id", request.caller().userId())
             .put("device_id", request.caller().deviceId()))
         .put("body", request.body()).put("ts", outcome.own().ts())
-        .put("members", new JsonArray(members)));
+        .put("members", new JsonArray(members))
+        .put("member_seqs", new JsonArray(memberSeqs)));
   }
 
   /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */

@@ -1,7 +1,9 @@
 package io.lockstep.notify;
 
+import io.lockstep.plugin.ServerEvents;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,9 +19,17 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -34,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Notifications end to end: a real node with the webhook provider plugin pushing to a receiver in the
- * test, which checks every request's signature and records what it got. Devices register tokens over
+ * test, which checks every request's signature and records what it got (the same receiver stands in
+ * for a Web Push service). Devices register tokens over
  * their connection and then go offline (or stay live) as the scenario needs.
  */
 class PushTest {
@@ -42,16 +53,23 @@ class PushTest {
   private static final String SECRET = "push-test-secret-0123456789";
   private static final int RECEIVER_PORT = freePort();
 
+  private static final KeyPair VAPID = p256KeyPair();
+
   @RegisterExtension
   static final LockstepNode NODE = new LockstepNode(new JsonObject()
-      .put("plugins", new JsonObject().put("config", new JsonObject().put("push-webhook", new JsonObject()
-          .put("url", "http://127.0.0.1:" + RECEIVER_PORT + "/push").put("secret", SECRET).put("timeout_seconds", 2))))
+      .put("plugins", new JsonObject().put("config", new JsonObject()
+          .put("push-webhook", new JsonObject()
+              .put("url", "http://127.0.0.1:" + RECEIVER_PORT + "/push").put("secret", SECRET).put("timeout_seconds", 2))
+          .put("push-webpush", new JsonObject().put("subject", "mailto:ops@lockstep.example").put("allow_http", true)
+              .put("vapid_public_key", base64Url(uncompressed(VAPID)))
+              .put("vapid_private_key", base64Url(fixed32(((ECPrivateKey) VAPID.getPrivate()).getS()))))))
       .put("push", new JsonObject().put("coalesce_window", "1500ms").put("poll_interval", "100ms")
           .put("backoff_base", "100ms").put("backoff_max", "400ms").put("max_attempts", 3)));
 
   private static HttpServer receiver;
   private static final List<JsonObject> pushes = new ArrayList<>();
   private static final List<String> forged = new ArrayList<>();
+  private static final List<String> webPushes = new ArrayList<>();
 
   @BeforeAll
   static void startReceiver() {
@@ -63,9 +81,21 @@ class PushTest {
     await(receiver.close());
   }
 
-  /** Answers by token: "gone-…" 410, "down-…" 503, anything else 200; a bad signature 401. */
+  /**
+   * The webhook at /push answers by token: "gone-…" 410, "down-…" 503, anything else 200; a bad
+   * signature 401. Below /webpush/ it is a push service taking Web Push requests (encrypted, so only
+   * their path is recorded) with 201.
+   */
   private static void receive(HttpServerRequest request) {
     request.body().onSuccess(body -> {
+      if (request.path().startsWith("/webpush/")) {
+        synchronized (PushTest.class) {
+          webPushes.add(request.path() + " " + request.getHeader("Content-Encoding"));
+          PushTest.class.notifyAll();
+        }
+        request.response().setStatusCode(201).end();
+        return;
+      }
       String timestamp = request.getHeader("X-Lockstep-Timestamp");
       if (!("v1=" + hmac(timestamp + "." + body)).equals(request.getHeader("X-Lockstep-Signature"))) {
         synchronized (PushTest.class) {
@@ -246,6 +276,30 @@ class PushTest {
   }
 
   @Test
+  void aCoalescedPushShowsTheNewestMessageWhateverOrderItsEnqueuesLandIn() {
+    TestDevice phone = withToken("uli", "uli-phone-token");
+    phone.disconnect();
+    String conversation = direct("vera", "uli");
+    List<String> texts = List.of("first", "second", "third");
+    for (int i = texts.size(); i >= 1; i--) {
+      NODE.vertx().eventBus().publish(ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversation)
+          .put("conv_seq", i).put("sender", new JsonObject().put("user_id", "vera").put("device_id", "vera-phone"))
+          .put("body", new JsonObject().put("text", texts.get(i - 1))).put("ts", System.currentTimeMillis())
+          .put("members", new JsonArray().add("vera").add("uli"))
+          .put("member_seqs", new JsonArray().add(100 + i).add(10 + i)), new DeliveryOptions().setLocalOnly(true));
+      int enqueued = texts.size() - i + 1;
+      awaitUntil("message " + i + " is folded into the pending push", () -> NODE.sql(
+          "SELECT 1 FROM push_outbox WHERE device_id = $1 AND state = 'pending' AND coalesced = $2",
+          phone.deviceId(), enqueued).size() == 1);
+    }
+    JsonObject push = awaitPush(p -> "uli-phone-token".equals(p.getValue("token")));
+    assertEquals("third", push.getString("body"), "the newest message is shown though it was enqueued first");
+    assertEquals(3, push.getJsonObject("data").getInteger("conv_seq"));
+    assertEquals(3, push.getJsonObject("data").getInteger("coalesced"));
+    awaitOutboxEmpty();
+  }
+
+  @Test
   void pushesInTheOutboxSurviveARestartAndAreSentOnce() {
     TestDevice phone = withToken("sam", "sam-phone-token");
     phone.disconnect();
@@ -260,25 +314,45 @@ class PushTest {
   }
 
   @Test
-  void aSubscriptionObjectTokenReachesTheProviderIntact() {
-    JsonObject subscription = new JsonObject().put("endpoint", "https://push.example.net/s/wen-1")
-        .put("keys", new JsonObject().put("p256dh", "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQ").put("auth", "tBHItJI5svbpez7KI4CCXg"));
+  void aSubscriptionObjectIsAWebPushTokenAndIsPushedToItsEndpoint() {
+    JsonObject subscription = new JsonObject().put("endpoint", "http://127.0.0.1:" + RECEIVER_PORT + "/webpush/wen-1")
+        .put("keys", new JsonObject().put("p256dh", base64Url(uncompressed(p256KeyPair())))
+            .put("auth", base64Url(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})));
     TestDevice browser = online("wen");
     JsonObject registered = browser.request(new JsonObject().put("type", "push.register").put("id", "w1")
-        .put("provider", "webhook").put("token", subscription));
-    assertEquals("registered", registered.getString("outcome"));
+        .put("provider", "webpush").put("token", subscription));
+    assertEquals("registered", registered.getString("outcome"), registered.encode());
     browser.disconnect();
     online("xia").sendMessage(direct("xia", "wen"), "m1", "to the browser");
-    JsonObject push = awaitPush(p -> subscription.equals(p.getValue("token")));
-    assertEquals("to the browser", push.getString("body"));
-    JsonObject sameEndpoint = subscription.copy().put("keys", new JsonObject().put("p256dh", "other").put("auth", "other"));
+    awaitUntil("the push service gets the push", () -> webPushesTo("/webpush/wen-1 aes128gcm"));
+    awaitOutboxEmpty();
+
+    JsonObject sameEndpoint = subscription.copy().put("keys", new JsonObject()
+        .put("p256dh", base64Url(uncompressed(p256KeyPair()))).put("auth", "AAAAAAAAAAAAAAAAAAAAAA"));
     TestDevice again = NODE.device("wen").withDeviceId(browser.deviceId());
     again.connectAndSync();
     assertEquals("unchanged", again.request(new JsonObject().put("type", "push.register").put("id", "w2")
-        .put("provider", "webhook").put("token", sameEndpoint)).getString("outcome"), "a subscription is its endpoint");
-    assertEquals("other", NODE.sql("SELECT push_token #>> '{keys,auth}' AS auth FROM devices WHERE device_id = $1",
-        browser.deviceId()).iterator().next().getString("auth"), "the stored subscription has the new keys");
-    awaitOutboxEmpty();
+        .put("provider", "webpush").put("token", sameEndpoint)).getString("outcome"), "a subscription is its endpoint");
+    assertEquals("AAAAAAAAAAAAAAAAAAAAAA", NODE.sql("SELECT push_token #>> '{keys,auth}' AS auth FROM devices"
+        + " WHERE device_id = $1", browser.deviceId()).iterator().next().getString("auth"),
+        "the stored subscription has the new keys");
+  }
+
+  @Test
+  void aSubscriptionObjectIsRefusedForAProviderThatTakesOnlyStrings() {
+    TestDevice phone = withToken("wim", "wim-token");
+    JsonObject subscription = new JsonObject().put("endpoint", "https://push.example.net/s/wim-1")
+        .put("keys", new JsonObject().put("p256dh", base64Url(uncompressed(p256KeyPair())))
+            .put("auth", "AAAAAAAAAAAAAAAAAAAAAA"));
+    assertRefused(phone, new JsonObject().put("provider", "webhook").put("token", subscription), "token");
+    assertEquals("wim-token", NODE.sql("SELECT push_token #>> '{}' AS token FROM devices WHERE device_id = $1",
+        phone.deviceId()).iterator().next().getString("token"), "the string token registered before is kept");
+
+    TestDevice laptop = online("wim");
+    assertRefused(laptop, new JsonObject().put("provider", "webhook").put("token", subscription), "token");
+    assertNull(devicePush("wim", laptop.deviceId()), "nothing is stored for a device that had no token");
+    assertEquals(0, NODE.sql("SELECT 1 FROM devices WHERE push_token_key = $1", "https://push.example.net/s/wim-1")
+        .size());
   }
 
   @Test
@@ -390,6 +464,10 @@ class PushTest {
         .mapToDouble(counter -> counter.count()).sum();
   }
 
+  private static synchronized boolean webPushesTo(String pathAndEncoding) {
+    return webPushes.contains(pathAndEncoding);
+  }
+
   private static synchronized List<JsonObject> pushesFor(String token) {
     return pushes.stream().filter(p -> token.equals(p.getValue("token"))).toList();
   }
@@ -440,6 +518,38 @@ class PushTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static KeyPair p256KeyPair() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      return generator.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The public key as Web Push writes it: 0x04, then x and y in 32 bytes each. */
+  private static byte[] uncompressed(KeyPair keys) {
+    ECPublicKey key = (ECPublicKey) keys.getPublic();
+    byte[] point = new byte[65];
+    point[0] = 4;
+    System.arraycopy(fixed32(key.getW().getAffineX()), 0, point, 1, 32);
+    System.arraycopy(fixed32(key.getW().getAffineY()), 0, point, 33, 32);
+    return point;
+  }
+
+  private static byte[] fixed32(BigInteger number) {
+    byte[] bytes = number.toByteArray();
+    byte[] fixed = new byte[32];
+    int length = Math.min(bytes.length, 32);
+    System.arraycopy(bytes, bytes.length - length, fixed, 32 - length, length);
+    return fixed;
+  }
+
+  private static String base64Url(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   private static int freePort() {

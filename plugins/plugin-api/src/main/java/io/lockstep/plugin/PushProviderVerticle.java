@@ -16,8 +16,26 @@ import io.vertx.core.json.JsonObject;
  */
 public abstract class PushProviderVerticle extends VerticleBase {
 
+  private final String provider;
+
+  /** A provider that names itself by overriding {@link #provider()}. */
+  protected PushProviderVerticle() {
+    this(null);
+  }
+
+  /** A provider answering for {@code provider}, the name devices register tokens for. */
+  protected PushProviderVerticle(String provider) {
+    this.provider = provider;
+  }
+
   /** The provider name devices register tokens for (push.register's provider). */
-  protected abstract String provider();
+  protected String provider() {
+    if (provider == null) {
+      throw new IllegalStateException(getClass().getName() + " names no provider: pass it to the constructor"
+          + " or override provider()");
+    }
+    return provider;
+  }
 
   protected abstract Future<JsonObject> push(JsonObject request);
 

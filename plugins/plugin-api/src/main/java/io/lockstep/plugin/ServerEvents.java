@@ -8,7 +8,9 @@ package io.lockstep.plugin;
 public final class ServerEvents {
 
   /**
-   * A message was sent: {conversation_id, conv_seq, sender: {user_id, device_id}, body, ts, members}.
+   * A message was sent: {conversation_id, conv_seq, sender: {user_id, device_id}, body, ts, members,
+   * member_seqs}. {@code member_seqs[i]} is the position of the message in the user log of
+   * {@code members[i]}: it orders a user's messages across conversations.
    */
   public static final String MESSAGE = "lockstep.events.message";
 

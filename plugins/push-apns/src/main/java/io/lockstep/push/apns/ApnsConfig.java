@@ -1,9 +1,7 @@
 package io.lockstep.push.apns;
 
-import io.vertx.core.json.JsonObject;
+import io.lockstep.plugin.ConfigTree;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -15,7 +13,6 @@ import java.security.spec.ECParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -38,8 +35,8 @@ import java.util.regex.Pattern;
  *   <li>{@code trust_cert} (default none: the JVM's trusted authorities): a PEM certificate to trust
  *   instead, for a test server or a TLS-intercepting proxy.</li>
  * </ul>
- * The key is read and checked here, so a wrong configuration stops the plugin at start-up with a
- * sentence naming the key.
+ * The key is read and checked here, through the plugin API's {@link ConfigTree}, so a wrong
+ * configuration stops the plugin at start-up with a sentence naming the key.
  */
 public record ApnsConfig(String host, int port, String topic, String teamId, String keyId, ECPrivateKey signingKey,
                          long expirationSeconds, long tokenRefreshSeconds, long requestTimeoutMs, String trustCert) {
@@ -58,29 +55,21 @@ public record ApnsConfig(String host, int port, String topic, String teamId, Str
   private static final Set<String> KEYS = Set.of("host", "port", "topic", "team_id", "key_id", "key_file", "key",
       "expiration_seconds", "token_refresh_seconds", "request_timeout_ms", "trust_cert");
 
-  public static ApnsConfig from(JsonObject json) {
-    Set<String> unknown = new TreeSet<>(json.fieldNames());
-    unknown.removeAll(KEYS);
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("push-apns has no setting " + String.join(", ", unknown)
-          + "; its settings are " + String.join(", ", new TreeSet<>(KEYS)));
-    }
-    String trustCert = text(json, "trust_cert");
-    if (trustCert != null && !Files.isReadable(Path.of(trustCert))) {
-      throw new IllegalArgumentException("trust_cert " + trustCert + " is not a readable file");
-    }
-    String host = text(json, "host");
+  /** Reads and checks the section; IllegalArgumentException naming the key that is missing or wrong. */
+  public static ApnsConfig from(ConfigTree tree) {
+    tree.onlyKeys(KEYS);
+    Path trustCert = tree.readableFile("trust_cert");
     return new ApnsConfig(
-        host == null ? DEFAULT_HOST : host,
-        (int) number(json, "port", DEFAULT_PORT, 1, 65_535),
-        required(json, "topic", "the app's bundle id"),
-        appleId(json, "team_id"),
-        appleId(json, "key_id"),
-        signingKey(json),
-        number(json, "expiration_seconds", DEFAULT_EXPIRATION_SECONDS, 0, 365L * 86_400),
-        number(json, "token_refresh_seconds", DEFAULT_TOKEN_REFRESH_SECONDS, 1, MAX_TOKEN_REFRESH_SECONDS),
-        number(json, "request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS, 1, 600_000),
-        trustCert);
+        tree.string("host", DEFAULT_HOST),
+        (int) tree.longValue("port", DEFAULT_PORT, 1, 65_535),
+        required(tree, "topic", "the app's bundle id"),
+        appleId(tree, "team_id"),
+        appleId(tree, "key_id"),
+        signingKey(tree),
+        tree.longValue("expiration_seconds", DEFAULT_EXPIRATION_SECONDS, 0, 365L * 86_400),
+        tree.longValue("token_refresh_seconds", DEFAULT_TOKEN_REFRESH_SECONDS, 1, MAX_TOKEN_REFRESH_SECONDS),
+        tree.longValue("request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS, 1, 600_000),
+        trustCert == null ? null : trustCert.toString());
   }
 
   /** Leaves the signing key out, so the configuration can be logged. */
@@ -91,38 +80,23 @@ public record ApnsConfig(String host, int port, String topic, String teamId, Str
         + ", requestTimeoutMs=" + requestTimeoutMs + ", trustCert=" + trustCert + "]";
   }
 
-  private static ECPrivateKey signingKey(JsonObject json) {
-    String inline = text(json, "key");
-    String file = text(json, "key_file");
-    if ((inline == null) == (file == null)) {
-      throw new IllegalArgumentException("push-apns needs exactly one of key_file (the path of the AuthKey_<key_id>.p8 file)"
-          + " and key (its PEM text)");
-    }
-    if (inline != null) {
-      return parseKey(inline, "key");
-    }
-    try {
-      return parseKey(Files.readString(Path.of(file)), "key_file " + file);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("key_file " + file + " cannot be read: " + e.getMessage(), e);
-    }
-  }
-
-  private static ECPrivateKey parseKey(String pem, String source) {
+  private static ECPrivateKey signingKey(ConfigTree tree) {
+    String source = tree.exactlyOne("key_file", "key", "the path of the AuthKey_<key_id>.p8 file, or its PEM text");
+    String pem = source.equals("key") ? tree.string("key") : tree.fileText("key_file");
     int begin = pem.indexOf(PEM_BEGIN);
     int end = pem.indexOf(PEM_END);
     if (begin < 0 || end < begin) {
-      throw new IllegalArgumentException(source + " must be a PKCS#8 PEM key (" + PEM_BEGIN + "), as Apple's .p8 files are");
+      throw tree.invalid(source, "must hold a PKCS#8 PEM key (" + PEM_BEGIN + "), as Apple's .p8 files are");
     }
     PrivateKey key;
     try {
       byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
       key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + " is not a readable EC PKCS#8 key: " + e.getMessage(), e);
+      throw tree.invalid(source, "does not hold a readable EC PKCS#8 key: " + e.getMessage());
     }
     if (!(key instanceof ECPrivateKey ec) || !isP256(ec.getParams())) {
-      throw new IllegalArgumentException(source + " must be an EC key on curve P-256, as APNs signs with ES256");
+      throw tree.invalid(source, "must hold an EC key on curve P-256, as APNs signs with ES256");
     }
     return ec;
   }
@@ -139,42 +113,18 @@ public record ApnsConfig(String host, int port, String topic, String teamId, Str
     }
   }
 
-  private static String appleId(JsonObject json, String key) {
-    String value = required(json, key, "ten upper-case letters or digits from the Apple developer account");
+  private static String appleId(ConfigTree tree, String key) {
+    String value = required(tree, key, "ten upper-case letters or digits from the Apple developer account");
     if (!APPLE_ID.matcher(value).matches()) {
-      throw new IllegalArgumentException(key + " must be ten upper-case letters or digits, as Apple shows it, not " + value);
+      throw tree.invalid(key, "must be ten upper-case letters or digits, as Apple shows it, not " + value);
     }
     return value;
   }
 
-  private static String required(JsonObject json, String key, String what) {
-    String value = text(json, key);
-    if (value == null) {
-      throw new IllegalArgumentException("push-apns needs " + key + ": " + what);
+  private static String required(ConfigTree tree, String key, String what) {
+    if (!tree.has(key)) {
+      throw tree.invalid(key, "is required: " + what);
     }
-    return value;
-  }
-
-  private static String text(JsonObject json, String key) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof String text) || text.isBlank()) {
-      throw new IllegalArgumentException(key + " must be a non-empty string, not " + value);
-    }
-    return text.strip();
-  }
-
-  private static long number(JsonObject json, String key, long fallback, long min, long max) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (!(value instanceof Number number) || number.doubleValue() != number.longValue()
-        || number.longValue() < min || number.longValue() > max) {
-      throw new IllegalArgumentException(key + " must be a whole number from " + min + " to " + max + ", not " + value);
-    }
-    return number.longValue();
+    return tree.string(key, null);
   }
 }

@@ -1,5 +1,6 @@
 package io.lockstep.push.apns;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -24,7 +25,7 @@ public final class ApnsPlugin implements LockstepPlugin {
 
   @Override
   public void init(PluginContext context) {
-    config = context.config().isEmpty() ? null : ApnsConfig.from(context.config());
+    config = context.config().isEmpty() ? null : ApnsConfig.from(ConfigTree.pluginSection(id(), context.config()));
   }
 
   @Override

@@ -53,12 +53,8 @@ public final class ApnsProvider extends PushProviderVerticle {
   private ProviderToken providerToken;
 
   public ApnsProvider(ApnsConfig config) {
+    super(NAME);
     this.config = config;
-  }
-
-  @Override
-  protected String provider() {
-    return NAME;
   }
 
   @Override

@@ -1,39 +1,41 @@
 package io.lockstep.push.apns;
 
-import io.vertx.core.json.JsonObject;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
-import java.security.interfaces.ECPrivateKey;
-import java.util.Base64;
+import java.util.Date;
 
 /**
  * The JWT that authenticates this provider to APNs: header {@code {"alg": "ES256", "kid": key_id}},
- * claims {@code {"iss": team_id, "iat": <seconds>}}, signed with the team's P-256 key. The same token
- * is reused until it is {@code token_refresh_seconds} old, then signed anew; a token APNs refused is
- * replaced on the next push.
+ * claims {@code {"iss": team_id, "iat": <seconds>}}, signed with the team's P-256 key (nimbus-jose-jwt,
+ * as the fcm and webpush providers sign theirs). The same token is reused until it is
+ * {@code token_refresh_seconds} old, then signed anew; a token APNs refused is replaced on the next push.
  *
- * @implNote Not thread-safe: the provider verticle uses it from its own event loop only. JWS wants the
- * ECDSA signature as the two 32-byte numbers r and s side by side, which is what the JDK's
- * {@code SHA256withECDSAinP1363Format} produces.
+ * @implNote Not thread-safe: the provider verticle uses it from its own event loop only.
  */
 final class ProviderToken {
 
-  private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
-
   private final String teamId;
-  private final ECPrivateKey signingKey;
+  private final JWSHeader header;
+  private final JWSSigner signer;
   private final long refreshMillis;
-  private final String encodedHeader;
   private String jwt;
   private long issuedAtMillis;
 
   ProviderToken(ApnsConfig config) {
     this.teamId = config.teamId();
-    this.signingKey = config.signingKey();
+    this.header = new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(config.keyId()).build();
+    try {
+      this.signer = new ECDSASigner(config.signingKey());
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("the APNs signing key cannot sign ES256: " + e.getMessage(), e);
+    }
     this.refreshMillis = config.tokenRefreshSeconds() * 1000;
-    this.encodedHeader = base64url(new JsonObject().put("alg", "ES256").put("kid", config.keyId()));
   }
 
   /** The token to send now: the cached one while it is younger than the refresh interval. */
@@ -54,18 +56,13 @@ final class ProviderToken {
   }
 
   private String sign(long issuedAtSeconds) {
-    String signingInput = encodedHeader + "." + base64url(new JsonObject().put("iss", teamId).put("iat", issuedAtSeconds));
+    SignedJWT token = new SignedJWT(header,
+        new JWTClaimsSet.Builder().issuer(teamId).issueTime(new Date(issuedAtSeconds * 1000)).build());
     try {
-      Signature ecdsa = Signature.getInstance("SHA256withECDSAinP1363Format");
-      ecdsa.initSign(signingKey);
-      ecdsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return signingInput + "." + BASE64URL.encodeToString(ecdsa.sign());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign the APNs provider token", e);
+      token.sign(signer);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign the APNs provider token: " + e.getMessage(), e);
     }
-  }
-
-  private static String base64url(JsonObject json) {
-    return BASE64URL.encodeToString(json.encode().getBytes(StandardCharsets.UTF_8));
+    return token.serialize();
   }
 }

@@ -1,6 +1,9 @@
 package io.lockstep.push.apns;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.Contract;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -24,6 +27,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +92,24 @@ class ApnsProviderTest {
             .put("sound", "default")
             .put("thread-id", "c-42"))
         .put("lockstep", data("message")), received.payload());
+  }
+
+  @Test
+  void providerTokenIsAnEs256JwtThatVerifiesWithTheTeamsPublicKey() throws Exception {
+    ProviderToken tokens = new ProviderToken(ApnsConfig.from(
+        ConfigTree.pluginSection("push-apns", config().put("key", pem(teamKey.getPrivate())))));
+    long before = System.currentTimeMillis() / 1000;
+    SignedJWT jwt = SignedJWT.parse(tokens.current());
+
+    assertEquals(JWSAlgorithm.ES256, jwt.getHeader().getAlgorithm());
+    assertEquals(ApnsTestServer.KEY_ID, jwt.getHeader().getKeyID());
+    assertTrue(jwt.verify(new ECDSAVerifier((ECPublicKey) teamKey.getPublic())), "signed with the team's key");
+    assertFalse(jwt.verify(new ECDSAVerifier((ECPublicKey) ecKeyPair("secp256r1").getPublic())),
+        "and no other");
+    assertEquals(ApnsTestServer.TEAM_ID, jwt.getJWTClaimsSet().getIssuer());
+    long issuedAt = jwt.getJWTClaimsSet().getIssueTime().getTime() / 1000;
+    assertTrue(issuedAt >= before && issuedAt <= before + 5, "issued now: " + issuedAt);
+    assertEquals(Set.of("iss", "iat"), jwt.getJWTClaimsSet().getClaims().keySet(), "APNs wants iss and iat only");
   }
 
   @Test
@@ -325,11 +347,13 @@ class ApnsProviderTest {
     assertRefused(valid.copy().put("key", pem(ecKeyPair("secp384r1").getPrivate())), "P-256");
     assertRefused(valid.copy().put("key", pem(KeyPairGenerator.getInstance("RSA").generateKeyPair().getPrivate())), "key");
     assertRefused(valid.copy().put("port", 70_000), "port");
-    assertRefused(valid.copy().put("port", "443"), "port");
+    assertRefused(valid.copy().put("port", "four-four-three"), "port");
+    assertRefused(valid.copy().put("port", 443.5), "port");
     assertRefused(valid.copy().put("expiration_seconds", -1), "expiration_seconds");
     assertRefused(valid.copy().put("token_refresh_seconds", 3_600), "token_refresh_seconds");
     assertRefused(valid.copy().put("trust_cert", dir.resolve("missing.pem").toString()), "trust_cert");
     assertRefused(valid.copy().put("teamid", "TEAM123456"), "teamid");
+    assertRefused(valid.copy().put("topic", "  "), "plugins.config.push-apns.topic");
   }
 
   private static void assertRefused(JsonObject config, String named) {

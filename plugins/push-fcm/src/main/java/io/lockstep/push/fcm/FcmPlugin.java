@@ -1,5 +1,6 @@
 package io.lockstep.push.fcm;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -25,7 +26,7 @@ public final class FcmPlugin implements LockstepPlugin {
   @Override
   public void init(PluginContext context) {
     JsonObject section = context.config();
-    config = section == null || section.isEmpty() ? null : FcmConfig.from(section);
+    config = section == null || section.isEmpty() ? null : FcmConfig.from(ConfigTree.pluginSection(id(), section));
   }
 
   @Override

@@ -19,12 +19,8 @@ public final class FcmProvider extends PushProviderVerticle {
   private AccessTokens tokens;
 
   public FcmProvider(FcmConfig config) {
+    super(NAME);
     this.config = config;
-  }
-
-  @Override
-  protected String provider() {
-    return NAME;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.lockstep.push.fcm;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginService;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +56,7 @@ class FcmPluginTest {
 
   @Test
   void defaultsComeFromTheServiceAccountAndGoogle() throws Exception {
-    FcmConfig config = FcmConfig.from(new JsonObject().put("service_account_file", keyFile().toString()));
+    FcmConfig config = config(new JsonObject().put("service_account_file", keyFile().toString()));
 
     assertEquals("lockstep-test", config.projectId());
     assertEquals("https://oauth2.googleapis.com/token", config.tokenEndpoint());
@@ -95,7 +96,7 @@ class FcmPluginTest {
     JsonObject noProject = account();
     noProject.remove("project_id");
     assertRefused(new JsonObject().put("service_account", noProject), "project_id");
-    assertEquals("mine", FcmConfig.from(new JsonObject().put("service_account", noProject).put("project_id", "mine")).projectId());
+    assertEquals("mine", config(new JsonObject().put("service_account", noProject).put("project_id", "mine")).projectId());
   }
 
   @Test
@@ -130,6 +131,10 @@ class FcmPluginTest {
     FcmPlugin plugin = new FcmPlugin();
     plugin.init(new ServiceAccounts.Context(null, config, "node-1"));
     return plugin;
+  }
+
+  private static FcmConfig config(JsonObject section) {
+    return FcmConfig.from(ConfigTree.pluginSection("push-fcm", section));
   }
 
   private static JsonObject account() {

@@ -1,42 +1,41 @@
 package io.lockstep.push.webhook;
 
-import io.vertx.core.json.JsonObject;
+import io.lockstep.plugin.ConfigTree;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Set;
 
 /**
- * The webhook provider's configuration: where to POST ({@code url}), the shared {@code secret} the
- * body is signed with, and how long to wait for an answer ({@code timeout_seconds}, default 10).
+ * The webhook provider's configuration, {@code plugins.config.push-webhook}: where to POST ({@code url}),
+ * the shared {@code secret} the body is signed with, and how long to wait for an answer
+ * ({@code timeout_seconds}, default 10).
  */
 public record WebhookConfig(URI url, String secret, Duration timeout) {
 
   static final int MIN_SECRET_LENGTH = 16;
+  static final long DEFAULT_TIMEOUT_SECONDS = 10;
 
-  public static WebhookConfig from(JsonObject json) {
-    String url = json.getValue("url") instanceof String text ? text : null;
-    if (url == null || url.isBlank()) {
-      throw new IllegalArgumentException("push-webhook: url is required (the integrator's endpoint, http or https)");
+  private static final Set<String> KEYS = Set.of("url", "secret", "timeout_seconds");
+
+  /** Reads and checks the section; IllegalArgumentException naming the key that is missing or wrong. */
+  public static WebhookConfig from(ConfigTree tree) {
+    tree.onlyKeys(KEYS);
+    if (!tree.has("url")) {
+      throw tree.invalid("url", "is required: the integrator's endpoint, an absolute http or https URL");
     }
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("push-webhook: url '" + url + "' is not a URL: " + e.getMessage());
-    }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-      throw new IllegalArgumentException("push-webhook: url must be an absolute http or https URL, not '" + url + "'");
-    }
-    String secret = json.getValue("secret") instanceof String text ? text : "";
+    String secret = tree.string("secret", "");
     if (secret.length() < MIN_SECRET_LENGTH) {
-      throw new IllegalArgumentException("push-webhook: secret is required and must have at least "
-          + MIN_SECRET_LENGTH + " characters (it signs every request)");
+      throw tree.invalid("secret", "is required and must have at least " + MIN_SECRET_LENGTH
+          + " characters (it signs every request)");
     }
-    Object timeout = json.getValue("timeout_seconds", 10);
-    if (!(timeout instanceof Number seconds) || seconds.intValue() < 1) {
-      throw new IllegalArgumentException("push-webhook: timeout_seconds must be a whole number of seconds, at least 1");
-    }
-    return new WebhookConfig(uri, secret, Duration.ofSeconds(seconds.intValue()));
+    return new WebhookConfig(tree.httpUrl("url", null), secret,
+        Duration.ofSeconds(tree.longValue("timeout_seconds", DEFAULT_TIMEOUT_SECONDS, 1, 3_600)));
+  }
+
+  /** Leaves the secret out, so the configuration can be logged. */
+  @Override
+  public String toString() {
+    return "WebhookConfig[url=" + url + ", timeout=" + timeout + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.lockstep.push.webhook;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -23,7 +24,7 @@ public final class WebhookPlugin implements LockstepPlugin {
 
   @Override
   public void init(PluginContext context) {
-    config = context.config().isEmpty() ? null : WebhookConfig.from(context.config());
+    config = context.config().isEmpty() ? null : WebhookConfig.from(ConfigTree.pluginSection(id(), context.config()));
   }
 
   @Override

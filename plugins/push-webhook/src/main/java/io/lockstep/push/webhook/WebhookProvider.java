@@ -30,12 +30,8 @@ public final class WebhookProvider extends PushProviderVerticle {
   private WebClient client;
 
   public WebhookProvider(WebhookConfig config) {
+    super(NAME);
     this.config = config;
-  }
-
-  @Override
-  protected String provider() {
-    return NAME;
   }
 
   @Override

@@ -45,7 +45,7 @@ class WebhookProviderTest {
     receiver = await(vertx.createHttpServer().requestHandler(WebhookProviderTest::receive).listen(0, "127.0.0.1"));
     WebhookPlugin plugin = new WebhookPlugin();
     plugin.init(context(new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/lockstep/push")
-        .put("secret", SECRET).put("timeout_seconds", 1)));
+        .put("secret", SECRET).put("timeout_seconds", 3)));
     assertEquals(List.of("webhook"), plugin.services().stream().map(service -> service.name()).toList());
     for (var verticle : plugin.verticles()) {
       await(vertx.deployVerticle(verticle.get()));
@@ -170,6 +170,9 @@ class WebhookProviderTest {
     assertMessage("secret", new JsonObject().put("url", "https://example.com/x").put("secret", "short"));
     assertMessage("timeout_seconds", new JsonObject().put("url", "https://example.com/x").put("secret", SECRET)
         .put("timeout_seconds", 0));
+    assertMessage("plugins.config.push-webhook.timeout_seconds", new JsonObject().put("url", "https://example.com/x")
+        .put("secret", SECRET).put("timeout_seconds", "soon"));
+    assertMessage("unknown key secert", new JsonObject().put("url", "https://example.com/x").put("secert", SECRET));
   }
 
   private static void assertMessage(String expected, JsonObject config) {

@@ -1,11 +1,7 @@
 package io.lockstep.push.webpush;
 
-import io.vertx.core.json.JsonObject;
+import io.lockstep.plugin.ConfigTree;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Set;
 import java.util.function.Function;
@@ -35,109 +31,63 @@ public record WebPushConfig(String subject, VapidKeys vapidKeys, long ttlSeconds
   private static final Set<String> KEYS = Set.of("subject", "vapid_public_key", "vapid_private_key", "vapid_key_file",
       "ttl_seconds", "allow_http", "timeout_ms");
 
-  /** The settings in {@code json}; IllegalArgumentException naming the key that is missing or wrong. */
-  public static WebPushConfig from(JsonObject json) {
-    for (String key : json.fieldNames()) {
-      if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException("push-webpush has no setting " + key + "; the settings are " + KEYS);
-      }
-    }
-    String subject = string(json, "subject");
+  /** Reads and checks the section; IllegalArgumentException naming the key that is missing or wrong. */
+  public static WebPushConfig from(ConfigTree tree) {
+    tree.onlyKeys(KEYS);
+    String subject = tree.string("subject", null);
     if (subject == null || !(subject.startsWith("mailto:") || subject.startsWith("https:"))) {
-      throw new IllegalArgumentException("push-webpush needs subject, a mailto: or https: URI push services can"
-          + " contact the operator at");
+      throw tree.invalid("subject", "is required: a mailto: or https: URI push services can contact the operator at");
     }
-    long ttlSeconds = number(json, "ttl_seconds", DEFAULT_TTL_SECONDS);
-    if (ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
-      throw new IllegalArgumentException("push-webpush ttl_seconds must be between 0 and " + MAX_TTL_SECONDS);
-    }
-    long timeoutMs = number(json, "timeout_ms", DEFAULT_TIMEOUT_MS);
-    if (timeoutMs < 1 || timeoutMs > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("push-webpush timeout_ms must be a positive number of milliseconds");
-    }
-    Object allowHttp = json.getValue("allow_http", false);
-    if (!(allowHttp instanceof Boolean)) {
-      throw new IllegalArgumentException("push-webpush allow_http must be true or false");
-    }
-    return new WebPushConfig(subject, vapidKeys(json), ttlSeconds, (Boolean) allowHttp, timeoutMs);
+    return new WebPushConfig(subject, vapidKeys(tree),
+        tree.longValue("ttl_seconds", DEFAULT_TTL_SECONDS, 0, MAX_TTL_SECONDS),
+        tree.bool("allow_http", false),
+        tree.longValue("timeout_ms", DEFAULT_TIMEOUT_MS, 1, Integer.MAX_VALUE));
   }
 
-  private static VapidKeys vapidKeys(JsonObject json) {
-    String publicKey = string(json, "vapid_public_key");
-    String privateKey = string(json, "vapid_private_key");
-    String keyFile = string(json, "vapid_key_file");
-    if (privateKey != null && keyFile != null) {
-      throw new IllegalArgumentException("push-webpush takes vapid_private_key or vapid_key_file, not both");
-    }
-    byte[] publicPoint = publicKey == null ? null : base64Url(publicKey, "vapid_public_key");
+  private static VapidKeys vapidKeys(ConfigTree tree) {
+    String privateSource = tree.exactlyOne("vapid_private_key", "vapid_key_file",
+        "the private key in base64url, or a PEM file holding it");
+    byte[] publicPoint = tree.has("vapid_public_key") ? base64Url(tree, "vapid_public_key") : null;
     byte[] privateScalar;
-    if (keyFile != null) {
-      PemKeyFile.Contents contents = readKeyFile(keyFile);
+    if (privateSource.equals("vapid_key_file")) {
+      String pem = tree.fileText("vapid_key_file");
+      PemKeyFile.Contents contents;
+      try {
+        contents = PemKeyFile.read(pem);
+      } catch (IllegalArgumentException e) {
+        throw tree.invalid("vapid_key_file", e.getMessage());
+      }
       privateScalar = contents.privateKey();
       if (publicPoint == null) {
         publicPoint = contents.publicKey();
       }
       if (publicPoint == null) {
-        throw new IllegalArgumentException("push-webpush vapid_key_file " + keyFile
-            + " holds no public key; give it as vapid_public_key too");
+        throw tree.invalid("vapid_key_file", "holds no public key; give it as vapid_public_key too");
       }
-    } else if (privateKey != null) {
-      if (publicPoint == null) {
-        throw new IllegalArgumentException("push-webpush needs vapid_public_key beside vapid_private_key");
-      }
-      privateScalar = base64Url(privateKey, "vapid_private_key");
     } else {
-      throw new IllegalArgumentException("push-webpush needs a VAPID key pair: vapid_public_key and vapid_private_key,"
-          + " or vapid_key_file");
+      if (publicPoint == null) {
+        throw tree.invalid("vapid_public_key", "is required beside vapid_private_key");
+      }
+      privateScalar = base64Url(tree, "vapid_private_key");
     }
     return new VapidKeys(
-        key(publicKey != null ? "vapid_public_key" : "vapid_key_file", publicPoint, P256::publicKey),
-        key(keyFile != null ? "vapid_key_file" : "vapid_private_key", privateScalar, P256::privateKey));
+        key(tree, tree.has("vapid_public_key") ? "vapid_public_key" : "vapid_key_file", publicPoint, P256::publicKey),
+        key(tree, privateSource, privateScalar, P256::privateKey));
   }
 
-  private static PemKeyFile.Contents readKeyFile(String keyFile) {
-    String pem;
-    try {
-      pem = Files.readString(Path.of(keyFile), StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("push-webpush vapid_key_file " + keyFile + " cannot be read: " + e, e);
-    }
-    try {
-      return PemKeyFile.read(pem);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("push-webpush vapid_key_file " + keyFile + " " + e.getMessage(), e);
-    }
-  }
-
-  private static <K> K key(String name, byte[] bytes, Function<byte[], K> parse) {
+  private static <K> K key(ConfigTree tree, String name, byte[] bytes, Function<byte[], K> parse) {
     try {
       return parse.apply(bytes);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("push-webpush " + name + " " + e.getMessage(), e);
+      throw tree.invalid(name, e.getMessage());
     }
   }
 
-  private static byte[] base64Url(String value, String name) {
+  private static byte[] base64Url(ConfigTree tree, String name) {
     try {
-      return Base64.getUrlDecoder().decode(value.trim());
+      return Base64.getUrlDecoder().decode(tree.string(name));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("push-webpush " + name + " is not base64url", e);
+      throw tree.invalid(name, "is not base64url");
     }
-  }
-
-  private static String string(JsonObject json, String key) {
-    Object value = json.getValue(key);
-    if (value != null && !(value instanceof String)) {
-      throw new IllegalArgumentException("push-webpush " + key + " must be a string");
-    }
-    return value == null || ((String) value).isBlank() ? null : (String) value;
-  }
-
-  private static long number(JsonObject json, String key, long defaultValue) {
-    Object value = json.getValue(key, defaultValue);
-    if (!(value instanceof Number number) || number.doubleValue() != number.longValue()) {
-      throw new IllegalArgumentException("push-webpush " + key + " must be a whole number");
-    }
-    return number.longValue();
   }
 }

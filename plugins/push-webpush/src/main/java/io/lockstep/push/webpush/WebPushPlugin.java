@@ -1,5 +1,6 @@
 package io.lockstep.push.webpush;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
@@ -24,12 +25,12 @@ public final class WebPushPlugin implements LockstepPlugin {
 
   @Override
   public void init(PluginContext context) {
-    config = context.config().isEmpty() ? null : WebPushConfig.from(context.config());
+    config = context.config().isEmpty() ? null : WebPushConfig.from(ConfigTree.pluginSection(id(), context.config()));
   }
 
   @Override
   public List<PluginService> services() {
-    return config == null ? List.of() : List.of(PluginService.pushProvider(WebPushProvider.NAME));
+    return config == null ? List.of() : List.of(PluginService.pushProvider(WebPushProvider.NAME).withSubscriptionTokens());
   }
 
   @Override

@@ -35,12 +35,8 @@ public final class WebPushProvider extends PushProviderVerticle {
   private VapidTokens vapidTokens;
 
   public WebPushProvider(WebPushConfig config) {
+    super(NAME);
     this.config = config;
-  }
-
-  @Override
-  protected String provider() {
-    return NAME;
   }
 
   @Override

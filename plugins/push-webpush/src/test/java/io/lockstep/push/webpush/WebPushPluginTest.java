@@ -1,5 +1,6 @@
 package io.lockstep.push.webpush;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.PluginService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -60,14 +61,14 @@ class WebPushPluginTest {
   void aConfiguredPluginServesTheWebpushProvider() {
     WebPushPlugin plugin = init(valid());
 
-    assertEquals(List.of(PluginService.pushProvider("webpush")), plugin.services());
+    assertEquals(List.of(PluginService.pushProvider("webpush").withSubscriptionTokens()), plugin.services());
     assertEquals(1, plugin.verticles().size());
     assertTrue(plugin.verticles().get(0).get() instanceof WebPushProvider);
   }
 
   @Test
   void theDefaultsAreHttpsOnlyAndADayOfTtl() {
-    WebPushConfig config = WebPushConfig.from(valid());
+    WebPushConfig config = config(valid());
 
     assertEquals(86_400, config.ttlSeconds());
     assertEquals(false, config.allowHttp());
@@ -87,12 +88,13 @@ class WebPushPluginTest {
     assertRefused(valid().put("vapid_public_key", base64Url(new byte[33])), "vapid_public_key");
     assertRefused(valid().put("vapid_private_key", "not*base64"), "vapid_private_key");
     assertRefused(valid().put("vapid_public_key", otherPublicKey), "does not belong");
-    assertRefused(valid().put("vapid_key_file", "/nowhere/vapid.pem"), "not both");
+    assertRefused(valid().put("vapid_key_file", "/nowhere/vapid.pem"), "exactly one of vapid_private_key and vapid_key_file");
     assertRefused(valid().put("ttl_seconds", -1), "ttl_seconds");
     assertRefused(valid().put("ttl_seconds", 3_000_000), "ttl_seconds");
     assertRefused(valid().put("allow_http", "yes"), "allow_http");
     assertRefused(valid().put("timeout_ms", 0), "timeout_ms");
-    assertRefused(valid().put("ttl", 60), "no setting ttl");
+    assertRefused(valid().put("ttl", 60), "unknown key ttl");
+    assertRefused(valid().put("timeout_ms", 1.5), "plugins.config.push-webpush.timeout_ms");
   }
 
   @Test
@@ -102,7 +104,7 @@ class WebPushPluginTest {
       Path pem = directory.resolve(file);
       Files.writeString(pem, resource(file));
 
-      WebPushConfig config = WebPushConfig.from(new JsonObject().put("subject", "mailto:ops@lockstep.example")
+      WebPushConfig config = config(new JsonObject().put("subject", "mailto:ops@lockstep.example")
           .put("vapid_key_file", pem.toString()));
 
       assertEquals(expected, config.vapidKeys().publicKeyBase64Url(), file);
@@ -117,7 +119,7 @@ class WebPushPluginTest {
     JsonObject fileOnly = new JsonObject().put("subject", "mailto:ops@lockstep.example").put("vapid_key_file", pem.toString());
 
     assertRefused(fileOnly, "holds no public key");
-    assertEquals(PUBLIC_KEY, WebPushConfig.from(fileOnly.copy().put("vapid_public_key", PUBLIC_KEY))
+    assertEquals(PUBLIC_KEY, config(fileOnly.copy().put("vapid_public_key", PUBLIC_KEY))
         .vapidKeys().publicKeyBase64Url());
   }
 
@@ -142,6 +144,10 @@ class WebPushPluginTest {
     WebPushPlugin plugin = new WebPushPlugin();
     plugin.init(new WebPushProviderTest.TestContext(vertx, config));
     return plugin;
+  }
+
+  private static WebPushConfig config(JsonObject section) {
+    return WebPushConfig.from(ConfigTree.pluginSection("push-webpush", section));
   }
 
   private static JsonObject valid() {
