@@ -9,7 +9,6 @@ import io.lockstep.limits.RateLimits;
 import io.lockstep.limits.Refusal;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
-import io.lockstep.protocol.Events;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.protocol.Storable;
@@ -37,7 +36,6 @@ import io.lockstep.bus.ReadStateCalls.Read;
 import io.lockstep.bus.SettingsCalls.GetSettings;
 import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -45,47 +43,32 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The protocol state of one device connection. Delivers each user-log event to the connection
- * exactly once and in ascending seq, across the switch from backlog to live.
- *
- * @implNote The session registers for live events before it reads the backlog. {@code delivered}
- * is the highest seq written to the client; live events at or below it are dropped, live events
- * that run ahead are held in {@code ahead} until the gap is filled, and a gap that does not close
- * within {@link #GAP_GRACE_MS} is filled from PostgreSQL (whatever is live is committed, and so is
- * every lower seq of the user). Live events are held only up to a byte budget and not at all while
- * the client reads too slowly: what is not held is fetched from PostgreSQL in bounded pages once the
- * client has caught up with its {@link Outbound} queue. All of it runs on the connection's event loop.
+ * The protocol state of one device connection: decodes its frames, serves them over the event bus
+ * and writes the answers. From the welcome on, its {@link DeliveryStream} writes the user's log to
+ * the connection, each event exactly once and in ascending seq. All of it runs on the connection's
+ * event loop.
  *
  * <p>What one client can make the session hold is bounded: bytes queued for it ({@link Outbound}),
- * requests in flight ({@code limits.max_in_flight}; beyond it the socket is not read), and frames,
+ * requests in flight ({@code limits.max_in_flight}; beyond it the socket is not read, see
+ * {@link ReadGate}), and frames,
  * sends, membership changes and settings writes per connection and per user (token buckets; a
  * refused frame is answered rate_limited, and after a refused frame the socket is not read until
  * the bucket refills).
  */
 final class DeviceSession {
 
-  static final long GAP_GRACE_MS = 20;
-  /** Live events held while a gap before them closes, in characters; beyond it they are fetched later. */
-  private static final int MAX_AHEAD_CHARS = 256 * 1024;
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
   /** Large frames cost more of the frame limits: parsing is paid per character. */
   private static final int CHARS_PER_FRAME_TOKEN = 16 * 1024;
-  /** Explicit pages (sync) served at once per connection; each may be about 256 KiB. */
-  private static final int MAX_PAGES_IN_FLIGHT = 2;
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
-  /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
-  private static final int BATCH_EVENTS = 500;
-  private static final int BATCH_CHARS = 60_000;
-  private static final String BATCH_OPENING = "{\"type\":\"events\",\"events\":[";
   private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
       "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
       "conversation.remove_member", "push.register", "push.unregister");
@@ -100,8 +83,9 @@ final class DeviceSession {
   private final SessionConfig config;
   private final RateLimits limits;
   private final LockstepMetrics metrics;
+  private final Clock clock;
   private final Outbound outbound;
-  private final Runnable pump = this::pump;
+  private final ReadGate reading;
   private final String connectionId = UUID.randomUUID().toString();
   private final long openedAt = System.currentTimeMillis();
   private final long helloTimer;
@@ -114,23 +98,13 @@ final class DeviceSession {
   private long lastFrameAt = openedAt;
   private long welcomedAt;
 
-  private long delivered;
-  private long highestSeen;
-  private final TreeMap<Long, LiveEvent> ahead = new TreeMap<>();
-  private long aheadChars;
-  private boolean caughtUp;
-  private boolean fetching;
   private boolean batchCatchUp;
-  private long gapTimer = -1;
+  private DeliveryStream stream;
 
   private final Bucket framesBucket;
   private final Bucket sendsBucket;
   private final Bucket membersBucket;
   private final Bucket settingsBucket;
-  private int inFlight;
-  private int pagesInFlight;
-  private boolean readingPaused;
-  private long limitedUntil;
 
   private Future<?> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
@@ -146,10 +120,11 @@ final class DeviceSession {
     this.config = config;
     this.limits = limits;
     this.metrics = metrics;
+    this.clock = Clock.of(vertx);
     this.outbound = new Outbound(vertx, channel, limits.config().outbound(), new Outbound.Listener() {
       @Override
       public void pressureChanged() {
-        updateReading();
+        reading.update();
       }
 
       @Override
@@ -158,6 +133,13 @@ final class DeviceSession {
         close(SLOW_CONSUMER, "slow_consumer");
       }
     });
+    this.reading = new ReadGate(paused -> {
+      if (paused) {
+        channel.pause();
+      } else {
+        channel.resume();
+      }
+    }, clock, outbound::aboveHighWater, limits.config().maxInFlight(), metrics);
     this.framesBucket = limits.connectionBucket(Rated.FRAMES_CONNECTION);
     this.sendsBucket = limits.connectionBucket(Rated.SENDS_CONNECTION);
     this.membersBucket = limits.connectionBucket(Rated.MEMBERS_CONNECTION);
@@ -212,7 +194,7 @@ final class DeviceSession {
     lastFrameAt = System.currentTimeMillis();
     Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, frameCost(text));
     if (limited != null) {
-      pauseFor(Math.max(limited.retryAfterMs(), framesRefill(limited)));
+      reading.pauseFor(Math.max(limited.retryAfterMs(), framesRefill(limited)));
     }
     if (tooLarge(text)) {
       error(null, limited != null ? limited.toError("this frame") : new LockstepException(ErrorCode.FRAME_TOO_LARGE,
@@ -265,38 +247,11 @@ final class DeviceSession {
     try {
       Future<?> served = handle(typeName, id, frame);
       if (served != null) {
-        track(served);
+        reading.track(served);
       }
     } catch (LockstepException e) {
       error(id, e);
     }
-  }
-
-  /**
-   * Pages (sync) are the heavy requests: at most {@value #MAX_PAGES_IN_FLIGHT} per connection are
-   * served at once; beyond that the socket is not read until one is answered.
-   */
-  private Future<?> trackPage(Future<?> page) {
-    pagesInFlight++;
-    updateReading();
-    page.onComplete(done -> {
-      pagesInFlight--;
-      updateReading();
-    });
-    return page;
-  }
-
-  /** Counts a request until it is answered; at the limit the socket is not read until one completes. */
-  private void track(Future<?> served) {
-    inFlight++;
-    if (inFlight == limits.config().maxInFlight()) {
-      metrics.rateLimited(Refusal.IN_FLIGHT);
-      updateReading();
-    }
-    served.onComplete(done -> {
-      inFlight--;
-      updateReading();
-    });
   }
 
   /**
@@ -330,38 +285,6 @@ final class DeviceSession {
     return rate.millisFor(Math.max(1, rate.burst() / 4));
   }
 
-  /** Reads nothing more from the socket for this long (a frame limit was reached). */
-  private void pauseFor(long millis) {
-    long until = System.currentTimeMillis() + Math.max(1, millis);
-    if (until <= limitedUntil) {
-      return;
-    }
-    limitedUntil = until;
-    updateReading();
-    vertx.setTimer(Math.max(1, millis), id -> updateReading());
-  }
-
-  /**
-   * Reads from the socket only while the client keeps up: its outbound queue is under the high-water
-   * mark, its requests in flight under their limit, and no frame limit asked it to wait.
-   */
-  private void updateReading() {
-    if (state == State.CLOSED) {
-      return;
-    }
-    boolean pause = outbound.aboveHighWater() || inFlight >= limits.config().maxInFlight()
-        || pagesInFlight >= MAX_PAGES_IN_FLIGHT
-        || System.currentTimeMillis() < limitedUntil;
-    if (pause != readingPaused) {
-      readingPaused = pause;
-      if (pause) {
-        channel.pause();
-      } else {
-        channel.resume();
-      }
-    }
-  }
-
   /** A frame that cannot be parsed as text (binary WebSocket message). */
   void onBinary() {
     lastFrameAt = System.currentTimeMillis();
@@ -374,7 +297,7 @@ final class DeviceSession {
       case "send" -> limited(id, "this send", admit(sendsBucket, Rated.SENDS_CONNECTION, Rated.SENDS_USER, 1),
           () -> send(id, frame));
       case "ack" -> ack(id, Ack.from(caller(), frame));
-      case "sync" -> trackPage(syncPage(id, frame));
+      case "sync" -> reading.trackPage(syncPage(id, frame));
       case "ping" -> {
         reply("pong", id, new JsonObject());
         yield null;
@@ -517,6 +440,8 @@ final class DeviceSession {
     }
     state = State.READY;
     vertx.cancelTimer(helloTimer);
+    Delivery delivery = new Delivery();
+    stream = new DeliveryStream(delivery, delivery, clock, metrics, deviceId, config.catchUpPage(), batchCatchUp);
     long stored = hello.cursor();
     long head = hello.head();
     long floor = hello.floor();
@@ -540,223 +465,77 @@ final class DeviceSession {
     }
     metrics.syncLag.record(Math.max(0, head - start));
     if (resetRequired || (isNew && explicitCursor == null)) {
-      sendSnapshot();
+      stream.startWithSnapshot();
     } else {
-      delivered = start;
-      pump();
+      stream.startAfter(start);
     }
   }
 
-  /** Sends a snapshot and continues from its head: for new devices and devices behind the retention floor. */
-  private void sendSnapshot() {
-    fetching = true;
-    Future.all(bus.call(new Snapshot(caller())), bus.call(new GetSettings(caller(), null))).onComplete(done -> {
-      fetching = false;
-      if (done.failed()) {
-        failSession(done.cause());
-        return;
-      }
-      JsonObject snapshot = done.result().<SnapshotReply>resultAt(0).toJson()
-          .put("settings", done.result().<SettingsReply>resultAt(1).toJson());
-      write(new JsonObject().put("type", "snapshot").mergeIn(snapshot));
-      delivered = Math.max(delivered, snapshot.getLong("head"));
-      pump();
-    });
+  /** Live events for this user, from the node's delivery consumer. */
+  void onLive(List<LiveEvent> events) {
+    if (stream != null) {
+      stream.onLive(events);
+    }
   }
 
-  /**
-   * Moves the stream forward: writes held events that are next in line, and reads from PostgreSQL
-   * while the backlog is not done or a gap is known.
-   */
-  private void pump() {
-    if (fetching || state == State.CLOSED) {
-      return;
+  /** The user's head as the database last saw it. */
+  void onHead(long head) {
+    if (stream != null) {
+      stream.onHead(head);
     }
-    drainAhead();
-    if (!caughtUp) {
-      fetchPage();
-    } else if (highestSeen > delivered && gapTimer == -1) {
-      gapTimer = vertx.setTimer(GAP_GRACE_MS, timer -> {
-        gapTimer = -1;
-        drainAhead();
-        if (highestSeen > delivered && !fetching && state != State.CLOSED) {
-          fetchPage();
-        }
+  }
+
+  /** What the delivery stream reads from the event bus and writes to this connection. */
+  private final class Delivery implements DeliveryStream.Source, DeliveryStream.Client {
+
+    @Override
+    public Future<DeliveryStream.Page> fetch(long after, int limit) {
+      return bus.call(new Fetch(caller(), after, limit)).map(DeviceSession::page);
+    }
+
+    @Override
+    public Future<DeliveryStream.Snapshot> snapshot() {
+      return Future.all(bus.call(new Snapshot(caller())), bus.call(new GetSettings(caller(), null))).map(done -> {
+        SnapshotReply snapshot = done.resultAt(0);
+        JsonObject frame = new JsonObject().put("type", "snapshot").mergeIn(snapshot.toJson())
+            .put("settings", done.<SettingsReply>resultAt(1).toJson());
+        return new DeliveryStream.Snapshot(frame.encode(), snapshot.head());
       });
     }
-  }
 
-  private void fetchPage() {
-    if (outbound.aboveHighWater()) {
-      outbound.whenDrained(pump);
-      return;
+    @Override
+    public void write(String frame) {
+      writeText(frame);
     }
-    fetching = true;
-    requestPage(delivered).onComplete(this::onPage);
-  }
 
-  private Future<JsonObject> requestPage(long after) {
-    return bus.call(new Fetch(caller(), after, config.catchUpPage())).map(Page::toJson);
-  }
+    @Override
+    public boolean aboveHighWater() {
+      return outbound.aboveHighWater();
+    }
 
-  /**
-   * Writes a fetched page. While the backlog lasts the next page is requested before this one is
-   * written, so that PostgreSQL reads page n+1 while the connection writes page n.
-   */
-  private void onPage(AsyncResult<JsonObject> done) {
-    fetching = false;
-    if (state == State.CLOSED) {
-      return;
+    @Override
+    public void whenDrained(Runnable action) {
+      outbound.whenDrained(action);
     }
-    if (done.failed()) {
-      failSession(done.cause());
-      return;
-    }
-    JsonObject fetched = done.result();
-    JsonArray seqs = fetched.getJsonArray("seqs");
-    if (!seqs.isEmpty() && seqs.getLong(0) > delivered + 1) {
-      metrics.resetsSent.increment();
-      ahead.clear();
-      aheadChars = 0;
-      sendSnapshot();
-      return;
-    }
-    boolean fullPage = seqs.size() == config.catchUpPage() || fetched.getBoolean("truncated");
-    Future<JsonObject> next = null;
-    if (!caughtUp && fullPage && !outbound.aboveHighWater()) {
-      fetching = true;
-      next = requestPage(seqs.getLong(seqs.size() - 1));
-    }
-    JsonArray kinds = fetched.getJsonArray("kinds");
-    JsonArray frames = fetched.getJsonArray("frames");
-    if (batchCatchUp && !caughtUp) {
-      deliverBatched(seqs, kinds, frames);
-    } else {
-      for (int i = 0; i < seqs.size(); i++) {
-        deliver(seqs.getLong(i), kinds.getString(i), frames.getString(i));
-      }
-    }
-    if (next != null) {
-      next.onComplete(this::onPage);
-      return;
-    }
-    if (!caughtUp && !fullPage) {
-      drainAhead();
-      caughtUp = true;
-      write(new JsonObject().put("type", "synced").put("head", delivered));
-    }
-    pump();
-  }
 
-  /**
-   * Live events for this user, from the node's delivery consumer. They are held (up to a budget)
-   * only while the client keeps up; otherwise only their seq is noted and they are fetched later.
-   */
-  void onLive(List<LiveEvent> events) {
-    if (state != State.READY) {
-      return;
-    }
-    boolean hold = !outbound.aboveHighWater();
-    for (LiveEvent event : events) {
-      long seq = event.seq();
-      if (seq <= delivered) {
-        continue;
-      }
-      highestSeen = Math.max(highestSeen, seq);
-      if (hold && aheadChars + event.size() <= MAX_AHEAD_CHARS && ahead.putIfAbsent(seq, event) == null) {
-        aheadChars += event.size();
-      }
-    }
-    if (caughtUp && !fetching) {
-      if (outbound.aboveHighWater()) {
-        outbound.whenDrained(pump);
-      } else {
-        pump();
-      }
-    }
-  }
-
-  /** The user's head as the database last saw it: anything beyond what this session has seen is fetched. */
-  void onHead(long head) {
-    if (state == State.READY && caughtUp && head > highestSeen) {
-      highestSeen = head;
-      pump();
-    }
-  }
-
-  private void drainAhead() {
-    while (!ahead.isEmpty() && state != State.CLOSED) {
-      long first = ahead.firstKey();
-      if (first > delivered + 1) {
-        return;
-      }
-      LiveEvent event = ahead.pollFirstEntry().getValue();
-      aheadChars -= event.size();
-      if (first == delivered + 1) {
-        delivered = first;
-        writeText(event.frame());
-        metrics.deliveryLatency.record(Math.max(0, System.currentTimeMillis() - event.ts()), TimeUnit.MILLISECONDS);
-        if (deviceId.equals(event.revokedDevice())) {
-          close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
-        }
-      }
-    }
-  }
-
-  /**
-   * The backlog for a client that asked for batches: consecutive event frames joined into
-   * {"type":"events","events":[...]} messages of at most BATCH_EVENTS events or about BATCH_CHARS
-   * characters, written as text without parsing them.
-   */
-  private void deliverBatched(JsonArray seqs, JsonArray kinds, JsonArray frames) {
-    StringBuilder batch = null;
-    int inBatch = 0;
-    for (int i = 0; i < seqs.size() && state != State.CLOSED; i++) {
-      long seq = seqs.getLong(i);
-      if (seq != delivered + 1) {
-        continue;
-      }
-      delivered = seq;
-      highestSeen = Math.max(highestSeen, seq);
-      String frame = frames.getString(i);
-      if (batch == null) {
-        batch = new StringBuilder(BATCH_CHARS + frame.length() + 32).append(BATCH_OPENING);
-      } else {
-        batch.append(',');
-      }
-      batch.append(frame);
-      inBatch++;
-      boolean revoked = Events.DEVICE.equals(kinds.getString(i)) && revokesThisDevice(new JsonObject(frame));
-      if (revoked || inBatch == BATCH_EVENTS || batch.length() >= BATCH_CHARS || i == seqs.size() - 1) {
-        writeText(batch.append("]}").toString());
-        batch = null;
-        inBatch = 0;
-      }
-      if (revoked) {
-        close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
-      }
-    }
-    if (batch != null) {
-      writeText(batch.append("]}").toString());
-    }
-  }
-
-  /** Writes a fetched event if it is next in line. */
-  private void deliver(long seq, String kind, String frame) {
-    if (seq != delivered + 1) {
-      return;
-    }
-    delivered = seq;
-    highestSeen = Math.max(highestSeen, seq);
-    writeText(frame);
-    if (Events.DEVICE.equals(kind) && revokesThisDevice(new JsonObject(frame))) {
+    @Override
+    public void revoked() {
       close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
     }
+
+    @Override
+    public void failed(Throwable cause) {
+      failSession(cause);
+    }
   }
 
-  private boolean revokesThisDevice(JsonObject event) {
-    JsonObject data = event.getJsonObject("data");
-    return "revoked".equals(data.getString("action")) && deviceId.equals(data.getJsonObject("device").getString("device_id"));
+  /** A page of the log as the delivery stream reads it. */
+  private static DeliveryStream.Page page(Page fetched) {
+    List<DeliveryStream.Fetched> events = new ArrayList<>(fetched.seqs().size());
+    for (int i = 0; i < fetched.seqs().size(); i++) {
+      events.add(new DeliveryStream.Fetched(fetched.seqs().get(i), fetched.kinds().get(i), fetched.frames().get(i)));
+    }
+    return new DeliveryStream.Page(events, fetched.truncated());
   }
 
   // ---- acks and explicit paging
@@ -880,11 +659,10 @@ final class DeviceSession {
     }
     state = State.CLOSED;
     vertx.cancelTimer(helloTimer);
-    if (gapTimer != -1) {
-      vertx.cancelTimer(gapTimer);
+    if (stream != null) {
+      stream.close();
     }
-    ahead.clear();
-    aheadChars = 0;
+    reading.close();
     outbound.close();
     if (countedConnection) {
       countedConnection = false;
