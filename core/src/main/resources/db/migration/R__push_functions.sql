@@ -39,6 +39,7 @@ $$;
 -- (a higher seq), so the newest message is the one shown however the enqueues of a burst interleave; an
 -- older one only adds to the count. A badge update leaves a pending message alone, unless that message's
 -- conversation has just been read to the end, in which case the pending push becomes a badge update.
+-- A message its recipient has already read (on another device, before this enqueue ran) is not pushed.
 DROP FUNCTION IF EXISTS lockstep_push_enqueue(text[], text, text, bigint, text, text, text, timestamptz, boolean);
 CREATE OR REPLACE FUNCTION lockstep_push_enqueue(p_devices text[], p_seqs bigint[], p_kind text, p_conversation text,
                                       p_conv_seq bigint, p_sender text, p_title text, p_body text, p_due timestamptz,
@@ -52,6 +53,9 @@ LANGUAGE sql AS $$
     FROM unnest(p_devices, p_seqs) AS t (device_id, seq)
     JOIN devices d ON d.device_id = t.device_id
    WHERE d.push_token IS NOT NULL AND d.revoked_at IS NULL
+     AND (p_kind <> 'message' OR NOT EXISTS (
+           SELECT 1 FROM conversation_members cm
+            WHERE cm.conversation_id = p_conversation AND cm.user_id = d.user_id AND cm.read_up_to >= p_conv_seq))
   ON CONFLICT (device_id) WHERE state = 'pending' DO UPDATE SET
     provider        = EXCLUDED.provider,
     kind            = CASE WHEN EXCLUDED.kind = 'message' AND (EXCLUDED.seq > o.seq) IS NOT FALSE THEN 'message'

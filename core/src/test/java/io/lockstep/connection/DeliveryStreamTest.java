@@ -94,7 +94,7 @@ class DeliveryStreamTest {
   @Test
   void liveEventsInOrderAreWrittenAtOnceAndTheirLatencyRecorded() {
     DeliveryStream stream = caughtUpAt(0);
-    stream.onLive(List.of(live(1), new LiveEvent(2, clock.now() - 7, liveFrame(2), null)));
+    stream.onLive(List.of(live(1), new LiveEvent(2, clock.now() - 7, "message", liveFrame(2), null)));
     expect(liveFrame(1), liveFrame(2));
     assertEquals(0, clock.pending());
     assertEquals(2, metrics.deliveryLatency.count());
@@ -353,7 +353,7 @@ class DeliveryStreamTest {
   @Test
   void aLiveEventRevokingThisDeviceIsWrittenThenTheConnectionCloses() {
     DeliveryStream stream = caughtUpAt(0);
-    LiveEvent revoked = new LiveEvent(1, clock.now(), "{\"seq\":1,\"revoked\":true}", DEVICE);
+    LiveEvent revoked = new LiveEvent(1, clock.now(), "device", "{\"seq\":1,\"revoked\":true}", DEVICE);
     stream.onLive(List.of(revoked, live(2)));
     expect(revoked.frame(), "revoked");
     stream.onLive(List.of(live(3)));
@@ -365,7 +365,7 @@ class DeliveryStreamTest {
   @Test
   void aLiveEventRevokingAnotherDeviceIsJustWritten() {
     DeliveryStream stream = caughtUpAt(0);
-    LiveEvent revoked = new LiveEvent(1, clock.now(), "{\"seq\":1,\"revoked\":true}", "laptop");
+    LiveEvent revoked = new LiveEvent(1, clock.now(), "device", "{\"seq\":1,\"revoked\":true}", "laptop");
     stream.onLive(List.of(revoked, live(2)));
     expect(revoked.frame(), liveFrame(2));
   }
@@ -484,11 +484,11 @@ class DeliveryStreamTest {
   }
 
   private LiveEvent live(long seq) {
-    return new LiveEvent(seq, clock.now(), liveFrame(seq), null);
+    return new LiveEvent(seq, clock.now(), "message", liveFrame(seq), null);
   }
 
   private LiveEvent sized(long seq, int chars) {
-    return new LiveEvent(seq, clock.now(), sizedFrame(seq, chars), null);
+    return new LiveEvent(seq, clock.now(), "message", sizedFrame(seq, chars), null);
   }
 
   private static String liveFrame(long seq) {

@@ -300,6 +300,32 @@ class PushTest {
   }
 
   @Test
+  void aMessageReadElsewhereBeforeItsPushIsQueuedIsNotPushed() {
+    TestDevice laptop = withToken("wes", "wes-laptop-token");
+    TestDevice phone = withToken("wes", "wes-phone-token");
+    phone.disconnect();
+    String conversation = direct("xan", "wes");
+    online("xan").sendMessage(conversation, "m1", "read on the laptop at once");
+    laptop.awaitFrame(f -> "message".equals(f.getString("kind")));
+    laptop.request(new JsonObject().put("type", "read").put("conversation_id", conversation).put("up_to", 1));
+    awaitPush(p -> "wes-phone-token".equals(p.getValue("token")) && "badge".equals(p.getString("kind")));
+    awaitOutboxEmpty();
+    int before = pushesFor("wes-phone-token").size();
+
+    NODE.vertx().eventBus().publish(ServerEvents.MESSAGE, new JsonObject().put("conversation_id", conversation)
+        .put("conv_seq", 1).put("sender", new JsonObject().put("user_id", "xan").put("device_id", "xan-phone"))
+        .put("body", new JsonObject().put("text", "read on the laptop at once")).put("ts", System.currentTimeMillis())
+        .put("members", new JsonArray().add("wes").add("xan"))
+        .put("member_seqs", new JsonArray().add(2).add(2)), new DeliveryOptions().setLocalOnly(true));
+    online("xan").sendMessage(conversation, "m2", "a new one");
+    JsonObject next = awaitPush(p -> "wes-phone-token".equals(p.getValue("token")) && "message".equals(p.getString("kind")));
+    assertEquals("a new one", next.getString("body"));
+    assertEquals(1, next.getJsonObject("data").getInteger("coalesced"), "the late enqueue of the read message added nothing");
+    awaitOutboxEmpty();
+    assertEquals(before + 1, pushesFor("wes-phone-token").size());
+  }
+
+  @Test
   void pushesInTheOutboxSurviveARestartAndAreSentOnce() {
     TestDevice phone = withToken("sam", "sam-phone-token");
     phone.disconnect();
