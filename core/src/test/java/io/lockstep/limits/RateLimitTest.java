@@ -25,7 +25,7 @@ class RateLimitTest {
 
   @RegisterExtension
   static final LockstepNode NODE = new LockstepNode(new JsonObject().put("limits", new JsonObject()
-      .put("sends", scopes(bucket(5, "1s", 5), bucket(8, "1s", 8)))
+      .put("sends", scopes(bucket(5, "1s", 5), bucket(8, "1h", 8)))
       .put("frames", scopes(bucket(60, "1s", 60), bucket(1000, "1s", 1000)))
       .put("members", scopes(bucket(10, "1h", 10), bucket(10, "1h", 10)))
       .put("settings", scopes(bucket(3, "1s", 3), bucket(100, "1s", 100)))
