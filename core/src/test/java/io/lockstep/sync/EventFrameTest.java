@@ -1,0 +1,162 @@
+package io.lockstep.sync;
+
+import io.lockstep.test.LockstepNode;
+import io.lockstep.test.TestDevice;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An event frame has one definition: the frame a device receives live is, byte for byte, the frame it
+ * receives when it fetches the same event later, for every kind of event.
+ */
+class EventFrameTest {
+
+  @RegisterExtension
+  static final LockstepNode NODE = new LockstepNode();
+
+  @Test
+  void aLiveFrameIsTheFetchedFrameByteForByte() {
+    TestDevice phone = NODE.device("ada");
+    phone.connectAndSync();
+    RawClient laptop = RawClient.open(NODE.token("ada"), null, null);
+    RawClient bea = RawClient.open(NODE.token("bea"), null, null);
+
+    String group = NODE.group("ada", "bea");
+    phone.sendMessage(group, "m1", "caf\u00e9 \"quoted\" \u2603 \ud83d\ude00");
+    bea.send(new JsonObject().put("type", "read").put("conversation_id", group).put("up_to", 1).put("id", "r1"));
+    bea.awaitReply("r1");
+    bea.send(new JsonObject().put("type", "ack").put("id", "a1").put("up_to", bea.lastSeq()));
+    bea.awaitReply("a1");
+    phone.request(new JsonObject().put("type", "settings.set").put("scope", "account").put("key", "privacy.read_receipts")
+        .put("value", true));
+    HttpResponse<Buffer> renamed = NODE.request(HttpMethod.PATCH, "/v1/devices/" + phone.deviceId(), NODE.token("ada"),
+        new JsonObject().put("name", "Ada's \u00fcber phone"));
+    assertEquals(200, renamed.statusCode(), renamed.bodyAsString());
+    phone.request(new JsonObject().put("type", "conversation.remove_member").put("conversation_id", group)
+        .put("user_id", "bea"));
+
+    Map<Long, String> adaLive = laptop.awaitEventsUpTo(headOf("ada"));
+    Map<Long, String> beaLive = bea.awaitEventsUpTo(headOf("bea"));
+    Map<Long, String> adaFetched = RawClient.open(NODE.token("ada"), laptop.deviceId, 0L).awaitEventsUpTo(headOf("ada"));
+    Map<Long, String> beaFetched = RawClient.open(NODE.token("bea"), bea.deviceId, 0L).awaitEventsUpTo(headOf("bea"));
+
+    assertSameFrames(adaLive, adaFetched);
+    assertSameFrames(beaLive, beaFetched);
+    Set<String> kinds = new TreeSet<>();
+    adaLive.values().forEach(frame -> kinds.add(new JsonObject(frame).getString("kind")));
+    beaLive.values().forEach(frame -> kinds.add(new JsonObject(frame).getString("kind")));
+    assertEquals(new TreeSet<>(List.of("conversation", "device", "message", "read_state", "receipt", "settings")), kinds);
+    assertTrue(adaLive.values().stream().anyMatch(frame -> frame.contains("\"client_msg_id\":\"m1\"")),
+        "the sender's user sees its client_msg_id");
+    assertTrue(beaLive.values().stream().noneMatch(frame -> frame.contains("client_msg_id")), "other users do not");
+  }
+
+  private static void assertSameFrames(Map<Long, String> live, Map<Long, String> fetched) {
+    assertTrue(live.size() >= 3, "live events were seen: " + live.keySet());
+    for (Map.Entry<Long, String> entry : live.entrySet()) {
+      assertEquals(fetched.get(entry.getKey()), entry.getValue(), "event " + entry.getKey());
+    }
+  }
+
+  private static long headOf(String user) {
+    return NODE.sql("SELECT head FROM users WHERE user_id = $1", user).iterator().next().getLong("head");
+  }
+
+  /** A client that keeps every text frame exactly as it arrived. */
+  private static final class RawClient {
+    private final List<String> texts = new ArrayList<>();
+    private final WebSocket socket;
+    private String deviceId;
+
+    private RawClient(WebSocket socket) {
+      this.socket = socket;
+      socket.textMessageHandler(text -> {
+        synchronized (texts) {
+          texts.add(text);
+          texts.notifyAll();
+        }
+      });
+    }
+
+    static RawClient open(String token, String deviceId, Long cursor) {
+      WebSocket socket = LockstepNode.await(NODE.vertx().createWebSocketClient().connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(NODE.port()).setURI("/v1/ws")));
+      RawClient client = new RawClient(socket);
+      JsonObject hello = new JsonObject().put("type", "hello").put("token", token).put("device_id", deviceId)
+          .put("cursor", cursor);
+      client.send(hello);
+      client.deviceId = new JsonObject(client.awaitText(t -> t.startsWith("{\"type\":\"welcome\""))).getString("device_id");
+      client.awaitText(t -> t.startsWith("{\"type\":\"synced\"") || t.startsWith("{\"type\":\"snapshot\""));
+      return client;
+    }
+
+    void send(JsonObject frame) {
+      LockstepNode.await(socket.writeTextMessage(frame.encode()));
+    }
+
+    void awaitReply(String id) {
+      awaitText(t -> id.equals(new JsonObject(t).getValue("id")));
+    }
+
+    long lastSeq() {
+      return events().keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    Map<Long, String> awaitEventsUpTo(long head) {
+      awaitText(t -> events().containsKey(head));
+      return events();
+    }
+
+    private Map<Long, String> events() {
+      Map<Long, String> events = new TreeMap<>();
+      synchronized (texts) {
+        for (String text : texts) {
+          if (text.startsWith("{\"type\":\"event\"")) {
+            events.put(new JsonObject(text).getLong("seq"), text);
+          }
+        }
+      }
+      return events;
+    }
+
+    private String awaitText(java.util.function.Predicate<String> match) {
+      long deadline = System.currentTimeMillis() + 10_000;
+      synchronized (texts) {
+        while (true) {
+          for (String text : texts) {
+            if (match.test(text)) {
+              return text;
+            }
+          }
+          long left = deadline - System.currentTimeMillis();
+          if (left <= 0) {
+            throw new AssertionError("no matching frame within 10 s; got " + new JsonArray(new ArrayList<>(texts)));
+          }
+          try {
+            texts.wait(left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+          }
+        }
+      }
+    }
+  }
+}
