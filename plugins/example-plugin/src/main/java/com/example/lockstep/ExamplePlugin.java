@@ -1,11 +1,13 @@
 package com.example.lockstep;
 
+import io.lockstep.plugin.ConfigTree;
 import io.lockstep.plugin.LockstepPlugin;
 import io.lockstep.plugin.PluginContext;
 import io.lockstep.plugin.PluginService;
 import io.vertx.core.Deployable;
 
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +23,7 @@ import java.util.function.Supplier;
  * {@code META-INF/services/io.lockstep.plugin.LockstepPlugin}, calls {@link #init} with the
  * section {@code plugins.config.example-plugin} of its configuration, then deploys {@link #verticles()}.
  */
+// snippet:begin spi
 public final class ExamplePlugin implements LockstepPlugin {
 
   private String countAddress;
@@ -38,10 +41,11 @@ public final class ExamplePlugin implements LockstepPlugin {
   /** Reads the plugin's own configuration; throwing here keeps the plugin out, with the reason logged. */
   @Override
   public void init(PluginContext context) {
-    countAddress = context.config().getString("count_address", MessageCounter.DEFAULT_ADDRESS);
-    if (countAddress.isBlank()) {
-      throw new IllegalArgumentException("count_address must not be blank");
-    }
+    // snippet:begin config
+    ConfigTree config = ConfigTree.pluginSection(id(), context.config());   // plugins.config.example-plugin
+    config.onlyKeys(Set.of("count_address"));                               // a misspelt key is refused, not ignored
+    countAddress = config.string("count_address", MessageCounter.DEFAULT_ADDRESS);  // blank is refused
+    // snippet:end
   }
 
   /** One supplier per verticle; the server deploys each once on every node. */
@@ -50,3 +54,4 @@ public final class ExamplePlugin implements LockstepPlugin {
     return List.of(FirstWriterWins::new, () -> new MessageCounter(countAddress));
   }
 }
+// snippet:end
