@@ -1,6 +1,5 @@
 package io.lockstep.connection;
 
-import io.github.bucket4j.Bucket;
 import io.lockstep.auth.TokenAuth;
 import io.lockstep.config.LimitsConfig;
 import io.lockstep.config.LimitsConfig.Rated;
@@ -11,7 +10,6 @@ import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
-import io.lockstep.protocol.Storable;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.BusReply;
 import io.lockstep.bus.BusRequest;
@@ -38,14 +36,11 @@ import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -56,22 +51,16 @@ import java.util.UUID;
  *
  * <p>What one client can make the session hold is bounded: bytes queued for it ({@link Outbound}),
  * requests in flight ({@code limits.max_in_flight}; beyond it the socket is not read, see
- * {@link ReadGate}), and frames,
- * sends, membership changes and settings writes per connection and per user (token buckets; a
- * refused frame is answered rate_limited, and after a refused frame the socket is not read until
- * the bucket refills).
+ * {@link ReadGate}), and frames, sends, membership changes and settings writes per connection and
+ * per user ({@link SessionLimits}; a refused frame is answered rate_limited, and after a refused
+ * frame the socket is not read until the bucket refills).
  */
 final class DeviceSession {
 
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
-  /** Large frames cost more of the frame limits: parsing is paid per character. */
-  private static final int CHARS_PER_FRAME_TOKEN = 16 * 1024;
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
-  private static final Set<String> FRAME_TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
-      "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
-      "conversation.remove_member", "push.register", "push.unregister");
 
   private enum State { AWAITING_HELLO, GREETING, READY, CLOSED }
 
@@ -101,10 +90,7 @@ final class DeviceSession {
   private boolean batchCatchUp;
   private DeliveryStream stream;
 
-  private final Bucket framesBucket;
-  private final Bucket sendsBucket;
-  private final Bucket membersBucket;
-  private final Bucket settingsBucket;
+  private final SessionLimits spending;
 
   private Future<?> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
@@ -140,10 +126,7 @@ final class DeviceSession {
         channel.resume();
       }
     }, clock, outbound::aboveHighWater, limits.config().maxInFlight(), metrics);
-    this.framesBucket = limits.connectionBucket(Rated.FRAMES_CONNECTION);
-    this.sendsBucket = limits.connectionBucket(Rated.SENDS_CONNECTION);
-    this.membersBucket = limits.connectionBucket(Rated.MEMBERS_CONNECTION);
-    this.settingsBucket = limits.connectionBucket(Rated.SETTINGS_CONNECTION);
+    this.spending = new SessionLimits(limits);
     this.helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), id -> {
       if (state == State.AWAITING_HELLO || state == State.GREETING) {
         close(ErrorCode.UNAUTHORIZED.closeCode(), "no hello within " + config.helloTimeout().toMillis() + " ms");
@@ -192,97 +175,47 @@ final class DeviceSession {
       return;
     }
     lastFrameAt = System.currentTimeMillis();
-    Refusal limited = admit(framesBucket, Rated.FRAMES_CONNECTION, Rated.FRAMES_USER, frameCost(text));
+    Refusal limited = spending.frame(text, userId);
     if (limited != null) {
-      reading.pauseFor(Math.max(limited.retryAfterMs(), framesRefill(limited)));
+      reading.pauseFor(spending.framesPause(limited));
     }
-    if (tooLarge(text)) {
-      error(null, limited != null ? limited.toError("this frame") : new LockstepException(ErrorCode.FRAME_TOO_LARGE,
-          "frames are limited to " + config.maxFrameBytes() + " bytes; this one was not processed"));
+    if (ClientFrame.tooLarge(text, config.maxFrameBytes())) {
+      error(null, limited != null ? limited.toError("this frame") : ClientFrame.tooLargeError(config.maxFrameBytes()));
       return;
     }
-    JsonObject frame;
+    ClientFrame frame;
     try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error(null, new LockstepException(ErrorCode.BAD_FRAME, "a frame must be one JSON object"));
-      return;
-    }
-    Object id = frame.getValue("id");
-    if (id != null && !(id instanceof String) && !(id instanceof Number)) {
-      error(null, Fields.invalid("id", "must be a string or a number"));
+      frame = ClientFrame.parse(text);
+    } catch (LockstepException e) {
+      error(null, e);
       return;
     }
     if (limited != null) {
-      error(id, limited.toError("this frame"));
+      error(frame.id(), limited.toError("this frame"));
       return;
     }
-    String unstorable = Storable.problem(frame);
-    if (unstorable != null) {
-      error(id, Fields.invalid(unstorable,
-          "holds what cannot be stored (a NUL character, a lone surrogate or a non-finite number)"));
-      return;
+    try {
+      serve(frame.typed());
+    } catch (LockstepException e) {
+      error(frame.id(), e);
     }
-    Object type = frame.getValue("type");
-    if (!(type instanceof String typeName)) {
-      error(id, Fields.invalid("type", "is required and must be a string"));
-      return;
-    }
-    if (!FRAME_TYPES.contains(typeName)) {
-      error(id, new LockstepException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + typeName + "'"));
-      return;
-    }
-    if (typeName.equals("hello")) {
+  }
+
+  private void serve(ClientFrame frame) {
+    if (frame.type().equals("hello")) {
       if (state != State.AWAITING_HELLO) {
-        error(id, new LockstepException(ErrorCode.ALREADY_GREETED, "this connection already sent hello"));
-        return;
+        throw new LockstepException(ErrorCode.ALREADY_GREETED, "this connection already sent hello");
       }
-      hello(id, frame);
+      hello(frame.id(), frame.json());
       return;
     }
     if (state != State.READY) {
-      error(id, new LockstepException(ErrorCode.NOT_READY, "send hello first and wait for welcome"));
-      return;
+      throw new LockstepException(ErrorCode.NOT_READY, "send hello first and wait for welcome");
     }
-    try {
-      Future<?> served = handle(typeName, id, frame);
-      if (served != null) {
-        reading.track(served);
-      }
-    } catch (LockstepException e) {
-      error(id, e);
+    Future<?> served = handle(frame.type(), frame.id(), frame.json());
+    if (served != null) {
+      reading.track(served);
     }
-  }
-
-  /**
-   * Takes cost tokens from this connection's bucket and the user's (before hello, only the
-   * connection's): null when both allow it, else the refusal.
-   */
-  private Refusal admit(Bucket connection, Rated connectionLimit, Rated userLimit, long cost) {
-    Refusal refused = limits.take(connection, connectionLimit, cost);
-    if (refused != null || userId == null) {
-      return refused;
-    }
-    refused = limits.take(userLimit, userId, cost);
-    if (refused != null && connection != null) {
-      connection.addTokens(cost);
-    }
-    return refused;
-  }
-
-  /** A frame costs one token of the frame limits per started {@value #CHARS_PER_FRAME_TOKEN} characters. */
-  private static long frameCost(String text) {
-    return 1 + text.length() / CHARS_PER_FRAME_TOKEN;
-  }
-
-  /**
-   * After a frame is refused the socket is not read until a quarter of the bucket has refilled, so a
-   * flooding client meets a few refusals a second and otherwise TCP backpressure, not one refusal per frame.
-   */
-  private long framesRefill(Refusal limited) {
-    LimitsConfig.Rate rate = limits.config().rate(limited.limit().equals(Rated.FRAMES_USER.label())
-        ? Rated.FRAMES_USER : Rated.FRAMES_CONNECTION);
-    return rate.millisFor(Math.max(1, rate.burst() / 4));
   }
 
   /** A frame that cannot be parsed as text (binary WebSocket message). */
@@ -294,8 +227,7 @@ final class DeviceSession {
   /** Serves one frame; answers the request's completion, or null when it was answered at once. */
   private Future<?> handle(String type, Object id, JsonObject frame) {
     return switch (type) {
-      case "send" -> limited(id, "this send", admit(sendsBucket, Rated.SENDS_CONNECTION, Rated.SENDS_USER, 1),
-          () -> send(id, frame));
+      case "send" -> limited(id, "this send", spending.send(userId), () -> send(id, frame));
       case "ack" -> ack(id, Ack.from(caller(), frame));
       case "sync" -> reading.trackPage(syncPage(id, frame));
       case "ping" -> {
@@ -304,20 +236,16 @@ final class DeviceSession {
       }
       case "read" -> request(id, "result", Read.from(caller(), frame, lastFrameAt));
       case "mark_unread" -> request(id, "result", MarkUnread.from(caller(), frame, lastFrameAt));
-      case "settings.set" -> limited(id, "this settings write",
-          admit(settingsBucket, Rated.SETTINGS_CONNECTION, Rated.SETTINGS_USER, 1),
+      case "settings.set" -> limited(id, "this settings write", spending.settingsWrite(userId),
           () -> request(id, "result", SetSetting.from(caller(), frame)));
       case "settings.get" -> request(id, "settings", GetSettings.from(caller(), frame));
       case "push.register" -> request(id, "result", RegisterToken.from(caller(), frame));
       case "push.unregister" -> request(id, "result", new UnregisterToken(caller()));
-      case "conversation.create" -> limited(id, "this conversation",
-          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, namedMembers(frame)),
+      case "conversation.create" -> limited(id, "this conversation", spending.membership(userId, frame),
           () -> request(id, "result", CreateConversation.from(caller(), frame)));
-      case "conversation.add_member" -> limited(id, "this membership change",
-          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
+      case "conversation.add_member" -> limited(id, "this membership change", spending.membership(userId, frame),
           () -> request(id, "result", AddMember.from(caller(), frame)));
-      case "conversation.remove_member" -> limited(id, "this membership change",
-          admit(membersBucket, Rated.MEMBERS_CONNECTION, Rated.MEMBERS_USER, 1),
+      case "conversation.remove_member" -> limited(id, "this membership change", spending.membership(userId, frame),
           () -> request(id, "result", RemoveMember.from(caller(), frame)));
       default -> throw new IllegalStateException(type);
     };
@@ -330,11 +258,6 @@ final class DeviceSession {
       return null;
     }
     return serve.get();
-  }
-
-  /** Users a conversation.create names, each counting against the membership limits (at least one). */
-  private static long namedMembers(JsonObject frame) {
-    return frame.getValue("members") instanceof JsonArray members ? Math.max(1, members.size()) : 1;
   }
 
   /** Who this connection acts for: the user its token named and the device its hello identified. */
@@ -669,13 +592,5 @@ final class DeviceSession {
       limits.closeConnection(userId);
     }
     return host.unregister(this, routed);
-  }
-
-  private boolean tooLarge(String text) {
-    int max = config.maxFrameBytes();
-    if (text.length() * 3L <= max) {
-      return false;
-    }
-    return text.length() > max || Outbound.utf8Length(text) > max;
   }
 }
