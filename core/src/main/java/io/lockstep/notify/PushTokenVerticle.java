@@ -8,9 +8,7 @@ import io.lockstep.bus.PushCalls.TokenUnregistered;
 import io.lockstep.bus.PushCalls.UnregisterToken;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.plugin.PluginService;
-import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.Fields;
-import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.PushStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -68,11 +66,8 @@ public final class PushTokenVerticle extends VerticleBase {
     String key = tokenKey(token, service);
     return store.register(request.caller().userId(), request.caller().deviceId(), provider, token, key)
         .map(registration -> {
-          if (registration.outcome().equals("revoked")) {
-            throw new LockstepException(ErrorCode.DEVICE_REVOKED, "this device was revoked");
-          }
-          metrics.pushToken(registration.outcome());
-          return new TokenRegistered(provider, registration.outcome());
+          metrics.pushToken(registration.outcome().wire());
+          return new TokenRegistered(provider, registration.outcome().wire());
         });
   }
 

@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -30,8 +31,17 @@ public final class PushStore {
     this.pool = pool;
   }
 
-  /** What registering a token did: registered, replaced, unchanged, moved or revoked; movedFrom for moved. */
-  public record Registration(String outcome, String movedFrom) {
+  /** What registering a token did; movedFrom for MOVED. A revoked device's registration fails with {@link Rejected}. */
+  public record Registration(TokenOutcome outcome, String movedFrom) {
+  }
+
+  /** The outcomes of a token registration, with the names the reply and the metrics use. */
+  public enum TokenOutcome {
+    REGISTERED, REPLACED, UNCHANGED, MOVED;
+
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   /** A device that may get a push (it has a token and, for messages, has not muted the conversation). */
@@ -58,7 +68,12 @@ public final class PushStore {
         .execute(Tuple.of(userId, deviceId, provider, Json.encode(token), tokenKey))
         .map(rows -> {
           Row row = rows.iterator().next();
-          return new Registration(row.getString("outcome"), row.getString("moved_from"));
+          String outcome = row.getString("outcome");
+          if (outcome.equals("revoked")) {
+            throw Rejection.DEVICE_REVOKED.of(deviceId);
+          }
+          return new Registration(TokenOutcome.valueOf(outcome.toUpperCase(Locale.ROOT)),
+              row.getString("moved_from"));
         });
   }
 

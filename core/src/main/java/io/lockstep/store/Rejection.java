@@ -22,7 +22,7 @@ public enum Rejection {
     return switch (outcome) {
       case "not_found" -> CONVERSATION_NOT_FOUND;
       case "not_member" -> NOT_MEMBER;
-      case "device_revoked", "revoked" -> DEVICE_REVOKED;
+      case "device_revoked" -> DEVICE_REVOKED;
       case "cursor_ahead" -> ACK_AHEAD;
       case "beyond_head" -> READ_BEYOND_HEAD;
       default -> throw new IllegalStateException("unexpected outcome from the database: " + outcome);
