@@ -1,7 +1,9 @@
 package io.lockstep.limits;
 
 import io.lockstep.test.LockstepNode;
-import io.lockstep.test.RawWebSocket;
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -47,7 +49,7 @@ class AddressLimitsTest {
     int upgraded = 0;
     String refusal = null;
     for (int i = 0; i < 40 && refusal == null; i++) {
-      try (RawWebSocket socket = RawWebSocket.connect("127.0.0.21", NODE.port(), null)) {
+      try (RawWebSocket socket = RawWebSocket.connect(RawOptions.to(NODE.port()).withLocalAddress("127.0.0.21"))) {
         String response = socket.handshakeResponse();
         if (response.startsWith("HTTP/1.1 101")) {
           upgraded++;
@@ -60,7 +62,7 @@ class AddressLimitsTest {
     assertNotNull(refusal);
     assertTrue(refusal.startsWith("HTTP/1.1 429"), refusal);
     assertTrue(refusal.matches("(?si).*\\r\\nretry-after: [1-9][0-9]*\\r\\n.*"), refusal);
-    try (RawWebSocket elsewhere = RawWebSocket.connect("127.0.0.22", NODE.port(), null)) {
+    try (RawWebSocket elsewhere = RawWebSocket.connect(RawOptions.to(NODE.port()).withLocalAddress("127.0.0.22"))) {
       assertTrue(elsewhere.handshakeResponse().startsWith("HTTP/1.1 101"), "another address still connects");
     }
   }
@@ -69,10 +71,11 @@ class AddressLimitsTest {
   void sockJsSessionsOverTheAddressLimitGetTheErrorAndClose4029() {
     String refused = null;
     for (int i = 0; i < 20 && refused == null; i++) {
-      try (RawWebSocket session = RawWebSocket.connect("127.0.0.71", NODE.port(), "/v1/sockjs/000/s" + i + "/websocket", null)) {
+      try (RawWebSocket session = RawWebSocket.connect(RawOptions.to(NODE.port())
+          .withLocalAddress("127.0.0.71").withPath("/v1/sockjs/000/s" + i + "/websocket"))) {
         assertTrue(session.handshakeResponse().startsWith("HTTP/1.1 101"), session.handshakeResponse());
         assertEquals("o", session.readFrame(java.time.Duration.ofSeconds(5)).text(), "SockJS opens the session");
-        RawWebSocket.Frame next = session.pollFrame(java.time.Duration.ofMillis(300));
+        Frame next = session.pollFrame(java.time.Duration.ofMillis(300));
         if (next != null && next.text().contains("rate_limited")) {
           refused = next.text() + session.readFrame(java.time.Duration.ofSeconds(5)).text();
         }
