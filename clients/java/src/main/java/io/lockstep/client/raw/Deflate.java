@@ -20,14 +20,41 @@ public final class Deflate {
   /** A message compressed as a permessage-deflate frame carries it. */
   public static byte[] deflate(byte[] message) {
     Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
-    deflater.setInput(message);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    feed(deflater, message, out);
+    return finish(deflater, out);
+  }
+
+  /**
+   * The payload of a message of mib MiB of zeros, deflated a MiB at a time (a compression bomb: about
+   * a thousandth of its inflated size), without holding the zeros.
+   */
+  public static byte[] deflatedZeros(int mib) {
+    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] zeros = new byte[1024 * 1024];
+    for (int i = 0; i < mib; i++) {
+      feed(deflater, zeros, out);
+    }
+    return finish(deflater, out);
+  }
+
+  private static void feed(Deflater deflater, byte[] input, ByteArrayOutputStream out) {
     byte[] chunk = new byte[64 * 1024];
-    int n;
+    deflater.setInput(input);
+    while (!deflater.needsInput()) {
+      out.write(chunk, 0, deflater.deflate(chunk, 0, chunk.length, Deflater.NO_FLUSH));
+    }
+  }
+
+  /** Flushes (SYNC_FLUSH) and drops the empty block's tail, as permessage-deflate sends a message. */
+  private static byte[] finish(Deflater deflater, ByteArrayOutputStream out) {
+    byte[] chunk = new byte[64 * 1024];
+    int produced;
     do {
-      n = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
-      out.write(chunk, 0, n);
-    } while (n == chunk.length);
+      produced = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
+      out.write(chunk, 0, produced);
+    } while (produced == chunk.length);
     deflater.end();
     byte[] all = out.toByteArray();
     return Arrays.copyOf(all, all.length - TAIL.length);

@@ -119,5 +119,8 @@ class RawWebSocketTest {
     byte[] deflated = Deflate.deflate(message);
     assertTrue(deflated.length < 1000, "zeros of one letter compress: " + deflated.length);
     assertArrayEquals(message, Deflate.inflate(deflated));
+    byte[] bomb = Deflate.deflatedZeros(8);
+    assertTrue(bomb.length < 16 * 1024, "8 MiB of zeros deflate to a few KB: " + bomb.length);
+    assertArrayEquals(new byte[8 * 1024 * 1024], Deflate.inflate(bomb));
   }
 }
