@@ -2,6 +2,7 @@ package io.lockstep.cluster;
 
 import io.lockstep.embedded.EmbeddedServices;
 import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
+import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepCluster;
 import io.lockstep.test.LockstepCluster.Node;
 import io.lockstep.test.LockstepCluster.ProcessNode;
@@ -201,11 +202,8 @@ class ClusterTest {
       assertEquals(expected, seqs, "no gap, no duplicate, in order");
       assertTrue(events.get(0).getLong("seq") > start);
     }
-    long deadline = System.currentTimeMillis() + 5000;
-    while (CLUSTER.redisKeys("presence:flo:*").size() < 2) {
-      assertTrue(System.currentTimeMillis() < deadline, "presence rebuilt within the refresh period");
-      CLUSTER.sql("SELECT pg_sleep(0.1)");
-    }
+    Eventually.await(Duration.ofSeconds(5), () -> CLUSTER.redisKeys("presence:flo:*"), keys -> keys.size() >= 2,
+        "presence rebuilt within the refresh period");
     assertTrue(CLUSTER.node(0).server().metrics().redisErrors.count() + CLUSTER.node(2).server().metrics().redisErrors.count() > 0,
         "the outage was counted");
   }
