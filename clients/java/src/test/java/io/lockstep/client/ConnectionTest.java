@@ -1,8 +1,7 @@
 package io.lockstep.client;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -21,20 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The connection's protocol handling against a stand-in server, over both transports. */
 class ConnectionTest {
 
-  private static FakeServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = new FakeServer();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final FakeServer SERVER = new FakeServer();
 
   private static LockstepClient client(Transport transport) {
-    return LockstepClient.create(server.vertx, ClientOptions.of("127.0.0.1", server.port).withTransport(transport));
+    return LockstepClient.create(SERVER.vertx, ClientOptions.of("127.0.0.1", SERVER.port).withTransport(transport));
   }
 
   private static <T> T await(CompletableFuture<T> future) throws Exception {

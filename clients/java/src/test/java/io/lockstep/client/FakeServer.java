@@ -5,6 +5,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.concurrent.TimeUnit;
 
@@ -12,13 +15,16 @@ import java.util.concurrent.TimeUnit;
  * A stand-in server speaking a small part of Lockstep's protocol, on /v1/ws and on SockJS's websocket
  * path: hello (token "bad" is refused), a backlog as one event and one batch, send (conversation "x"
  * is not_member; "slow" is answered after the next request), and "close" closing with 4008.
+ * Register as {@code @RegisterExtension static final FakeServer SERVER = new FakeServer()}.
  */
-final class FakeServer {
+final class FakeServer implements BeforeAllCallback, AfterAllCallback {
 
-  final Vertx vertx = Vertx.vertx();
-  final int port;
+  Vertx vertx;
+  int port;
 
-  FakeServer() throws Exception {
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    vertx = Vertx.vertx();
     port = vertx.createHttpServer(new HttpServerOptions()).webSocketHandler(this::serve).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
   }
@@ -83,7 +89,8 @@ final class FakeServer {
     socket.writeTextMessage(sockJs ? "a" + new JsonArray().add(frame.encode()).encode() : frame.encode());
   }
 
-  void close() throws Exception {
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

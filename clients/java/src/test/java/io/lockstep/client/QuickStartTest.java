@@ -1,9 +1,8 @@
 package io.lockstep.client;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -15,17 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** The quick start of clients/java/README.md and docs/client-java.md, compiled and run against the stand-in server. */
 class QuickStartTest {
 
-  private static FakeServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = new FakeServer();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final FakeServer SERVER = new FakeServer();
 
   @Test
   void theQuickStartRuns() {
@@ -36,7 +26,7 @@ class QuickStartTest {
     List<Long> applied = new CopyOnWriteArrayList<>();
 
     // --- quick start
-    LockstepClient client = LockstepClient.create(ClientOptions.of("127.0.0.1", server.port));
+    LockstepClient client = LockstepClient.create(ClientOptions.of("127.0.0.1", SERVER.port));
     Connection connection = client.connect().join();
     connection.onEvent(event -> {
       applied.add(event.seq());                   // in seq order, each once: store it, then ack
