@@ -156,6 +156,17 @@ public final class Connection {
     return written.toCompletionStage().toCompletableFuture();
   }
 
+  /** Whether the socket's write queue is full: write no more until the {@link #onDrain} handler runs. */
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  /** Runs the handler each time a full write queue has drained. */
+  public Connection onDrain(Runnable handler) {
+    socket.drainHandler(v -> handler.run());
+    return this;
+  }
+
   /** Stops reading from the socket: the server's writes back up into TCP. */
   public void pause() {
     socket.pause();

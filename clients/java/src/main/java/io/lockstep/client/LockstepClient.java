@@ -1,10 +1,14 @@
 package io.lockstep.client;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,19 +58,34 @@ public final class LockstepClient {
     return options;
   }
 
-  /** Opens a connection; say {@link Connection#hello} on it next. */
+  /**
+   * Opens a connection; say {@link Connection#hello} on it next. Fails with an
+   * {@link UpgradeRefusedException} when the server answers the upgrade with another HTTP status.
+   */
   public CompletableFuture<Connection> connect() {
     String uri = options.transport() == Transport.WEBSOCKET ? "/v1/ws"
         : "/v1/sockjs/000/" + UUID.randomUUID().toString().substring(0, 8) + "/websocket";
     return sockets.connect(new WebSocketConnectOptions().setHost(options.host()).setPort(options.port()).setURI(uri))
         .timeout(options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .map(socket -> new Connection(socket, options.transport()))
+        .<Connection>map(socket -> new Connection(socket, options.transport()))
+        .recover(LockstepClient::refusal)
         .toCompletionStage().toCompletableFuture();
+  }
+
+  private static Future<Connection> refusal(Throwable failure) {
+    if (failure instanceof UpgradeRejectedException rejected) {
+      Map<String, String> headers = new HashMap<>();
+      if (rejected.getHeaders() != null) {
+        rejected.getHeaders().forEach(headers::put);
+      }
+      return Future.failedFuture(new UpgradeRefusedException(rejected.getStatus(), headers));
+    }
+    return Future.failedFuture(failure);
   }
 
   /** Closes the WebSocket client (its connections with it) and the Vert.x it made, if it made one. */
   public CompletableFuture<Void> close() {
-    return sockets.close().compose(v -> ownsVertx ? vertx.close() : io.vertx.core.Future.<Void>succeededFuture())
+    return sockets.close().compose(v -> ownsVertx ? vertx.close() : Future.<Void>succeededFuture())
         .toCompletionStage().toCompletableFuture();
   }
 }

@@ -1,6 +1,8 @@
 package io.lockstep.client;
 
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -88,5 +90,21 @@ class ConnectionTest {
     assertFalse(connection.isOpen());
     assertTrue(connection.request(new JsonObject().put("type", "ping")).isCompletedExceptionally(),
         "a request after the close fails at once");
+  }
+
+  @Test
+  void anUpgradeRefusedWithAStatusFailsWithItAndItsRetryAfter() throws Exception {
+    HttpServer refusing = SERVER.vertx.createHttpServer().requestHandler(request -> request.response().setStatusCode(429)
+        .putHeader("Retry-After", "7").end("{\"code\":\"rate_limited\"}"));
+    int port = refusing.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    try {
+      LockstepClient client = LockstepClient.create(SERVER.vertx, ClientOptions.of("127.0.0.1", port));
+      CompletionException failed = assertThrows(CompletionException.class, () -> client.connect().join());
+      UpgradeRefusedException refused = assertInstanceOf(UpgradeRefusedException.class, failed.getCause());
+      assertEquals(429, refused.status());
+      assertEquals(7, refused.retryAfterSeconds());
+    } finally {
+      refusing.close();
+    }
   }
 }
