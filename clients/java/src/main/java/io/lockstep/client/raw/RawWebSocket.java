@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * A WebSocket client on a plain blocking socket, for what a well-behaved client will not do: frames
@@ -76,7 +77,9 @@ public final class RawWebSocket implements AutoCloseable {
       String request = "GET " + options.path() + " HTTP/1.1\r\nHost: " + options.host() + ":" + options.port()
           + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
           + "\r\nSec-WebSocket-Version: 13\r\n"
-          + (options.extensions() == null ? "" : "Sec-WebSocket-Extensions: " + options.extensions() + "\r\n") + "\r\n";
+          + (options.extensions() == null ? "" : "Sec-WebSocket-Extensions: " + options.extensions() + "\r\n")
+          + options.headers().entrySet().stream().map(h -> h.getKey() + ": " + h.getValue() + "\r\n").collect(Collectors.joining())
+          + "\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       return new RawWebSocket(socket, readTimeout, readHeaders(socket.getInputStream()));
     } catch (IOException e) {

@@ -33,8 +33,11 @@ class RawWebSocketTest {
             request.response().setStatusCode(429).putHeader("Retry-After", "3").end("slow down");
             return;
           }
+          String greeting = request.getHeader("X-Greeting");
           request.toWebSocket().onSuccess(socket -> socket.textMessageHandler(text -> {
-            if (text.equals("close")) {
+            if (text.equals("greeting")) {
+              socket.writeTextMessage("greeting:" + greeting);
+            } else if (text.equals("close")) {
               socket.close((short) 4008, "bye");
             } else {
               socket.writeTextMessage("echo:" + text);
@@ -81,6 +84,14 @@ class RawWebSocketTest {
       socket.announceFrame(RawWebSocket.TEXT, 5);
       socket.sendBytes("later".getBytes(StandardCharsets.US_ASCII));
       assertEquals("echo:later", socket.readFrame(WITHIN).text(), "the header's 64-bit length and zero mask were read");
+    }
+  }
+
+  @Test
+  void extraHeadersGoWithTheUpgrade() {
+    try (RawWebSocket socket = RawWebSocket.connect(RawOptions.to(port).withHeader("X-Greeting", "hi"))) {
+      socket.sendText("greeting");
+      assertEquals("greeting:hi", socket.readFrame(WITHIN).text());
     }
   }
 
