@@ -1,5 +1,6 @@
 package io.lockstep.auth;
 
+import io.lockstep.client.Transport;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.Vertx;
@@ -41,7 +42,7 @@ class PublicKeyTokenTest {
 
   @Test
   void aTokenSignedWithTheMatchingPrivateKeyIsAccepted() {
-    TestDevice phone = NODE.deviceWithToken(sign(SIGNER, "ola"), TestDevice.Transport.WEBSOCKET);
+    TestDevice phone = NODE.deviceWithToken(sign(SIGNER, "ola"), Transport.WEBSOCKET);
     phone.connect();
     JsonObject welcome = phone.hello();
     assertEquals("welcome", welcome.getString("type"));
@@ -50,7 +51,7 @@ class PublicKeyTokenTest {
 
   @Test
   void aTokenSignedWithAnotherKeyIsRefused() {
-    TestDevice phone = NODE.deviceWithToken(sign(STRANGER, "ola"), TestDevice.Transport.WEBSOCKET);
+    TestDevice phone = NODE.deviceWithToken(sign(STRANGER, "ola"), Transport.WEBSOCKET);
     phone.connect();
     assertEquals("unauthorized", phone.hello().getString("code"));
     assertEquals(4001, phone.awaitClose(Duration.ofSeconds(5)));

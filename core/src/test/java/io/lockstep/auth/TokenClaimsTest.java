@@ -1,5 +1,6 @@
 package io.lockstep.auth;
 
+import io.lockstep.client.Transport;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.http.HttpMethod;
@@ -61,14 +62,14 @@ class TokenClaimsTest {
   }
 
   private static void assertRefused(String token, String code) {
-    TestDevice device = NODE.deviceWithToken(token, TestDevice.Transport.WEBSOCKET);
+    TestDevice device = NODE.deviceWithToken(token, Transport.WEBSOCKET);
     device.connect();
     assertEquals(code, device.hello().getString("code"));
     assertEquals(4001, device.awaitClose(Duration.ofSeconds(5)));
   }
 
   private static void assertWelcomed(String token, String why) {
-    TestDevice device = NODE.deviceWithToken(token, TestDevice.Transport.WEBSOCKET);
+    TestDevice device = NODE.deviceWithToken(token, Transport.WEBSOCKET);
     device.connect();
     assertEquals("welcome", device.hello().getString("type"), why);
     device.disconnect();

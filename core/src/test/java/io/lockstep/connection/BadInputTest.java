@@ -1,5 +1,6 @@
 package io.lockstep.connection;
 
+import io.lockstep.client.Transport;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonArray;
@@ -155,7 +156,7 @@ class BadInputTest {
   }
 
   private static void assertRefused(String token, String code) {
-    TestDevice device = NODE.deviceWithToken(token, TestDevice.Transport.WEBSOCKET);
+    TestDevice device = NODE.deviceWithToken(token, Transport.WEBSOCKET);
     device.connect();
     assertEquals(code, device.hello().getString("code"));
     assertEquals(4001, device.awaitClose(Duration.ofSeconds(5)));

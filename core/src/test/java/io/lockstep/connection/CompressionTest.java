@@ -1,7 +1,9 @@
 package io.lockstep.connection;
 
 import io.lockstep.test.LockstepNode;
-import io.lockstep.test.RawWebSocket;
+import io.lockstep.client.raw.Deflate;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -24,13 +26,13 @@ class CompressionTest {
 
   @Test
   void aCompressedHelloIsServedAndABombClosesWith1009() {
-    try (RawWebSocket client = RawWebSocket.connect(NODE.port(), "permessage-deflate")) {
+    try (RawWebSocket client = RawWebSocket.connect(RawOptions.to(NODE.port()).withExtensions("permessage-deflate"))) {
       assertTrue(client.handshakeResponse().toLowerCase().contains("permessage-deflate"), client.handshakeResponse());
       String hello = new JsonObject().put("type", "hello").put("token", NODE.token("cy")).encode();
-      client.sendFrame(RawWebSocket.TEXT, true, true, RawWebSocket.deflate(hello.getBytes(StandardCharsets.UTF_8)));
+      client.sendFrame(RawWebSocket.TEXT, true, true, Deflate.deflate(hello.getBytes(StandardCharsets.UTF_8)));
       assertEquals("welcome", new JsonObject(client.readFrame(CLOSE_WITHIN).text()).getString("type"));
     }
-    try (RawWebSocket attacker = RawWebSocket.connect(NODE.port(), "permessage-deflate")) {
+    try (RawWebSocket attacker = RawWebSocket.connect(RawOptions.to(NODE.port()).withExtensions("permessage-deflate"))) {
       attacker.sendFrame(RawWebSocket.TEXT, true, true, TransportLimitsTest.BOMB);
       assertEquals(1009, attacker.awaitClose(CLOSE_WITHIN, null));
     }

@@ -1,5 +1,6 @@
 package io.lockstep.connection;
 
+import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonObject;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,11 +32,8 @@ class HeartbeatTest {
     assertEquals(1, NODE.redisKeys("presence:vic:*").size());
 
     assertEquals(4000, phone.awaitClose(Duration.ofSeconds(5)));
-    long deadline = System.currentTimeMillis() + 3000;
-    while (!NODE.redisKeys("presence:vic:*").isEmpty() && System.currentTimeMillis() < deadline) {
-      NODE.sql("SELECT pg_sleep(0.05)");
-    }
-    assertTrue(NODE.redisKeys("presence:vic:*").isEmpty());
+    Eventually.await(Duration.ofSeconds(3), () -> NODE.redisKeys("presence:vic:*"), List::isEmpty,
+        "the closed connection's presence going");
   }
 
   @Test
@@ -44,7 +43,7 @@ class HeartbeatTest {
     long until = System.currentTimeMillis() + 4 * HEARTBEAT_MS + 1500;
     while (System.currentTimeMillis() < until) {
       assertEquals("pong", laptop.request(new JsonObject().put("type", "ping")).getString("type"));
-      NODE.sql("SELECT pg_sleep(0.1)");
+      Eventually.pause(Duration.ofMillis(HEARTBEAT_MS / 3));
     }
     assertFalse(laptop.isClosed());
     assertEquals(1, NODE.redisKeys("presence:wes:*").size(), "the node refreshes presence past its 1 s TTL");

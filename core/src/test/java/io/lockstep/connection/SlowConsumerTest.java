@@ -1,7 +1,8 @@
 package io.lockstep.connection;
 
 import io.lockstep.test.LockstepNode;
-import io.lockstep.test.RawWebSocket;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class SlowConsumerTest {
     }
 
     double closedBefore = slowConsumersClosed();
-    try (RawWebSocket attacker = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket attacker = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       attacker.sendText(new JsonObject().put("type", "hello").put("token", NODE.token("sam")).put("cursor", 0).encode());
       assertEquals("welcome", new JsonObject(attacker.readFrame(Duration.ofSeconds(10)).text()).getString("type"));
       for (int i = 0; i < 300; i++) {
@@ -71,7 +72,7 @@ class SlowConsumerTest {
 
     int messages = 300;
     double closedBefore = slowConsumersClosed();
-    try (RawWebSocket stalled = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket stalled = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       stalled.sendText(new JsonObject().put("type", "hello").put("token", NODE.token("ivy"))
           .put("device_id", ivyLaptop.deviceId()).encode());
       assertEquals("welcome", new JsonObject(stalled.readFrame(Duration.ofSeconds(10)).text()).getString("type"));

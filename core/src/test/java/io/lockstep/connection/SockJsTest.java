@@ -2,7 +2,7 @@ package io.lockstep.connection;
 
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
-import io.lockstep.test.TestDevice.Transport;
+import io.lockstep.client.Transport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,10 @@
 package io.lockstep.connection;
 
 import io.lockstep.test.LockstepNode;
-import io.lockstep.test.RawWebSocket;
+import io.lockstep.client.raw.Deflate;
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,7 @@ class TransportLimitsTest {
 
   private static final Duration CLOSE_WITHIN = Duration.ofSeconds(10);
   /** 64 MiB of zeros: about 64 KB once deflated, 64 times the largest message. */
-  static final byte[] BOMB = RawWebSocket.deflate(new byte[64 * 1024 * 1024]);
+  static final byte[] BOMB = Deflate.deflatedZeros(64);
 
   @RegisterExtension
   static final LockstepNode NODE = new LockstepNode(new JsonObject()
@@ -31,7 +34,7 @@ class TransportLimitsTest {
 
   @Test
   void compressionIsNotNegotiatedByDefaultAndACompressedFrameBeforeHelloIsRefusedUnread() {
-    try (RawWebSocket attacker = RawWebSocket.connect(NODE.port(), "permessage-deflate; client_max_window_bits")) {
+    try (RawWebSocket attacker = RawWebSocket.connect(RawOptions.to(NODE.port()).withExtensions("permessage-deflate; client_max_window_bits"))) {
       assertTrue(attacker.handshakeResponse().startsWith("HTTP/1.1 101"), attacker.handshakeResponse());
       assertFalse(attacker.handshakeResponse().toLowerCase().contains("permessage-deflate"),
           "the server does not agree to compression: " + attacker.handshakeResponse());
@@ -43,7 +46,7 @@ class TransportLimitsTest {
 
   @Test
   void aMessageOverTheLimitInFragmentsClosesWith1009() {
-    try (RawWebSocket client = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket client = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       byte[] half = "x".repeat(600 * 1024).getBytes(StandardCharsets.US_ASCII);
       client.sendFrame(RawWebSocket.TEXT, false, false, half);
       client.sendFrame(RawWebSocket.CONTINUATION, true, false, half);
@@ -54,7 +57,7 @@ class TransportLimitsTest {
 
   @Test
   void aSingleFrameOverTheLimitClosesWith1009() {
-    try (RawWebSocket client = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket client = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       client.announceFrame(RawWebSocket.TEXT, 1024 * 1024 + 1);
       assertEquals(1009, client.awaitClose(CLOSE_WITHIN, null));
     }
@@ -62,9 +65,9 @@ class TransportLimitsTest {
 
   @Test
   void invalidUtf8ClosesWith1007AndValidUtf8IsServed() {
-    try (RawWebSocket client = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket client = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       client.sendText("{\"type\":\"ping\",\"id\":\"é\"}");
-      RawWebSocket.Frame answer = client.readFrame(CLOSE_WITHIN);
+      Frame answer = client.readFrame(CLOSE_WITHIN);
       assertEquals("not_ready", new JsonObject(answer.text()).getString("code"), "valid UTF-8 is read");
       client.sendFrame(RawWebSocket.TEXT, true, false, new byte[] {'{', '"', (byte) 0xc3, (byte) 0x28, '"', '}'});
       assertEquals(1007, client.awaitClose(CLOSE_WITHIN, null));
@@ -73,7 +76,7 @@ class TransportLimitsTest {
 
   @Test
   void aConnectionThatNeverSaysHelloIsClosed() {
-    try (RawWebSocket idle = RawWebSocket.connect(NODE.port(), null)) {
+    try (RawWebSocket idle = RawWebSocket.connect(RawOptions.to(NODE.port()))) {
       idle.sendText("{\"type\":\"ping\"}");
       assertEquals("not_ready", new JsonObject(idle.readFrame(CLOSE_WITHIN).text()).getString("code"));
       assertEquals(4001, idle.awaitClose(CLOSE_WITHIN, null), "frames before hello do not keep it open");

@@ -1,5 +1,6 @@
 package io.lockstep.connection;
 
+import io.lockstep.client.Transport;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.http.HttpMethod;
@@ -104,7 +105,7 @@ class UnstorableInputTest {
     JWTAuth signer = JWTAuth.create(NODE.vertx(), new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(LockstepNode.JWT_SECRET)));
     TestDevice nul = NODE.deviceWithToken(signer.generateToken(new JsonObject().put("sub", "z\u0000e"), new JWTOptions()),
-        TestDevice.Transport.WEBSOCKET);
+        Transport.WEBSOCKET);
     nul.connect();
     assertEquals("unauthorized", nul.hello().getString("code"));
     assertEquals(0L, NODE.sql("SELECT count(*) AS n FROM users WHERE user_id LIKE 'z%'").iterator().next().getLong("n"));

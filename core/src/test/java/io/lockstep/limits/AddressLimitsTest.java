@@ -1,12 +1,18 @@
 package io.lockstep.limits;
 
+import io.lockstep.client.ClientOptions;
+import io.lockstep.client.Connection;
+import io.lockstep.client.ErrorCode;
+import io.lockstep.client.Hello;
+import io.lockstep.client.LockstepClient;
+import io.lockstep.client.LockstepException;
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.LockstepNode;
-import io.lockstep.test.RawWebSocket;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -16,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Base64;
+import java.util.concurrent.CompletionException;
 
 import static io.lockstep.test.LockstepNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +54,7 @@ class AddressLimitsTest {
     int upgraded = 0;
     String refusal = null;
     for (int i = 0; i < 40 && refusal == null; i++) {
-      try (RawWebSocket socket = RawWebSocket.connect("127.0.0.21", NODE.port(), null)) {
+      try (RawWebSocket socket = RawWebSocket.connect(RawOptions.to(NODE.port()).withLocalAddress("127.0.0.21"))) {
         String response = socket.handshakeResponse();
         if (response.startsWith("HTTP/1.1 101")) {
           upgraded++;
@@ -60,7 +67,7 @@ class AddressLimitsTest {
     assertNotNull(refusal);
     assertTrue(refusal.startsWith("HTTP/1.1 429"), refusal);
     assertTrue(refusal.matches("(?si).*\\r\\nretry-after: [1-9][0-9]*\\r\\n.*"), refusal);
-    try (RawWebSocket elsewhere = RawWebSocket.connect("127.0.0.22", NODE.port(), null)) {
+    try (RawWebSocket elsewhere = RawWebSocket.connect(RawOptions.to(NODE.port()).withLocalAddress("127.0.0.22"))) {
       assertTrue(elsewhere.handshakeResponse().startsWith("HTTP/1.1 101"), "another address still connects");
     }
   }
@@ -69,10 +76,11 @@ class AddressLimitsTest {
   void sockJsSessionsOverTheAddressLimitGetTheErrorAndClose4029() {
     String refused = null;
     for (int i = 0; i < 20 && refused == null; i++) {
-      try (RawWebSocket session = RawWebSocket.connect("127.0.0.71", NODE.port(), "/v1/sockjs/000/s" + i + "/websocket", null)) {
+      try (RawWebSocket session = RawWebSocket.connect(RawOptions.to(NODE.port())
+          .withLocalAddress("127.0.0.71").withPath("/v1/sockjs/000/s" + i + "/websocket"))) {
         assertTrue(session.handshakeResponse().startsWith("HTTP/1.1 101"), session.handshakeResponse());
         assertEquals("o", session.readFrame(java.time.Duration.ofSeconds(5)).text(), "SockJS opens the session");
-        RawWebSocket.Frame next = session.pollFrame(java.time.Duration.ofMillis(300));
+        Frame next = session.pollFrame(java.time.Duration.ofMillis(300));
         if (next != null && next.text().contains("rate_limited")) {
           refused = next.text() + session.readFrame(java.time.Duration.ofSeconds(5)).text();
         }
@@ -84,32 +92,30 @@ class AddressLimitsTest {
 
   @Test
   void hellosOverTheAddressLimitAreRefusedAndTheConnectionStaysOpen() {
-    var client = NODE.vertx().createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0.31"));
-    JsonObject limited = null;
-    io.vertx.core.http.WebSocket refusedSocket = null;
+    LockstepClient client = LockstepClient.create(NODE.vertx(),
+        ClientOptions.of("127.0.0.1", NODE.port()).withLocalAddress("127.0.0.31"));
+    LockstepException limited = null;
+    Connection refusedConnection = null;
     for (int i = 0; i < 7 && limited == null; i++) {
-      var socket = await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(NODE.port()).setURI("/v1/ws")));
-      var answer = new java.util.concurrent.CompletableFuture<JsonObject>();
-      socket.textMessageHandler(text -> answer.complete(new JsonObject(text)));
-      await(socket.writeTextMessage(new JsonObject().put("type", "hello").put("token", NODE.token("hello-" + i)).encode()));
-      JsonObject first = await(io.vertx.core.Future.fromCompletionStage(answer));
-      if ("rate_limited".equals(first.getString("code"))) {
+      Connection connection = client.connect().join();
+      try {
+        assertEquals("hello-" + i, connection.hello(Hello.withToken(NODE.token("hello-" + i))).join().userId());
+      } catch (CompletionException e) {
+        limited = assertInstanceOf(LockstepException.class, e.getCause());
         assertEquals(5, i, "five hellos from the address are served first");
-        limited = first;
-        refusedSocket = socket;
-      } else {
-        assertEquals("welcome", first.getString("type"));
+        refusedConnection = connection;
       }
     }
     assertNotNull(limited, "the sixth hello is over the limit");
-    assertEquals("hellos_ip", limited.getString("limit"));
-    assertTrue(limited.getLong("retry_after_ms") > 0);
-    assertFalse(refusedSocket.isClosed(), "the connection stays open for a later hello");
+    assertEquals(ErrorCode.RATE_LIMITED, limited.errorCode());
+    assertEquals("hellos_ip", limited.frame().getString("limit"));
+    assertTrue(limited.retryAfterMs() > 0);
+    assertTrue(refusedConnection.isOpen(), "the connection stays open for a later hello");
     TestDevice neighbour = NODE.device("lou");
     neighbour.connectAndSync();
     assertEquals("pong", neighbour.request(new JsonObject().put("type", "ping")).getString("type"),
         "a client at another address says hello as usual");
-    client.close();
+    client.close().join();
   }
 
   @Test

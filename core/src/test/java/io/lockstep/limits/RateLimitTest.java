@@ -65,11 +65,18 @@ class RateLimitTest {
     TestDevice laptop = NODE.device("cy");
     phone.connectAndSync();
     laptop.connectAndSync();
+    for (int i = 0; i < 5; i++) {
+      for (TestDevice device : List.of(phone, laptop)) {
+        device.send(new JsonObject().put("type", "send").put("id", "u-" + i).put("conversation_id", conversation)
+            .put("client_msg_id", device.deviceId() + "-" + i).put("body", new JsonObject().put("text", "hi")));
+      }
+    }
     int sent = 0;
     JsonObject limited = null;
     for (int i = 0; i < 5; i++) {
       for (TestDevice device : List.of(phone, laptop)) {
-        JsonObject answer = device.sendMessage(conversation, device.deviceId() + "-" + i, "hi");
+        String id = "u-" + i;
+        JsonObject answer = device.awaitFrame(f -> id.equals(f.getValue("id")));
         if ("sent".equals(answer.getString("type"))) {
           sent++;
         } else if (limited == null) {

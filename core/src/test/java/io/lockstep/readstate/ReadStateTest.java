@@ -2,15 +2,12 @@ package io.lockstep.readstate;
 
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
-import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -244,10 +241,10 @@ class ReadStateTest {
         .iterator().next().getLong("n"));
   }
 
-  /** A few hundred reads on the laptop, each timed until the phone has its read_state event. */
+  /** Reads on the laptop, one at a time, each reaching the phone as a read_state event (perf/ times them). */
   @Test
   void readStatePropagatesToTheOtherDevicesOfTheUser() {
-    int reads = 300;
+    int reads = 30;
     String conversation = NODE.group("quin", "rex");
     TestDevice rex = NODE.device("rex");
     rex.connectAndSync();
@@ -262,27 +259,16 @@ class ReadStateTest {
     phone.connectAndSync();
     long before = NODE.server().metrics().readPropagation.count();
 
-    long[] micros = new long[reads];
     for (int upTo = 1; upTo <= reads; upTo++) {
       int from = phone.frames().size();
-      long start = System.nanoTime();
       laptop.send(new JsonObject().put("type", "read").put("conversation_id", conversation).put("up_to", upTo));
       long expected = upTo;
       phone.awaitFrame(from, f -> "read_state".equals(f.getString("kind"))
           && f.getJsonObject("data").getLong("read_up_to") == expected);
-      micros[upTo - 1] = (System.nanoTime() - start) / 1000;
     }
 
     assertEquals(reads, phone.events().stream().filter(e -> "read_state".equals(e.getString("kind"))).count());
     assertEquals(before + reads, NODE.server().metrics().readPropagation.count(), "each propagation is timed once");
-    Arrays.sort(micros);
-    HistogramSnapshot server = NODE.server().metrics().readPropagation.takeSnapshot();
-    StringBuilder percentiles = new StringBuilder();
-    for (ValueAtPercentile value : server.percentileValues()) {
-      percentiles.append(String.format(" p%.0f=%.2fms", value.percentile() * 100, value.value(TimeUnit.MILLISECONDS)));
-    }
-    System.out.printf("read propagation over %d reads, client-observed: median %.2f ms, p99 %.2f ms; server timer:%s%n",
-        reads, micros[reads / 2] / 1000.0, micros[(int) (reads * 0.99)] / 1000.0, percentiles);
   }
 
   private static JsonObject conversationState(String user, String conversation) {

@@ -1,11 +1,13 @@
 package io.lockstep.sync;
 
+import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -111,17 +113,13 @@ class RetentionTest {
   }
 
   private static long awaitFloorAbove(long cursor) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      var row = NODE.sql("SELECT head, floor FROM users WHERE user_id = 'rae'").iterator().next();
-      if (row.getLong("floor") > cursor && row.getLong("head") - row.getLong("floor") <= 10) {
-        assertEquals(row.getLong("head") - row.getLong("floor"),
-            NODE.sql("SELECT count(*) AS n FROM user_events WHERE user_id = 'rae'").iterator().next().getLong("n"),
-            "events at or below the floor are deleted");
-        return row.getLong("head");
-      }
-      NODE.sql("SELECT pg_sleep(0.05)");
-    }
-    throw new AssertionError("the retention job did not move the floor");
+    var row = Eventually.await(Duration.ofSeconds(10),
+        () -> NODE.sql("SELECT head, floor FROM users WHERE user_id = 'rae'").iterator().next(),
+        r -> r.getLong("floor") > cursor && r.getLong("head") - r.getLong("floor") <= 10,
+        "the retention job moving the floor above " + cursor);
+    assertEquals(row.getLong("head") - row.getLong("floor"),
+        NODE.sql("SELECT count(*) AS n FROM user_events WHERE user_id = 'rae'").iterator().next().getLong("n"),
+        "events at or below the floor are deleted");
+    return row.getLong("head");
   }
 }

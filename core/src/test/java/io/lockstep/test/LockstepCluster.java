@@ -1,5 +1,6 @@
 package io.lockstep.test;
 
+import io.lockstep.client.Transport;
 import io.lockstep.LockstepServer;
 import io.lockstep.cluster.NodeRuntime;
 import io.lockstep.config.ConfigLoader;
@@ -230,7 +231,7 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
   }
 
   public TestDevice device(int httpPort, String userId) {
-    TestDevice device = new TestDevice(clientVertx, httpPort, token(userId), TestDevice.Transport.WEBSOCKET);
+    TestDevice device = new TestDevice(clientVertx, httpPort, token(userId), Transport.WEBSOCKET);
     devices.add(device);
     return device;
   }

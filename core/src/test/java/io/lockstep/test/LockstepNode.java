@@ -1,5 +1,6 @@
 package io.lockstep.test;
 
+import io.lockstep.client.Transport;
 import io.lockstep.LockstepServer;
 import io.lockstep.config.ConfigLoader;
 import io.lockstep.store.PostgresTarget;
@@ -120,15 +121,15 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
 
   /** A new unconnected client device; closed after the class. */
   public TestDevice device(String userId) {
-    return device(userId, TestDevice.Transport.WEBSOCKET);
+    return device(userId, Transport.WEBSOCKET);
   }
 
-  public TestDevice device(String userId, TestDevice.Transport transport) {
+  public TestDevice device(String userId, Transport transport) {
     return deviceWithToken(token(userId), transport);
   }
 
   /** A device that presents a token minted elsewhere (another key, an expired one, garbage). */
-  public TestDevice deviceWithToken(String token, TestDevice.Transport transport) {
+  public TestDevice deviceWithToken(String token, Transport transport) {
     TestDevice device = new TestDevice(vertx, port, token, transport);
     devices.add(device);
     return device;

@@ -1,46 +1,42 @@
 package io.lockstep.test;
 
+import io.lockstep.client.ClientOptions;
+import io.lockstep.client.Connection;
+import io.lockstep.client.ConnectionClosedException;
+import io.lockstep.client.LockstepClient;
+import io.lockstep.client.LockstepException;
+import io.lockstep.client.Transport;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
-import static io.lockstep.test.LockstepNode.await;
-
 /**
- * A device that speaks Lockstep's protocol over a real WebSocket, raw or SockJS, and records every
- * frame it receives, in order. Test steps block on what they expect, with a timeout.
+ * A device for test scenarios, on the Java client ({@code clients/java}): it records every frame
+ * each connection receives, in order, so that test steps can block on what they expect, with a
+ * timeout, and answers error frames as frames (a test asserts on them) rather than as exceptions.
  */
 public final class TestDevice {
 
-  public enum Transport { WEBSOCKET, SOCKJS }
-
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final AtomicLong IDS = new AtomicLong();
 
-  private final WebSocketClient client;
-  private final int port;
-  private final Transport transport;
+  private final LockstepClient client;
   private final String token;
   private String deviceId;
-  private WebSocket socket;
+  private Connection connection;
   private final List<JsonObject> received = new ArrayList<>();
   private Integer closeCode;
 
   TestDevice(Vertx vertx, int port, String token, Transport transport) {
-    this.client = vertx.createWebSocketClient();
-    this.port = port;
+    this.client = LockstepClient.create(vertx, ClientOptions.of("127.0.0.1", port).withTransport(transport));
     this.token = token;
-    this.transport = transport;
   }
 
   public String deviceId() {
@@ -58,33 +54,11 @@ public final class TestDevice {
       received.clear();
       closeCode = null;
     }
-    String uri = transport == Transport.WEBSOCKET ? "/v1/ws"
-        : "/v1/sockjs/000/" + UUID.randomUUID().toString().substring(0, 8) + "/websocket";
-    socket = await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)));
-    socket.textMessageHandler(this::onText);
-    socket.closeHandler(v -> onClose(socket.closeStatusCode() == null ? -1 : socket.closeStatusCode()));
+    Connection opened = join(client.connect());
+    opened.onFrame(this::record);
+    opened.closed().thenAccept(reason -> onClose(reason.code()));
+    connection = opened;
     return this;
-  }
-
-  private void onText(String text) {
-    if (transport == Transport.WEBSOCKET) {
-      record(new JsonObject(text));
-      return;
-    }
-    switch (text.charAt(0)) {
-      case 'a' -> new JsonArray(text.substring(1)).forEach(message -> {
-        JsonObject frame = new JsonObject((String) message);
-        record(frame);
-        if ("close".equals(frame.getString("type"))) {
-          onClose(frame.getInteger("code"));
-        }
-      });
-      case 'c' -> onClose(new JsonArray(text.substring(1)).getInteger(0));
-      // the application's close code arrives first as a {type: "close"} frame; SockJS then sends c[3000, ...]
-      default -> {
-        // 'o' (open) and 'h' (heartbeat) carry no frame
-      }
-    }
   }
 
   private synchronized void record(JsonObject frame) {
@@ -109,13 +83,13 @@ public final class TestDevice {
     if (deviceId != null) {
       hello.put("device_id", deviceId);
     }
-    int from = frames().size();
-    send(hello.mergeIn(fields));
-    JsonObject answer = awaitFrame(from, f -> f.getString("type").equals("welcome") || f.getString("type").equals("error"));
-    if (answer.getString("type").equals("welcome")) {
-      deviceId = answer.getString("device_id");
+    try {
+      JsonObject welcome = join(connection.helloFrame(hello.mergeIn(fields)));
+      deviceId = welcome.getString("device_id");
+      return welcome;
+    } catch (LockstepException refused) {
+      return refused.frame();
     }
-    return answer;
   }
 
   /** Connects, greets and waits for synced: answers the events of the catch-up. */
@@ -137,19 +111,18 @@ public final class TestDevice {
     sendRaw(frame.encode());
   }
 
+  /** Sends any text as one message (wrapped in a SockJS frame on SockJS). */
   public void sendRaw(String text) {
-    if (transport == Transport.WEBSOCKET) {
-      await(socket.writeTextMessage(text));
-    } else {
-      await(socket.writeTextMessage(new JsonArray().add(text).encode()));
-    }
+    join(connection.writeText(text));
   }
 
-  /** Sends a frame with a fresh id and waits for the frame answering it. */
+  /** Sends a frame with a fresh id and waits for the frame answering it (an error frame too). */
   public JsonObject request(JsonObject frame) {
-    String id = "r" + IDS.incrementAndGet();
-    send(frame.copy().put("id", id));
-    return awaitFrame(f -> id.equals(f.getValue("id")));
+    try {
+      return join(connection.request(frame));
+    } catch (LockstepException refused) {
+      return refused.frame();
+    }
   }
 
   public JsonObject sendMessage(String conversationId, String clientMsgId, String text) {
@@ -224,16 +197,34 @@ public final class TestDevice {
 
   /** Drops the connection from the client side, as a phone losing signal would. */
   public void disconnect() {
-    if (socket != null && !socket.isClosed()) {
-      await(socket.close());
+    if (connection != null) {
+      join(connection.close());
     }
   }
 
   void closeQuietly() {
     try {
       disconnect();
-    } catch (RuntimeException ignored) {
+    } catch (RuntimeException | AssertionError ignored) {
       // already gone
+    }
+  }
+
+  /** The result within the wait; a refusal as the LockstepException it is, anything else as a failed assertion. */
+  private <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LockstepException refused) {
+        throw refused;
+      }
+      String why = e.getCause() instanceof ConnectionClosedException closed ? closed.getMessage() : String.valueOf(e.getCause());
+      throw new AssertionError(why + "; received " + frames(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("no answer within " + WAIT + "; received " + frames());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
     }
   }
 

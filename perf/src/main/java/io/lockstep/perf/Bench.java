@@ -30,6 +30,7 @@ public final class Bench {
         catch-up     --events 100000
         storm        --storm 5000
         read         --devices 3 --reads 300
+        cross-node   --messages 200   (three clustered nodes, --heap 512m each)
         connections  --connections 20000 --hold 20s
         hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
@@ -82,6 +83,19 @@ public final class Bench {
     Map<String, String> env = new TreeMap<>(scenario.equals("hostile") ? Map.of() : ServerProcess.generousLimits());
     env.putAll(serverEnv(options));
     results.put("server_env", new JsonObject(new LinkedHashMap<>(env)));
+    if (scenario.equals("cross-node")) {
+      List<ServerProcess> nodes = ServerProcess.startCluster(jar, options.string("heap", "512m"), stores,
+          CrossNodeScenario.NODES, env, serverJvm(options));
+      try {
+        System.out.println("cross-node delivery");
+        results.put("cross_node", CrossNodeScenario.run(nodes, options.integer("messages", 200), runId));
+      } finally {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+          nodes.get(i).close();
+        }
+      }
+      return results;
+    }
     try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, env, serverJvm(options));
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("hostile")) {

@@ -1,10 +1,10 @@
 package io.lockstep.perf;
 
+import io.lockstep.client.ClientOptions;
+import io.lockstep.client.LockstepClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The load generator's side: one Vert.x with one event loop per core, a WebSocket client holding
+ * The load generator's side: one Vert.x with one event loop per core, a Lockstep client holding
  * thousands of device connections (one client per source address where devices are given one),
  * token minting with the server's secret, and the server API.
  */
@@ -32,8 +32,8 @@ public final class Fleet implements AutoCloseable {
   private static final JsonObject PING = new JsonObject().put("type", "ping");
 
   private final Vertx vertx;
-  private final WebSocketClient sockets;
-  private final Map<String, WebSocketClient> socketsBySource = new ConcurrentHashMap<>();
+  private final LockstepClient clients;
+  private final Map<String, LockstepClient> clientsBySource = new ConcurrentHashMap<>();
   private final WebClient http;
   private final JWTAuth jwt;
   private final int port;
@@ -43,7 +43,7 @@ public final class Fleet implements AutoCloseable {
     this.port = port;
     int cores = Runtime.getRuntime().availableProcessors();
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores));
-    this.sockets = vertx.createWebSocketClient(socketOptions());
+    this.clients = LockstepClient.create(vertx, clientOptions());
     this.http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(ServerProcess.JWT_SECRET)));
@@ -75,17 +75,16 @@ public final class Fleet implements AutoCloseable {
   }
 
   /**
-   * The WebSocket client whose connections leave from the given local address (null: the default
-   * one), so that the server sees them as coming from that address; kept for the fleet's lifetime.
+   * The client whose connections leave from the given local address (null: the default one), so
+   * that the server sees them as coming from that address; kept for the fleet's lifetime.
    */
-  public WebSocketClient sockets(String sourceAddress) {
-    return sourceAddress == null ? sockets : socketsBySource.computeIfAbsent(sourceAddress,
-        address -> vertx.createWebSocketClient(socketOptions().setLocalAddress(address)));
+  public LockstepClient clients(String sourceAddress) {
+    return sourceAddress == null ? clients : clientsBySource.computeIfAbsent(sourceAddress,
+        address -> LockstepClient.create(vertx, clientOptions().withLocalAddress(address)));
   }
 
-  private WebSocketClientOptions socketOptions() {
-    return new WebSocketClientOptions().setMaxConnections(100_000).setDefaultHost("127.0.0.1").setDefaultPort(port)
-        .setConnectTimeout(30_000);
+  private ClientOptions clientOptions() {
+    return ClientOptions.of("127.0.0.1", port).withMaxConnections(100_000);
   }
 
   public int port() {

@@ -110,7 +110,7 @@ public final class Scenarios {
     AtomicLong errors = new AtomicLong();
     double cpuBefore = server.cpuSeconds();
     long start = System.nanoTime();
-    List<Future<JsonObject>> reconnecting = new ArrayList<>();
+    List<Future<Long>> reconnecting = new ArrayList<>();
     for (Device device : all) {
       reconnecting.add(device.connect(fleet, new JsonObject()).onFailure(failure -> errors.incrementAndGet()));
     }

@@ -51,9 +51,11 @@ public final class ServerProcess implements AutoCloseable {
   private final String pgUrl;
   private final long maxHeapMiB;
   private final AtomicLong outOfMemoryErrors;
+  private final boolean ownsDatabase;
 
   private ServerProcess(Process process, int port, String database, String adminJdbc, String pgUser, String pgUrl,
-                        long maxHeapMiB, AtomicLong outOfMemoryErrors) {
+                        long maxHeapMiB, AtomicLong outOfMemoryErrors, boolean ownsDatabase) {
+    this.ownsDatabase = ownsDatabase;
     this.process = process;
     this.port = port;
     this.database = database;
@@ -100,13 +102,55 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess start(Path jar, String heap, Stores stores, Map<String, String> extraEnv,
                                     List<String> jvmOptions) throws Exception {
+    return start(jar, heap, stores, null, extraEnv, jvmOptions);
+  }
+
+  /**
+   * Starts a cluster of that many nodes on one new database and Redis prefix, one after the other
+   * (the first migrates the database), joined over Hazelcast on 127.0.0.1. Close the nodes in the
+   * reverse order: the first drops the database.
+   */
+  public static List<ServerProcess> startCluster(Path jar, String heap, Stores stores, int nodes,
+                                                 Map<String, String> extraEnv, List<String> jvmOptions) throws Exception {
+    List<Integer> clusterPorts = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      clusterPorts.add(freePort());
+    }
+    String members = String.join(",", clusterPorts.stream().map(port -> "127.0.0.1:" + port).toList());
+    List<String> jvm = new ArrayList<>(jvmOptions);
+    jvm.add("-Dhazelcast.phone.home.enabled=false");
+    List<ServerProcess> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("LOCKSTEP_CLUSTER", "true");
+        env.put("LOCKSTEP_CLUSTER_HOST", "127.0.0.1");
+        env.put("LOCKSTEP_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
+        env.put("LOCKSTEP_CLUSTER_MEMBERS", members);
+        started.add(start(jar, heap, stores, started.isEmpty() ? null : started.get(0).database, env, jvm));
+      }
+      return started;
+    } catch (Exception e) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        started.get(i).close();
+      }
+      throw e;
+    }
+  }
+
+  /** Starts the jar on the given database (null: a new one, dropped on close). */
+  private static ServerProcess start(Path jar, String heap, Stores stores, String sharedDatabase,
+                                     Map<String, String> extraEnv, List<String> jvmOptions) throws Exception {
     String pgHost = stores.pgHost();
     String pgPort = String.valueOf(stores.pgPort());
     String pgUser = stores.pgUser();
     String redis = stores.redisUrl();
     String adminJdbc = "jdbc:postgresql://" + pgHost + ":" + pgPort + "/postgres";
-    String database = "lockstep_perf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-    execute(adminJdbc, pgUser, "CREATE DATABASE " + database);
+    String database = sharedDatabase != null ? sharedDatabase
+        : "lockstep_perf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    if (sharedDatabase == null) {
+      execute(adminJdbc, pgUser, "CREATE DATABASE " + database);
+    }
     int port = freePort();
     Map<String, String> env = new HashMap<>();
     String pgUrl = "postgresql://" + pgUser + "@" + pgHost + ":" + pgPort + "/" + database;
@@ -162,7 +206,8 @@ public final class ServerProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     up.get(90, TimeUnit.SECONDS);
-    return new ServerProcess(process, port, database, adminJdbc, pgUser, pgUrl, mebibytes(heap), outOfMemoryErrors);
+    return new ServerProcess(process, port, database, adminJdbc, pgUser, pgUrl, mebibytes(heap), outOfMemoryErrors,
+        sharedDatabase == null);
   }
 
   public int port() {
@@ -295,7 +340,9 @@ public final class ServerProcess implements AutoCloseable {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
-      execute(adminJdbc, pgUser, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+      if (ownsDatabase) {
+        execute(adminJdbc, pgUser, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+      }
     } catch (Exception e) {
       System.err.println("could not clean up " + database + ": " + e.getMessage());
     }

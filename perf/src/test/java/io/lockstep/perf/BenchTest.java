@@ -66,6 +66,16 @@ class BenchTest {
     assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
   }
 
+  @Test
+  void crossNodeDeliveryReachesBothNodesOfTheUser() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject crossNode = Bench.run("cross-node", new Options().with("jar", System.getProperty("lockstep.jar"))
+        .with("heap", "256m").with("messages", "20"), stores()).getJsonObject("cross_node");
+    assertEquals(20, crossNode.getLong("messages"));
+    assertEquals(40, crossNode.getLong("delivered_to_both"), "every message, warm-up included, reached both nodes' devices");
+    assertEquals(20, crossNode.getJsonObject("latency").getLong("count"));
+  }
+
   /**
    * The hostile scenario, scaled down (40 normal devices, 8 s per phase, two non-readers, a 20 MiB bomb).
    * The server keeps its default limits but for the upgrades per address, scaled down with the attack

@@ -1,14 +1,17 @@
 package io.lockstep.perf.attack;
 
+import io.lockstep.client.raw.Deflate;
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.perf.Latency;
 import io.vertx.core.json.JsonObject;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.Deflater;
 
 /**
  * Compression bombs before hello: connects with no token, offers permessage-deflate, and sends one
@@ -39,7 +42,7 @@ final class CompressionBomb implements Attacker {
     this.address = address;
     this.port = port;
     this.inflatedMiB = inflatedMiB;
-    this.bomb = deflatedZeros(inflatedMiB);
+    this.bomb = Deflate.deflatedZeros(inflatedMiB);
     this.thread = new Thread(this::run, "compression-bomb");
     thread.setDaemon(true);
   }
@@ -57,49 +60,51 @@ final class CompressionBomb implements Attacker {
   private void run() {
     while (!stopped) {
       connections.incrementAndGet();
-      try (RawWebSocket socket = RawWebSocket.open(address, port, "permessage-deflate; client_max_window_bits", 0)) {
+      try (RawWebSocket socket = RawWebSocket.connect(RawOptions.to(port).withLocalAddress(address)
+          .withExtensions("permessage-deflate; client_max_window_bits"))) {
         if (!socket.upgraded()) {
           outcomes.add("http_" + socket.status());
           continue;
         }
-        if (socket.offersExtension("permessage-deflate")) {
+        if (socket.acceptsExtension("permessage-deflate")) {
           negotiated.incrementAndGet();
         }
         try {
-          socket.writeFrame(RawWebSocket.TEXT, true, bomb);
+          socket.sendFrame(RawWebSocket.TEXT, true, true, bomb);
           bombsWritten.incrementAndGet();
-        } catch (IOException e) {
+        } catch (UncheckedIOException e) {
           outcomes.add("reset_while_writing");
           continue;
         }
         long written = System.nanoTime();
         outcomes.add(answer(socket, written));
-      } catch (IOException e) {
+      } catch (UncheckedIOException e) {
         outcomes.add("connect_failed");
       }
     }
   }
 
   /** What the server did after the bomb: closed (with which code), replied, dropped it, or nothing. */
-  private String answer(RawWebSocket socket, long written) throws IOException {
-    socket.setReadTimeout(ANSWER_TIMEOUT_MS);
+  private String answer(RawWebSocket socket, long written) {
     try {
       while (true) {
-        RawWebSocket.Frame frame = socket.readFrame();
-        if (frame.opcode() == RawWebSocket.CLOSE) {
+        Frame frame = socket.readFrame(Duration.ofMillis(ANSWER_TIMEOUT_MS));
+        if (frame == null) {
+          closedAfter.recordNanos(System.nanoTime() - written);
+          return "closed_without_close_frame";
+        }
+        if (frame.isClose()) {
           closedAfter.recordNanos(System.nanoTime() - written);
           return "close_" + frame.closeCode();
         }
         replies.incrementAndGet();
       }
-    } catch (SocketTimeoutException e) {
-      return "no_answer_within_" + ANSWER_TIMEOUT_MS + "ms";
-    } catch (EOFException e) {
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof SocketTimeoutException) {
+        return "no_answer_within_" + ANSWER_TIMEOUT_MS + "ms";
+      }
       closedAfter.recordNanos(System.nanoTime() - written);
-      return "closed_without_close_frame";
-    } catch (IOException e) {
-      closedAfter.recordNanos(System.nanoTime() - written);
-      return "reset";
+      return e.getCause() instanceof EOFException ? "closed_without_close_frame" : "reset";
     }
   }
 
@@ -125,30 +130,5 @@ final class CompressionBomb implements Attacker {
         .put("replies", replies.get())
         .put("outcomes", outcomes.toJson())
         .put("closed_after_write", closedAfter.toJson());
-  }
-
-  /**
-   * A permessage-deflate payload (RFC 7692 §7.2.1): raw DEFLATE of mib MiB of zeros, sync-flushed,
-   * without the trailing 00 00 ff ff.
-   */
-  static byte[] deflatedZeros(int mib) {
-    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
-    byte[] zeros = new byte[1024 * 1024];
-    byte[] chunk = new byte[64 * 1024];
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (int i = 0; i < mib; i++) {
-      deflater.setInput(zeros);
-      while (!deflater.needsInput()) {
-        out.write(chunk, 0, deflater.deflate(chunk, 0, chunk.length, Deflater.NO_FLUSH));
-      }
-    }
-    int produced;
-    do {
-      produced = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
-      out.write(chunk, 0, produced);
-    } while (produced == chunk.length);
-    deflater.end();
-    byte[] bytes = out.toByteArray();
-    return java.util.Arrays.copyOf(bytes, bytes.length - 4);
   }
 }

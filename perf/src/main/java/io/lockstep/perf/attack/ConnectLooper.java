@@ -1,12 +1,13 @@
 package io.lockstep.perf.attack;
 
+import io.lockstep.client.ClientOptions;
+import io.lockstep.client.Connection;
+import io.lockstep.client.LockstepClient;
+import io.lockstep.client.UpgradeRefusedException;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.UpgradeRejectedException;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +24,7 @@ final class ConnectLooper implements Attacker {
   private static final long ANSWER_TIMEOUT_MS = 5_000;
 
   private final Vertx vertx;
-  private final WebSocketClient client;
-  private final int port;
+  private final LockstepClient client;
   private final String address;
   private final String token;
   private final Tally outcomes = new Tally();
@@ -39,9 +39,7 @@ final class ConnectLooper implements Attacker {
     this.loops = loops;
     this.done = new CountDownLatch(loops);
     this.vertx = vertx;
-    this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
-        .setDefaultHost("127.0.0.1").setDefaultPort(port));
-    this.port = port;
+    this.client = LockstepClient.create(vertx, ClientOptions.of("127.0.0.1", port).withLocalAddress(address));
     this.address = address;
     this.token = token;
   }
@@ -64,18 +62,18 @@ final class ConnectLooper implements Attacker {
       return;
     }
     attempts.incrementAndGet();
-    client.connect(port, "127.0.0.1", "/v1/ws").onComplete(connected -> {
-      if (connected.succeeded()) {
+    client.connect().whenComplete((connection, failure) -> {
+      if (failure == null) {
         outcomes.add("http_101");
-        greetAndClose(connected.result());
+        greetAndClose(connection);
         return;
       }
-      if (connected.cause() instanceof UpgradeRejectedException rejected) {
-        outcomes.add("http_" + rejected.getStatus());
-        String retryAfter = rejected.getHeaders() == null ? null : rejected.getHeaders().get("Retry-After");
-        if (retryAfter != null) {
-          largestRetryAfterSeconds.accumulateAndGet(Long.parseLong(retryAfter.trim()), Math::max);
-        } else if (rejected.getStatus() == 429) {
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      if (cause instanceof UpgradeRefusedException refused) {
+        outcomes.add("http_" + refused.status());
+        if (refused.retryAfterSeconds() >= 0) {
+          largestRetryAfterSeconds.accumulateAndGet(refused.retryAfterSeconds(), Math::max);
+        } else if (refused.status() == 429) {
           outcomes.add("http_429_without_retry_after");
         }
       } else {
@@ -86,29 +84,27 @@ final class ConnectLooper implements Attacker {
   }
 
   /** Greets; on the first answer (or none within the timeout, or a close) closes it and opens the next. */
-  private void greetAndClose(WebSocket ws) {
+  private void greetAndClose(Connection connection) {
     boolean[] answered = {false};
-    Runnable closeAndGoOn = () -> {
+    Runnable closeAndGoOn = () -> vertx.runOnContext(v -> {
       if (!answered[0]) {
         answered[0] = true;
-        ws.close();
+        connection.close();
         next();
       }
-    };
+    });
     long timer = vertx.setTimer(ANSWER_TIMEOUT_MS, id -> {
       outcomes.add("hello_unanswered");
       closeAndGoOn.run();
     });
-    ws.closeHandler(v -> {
+    connection.closed().thenAccept(reason -> vertx.runOnContext(v -> {
       vertx.cancelTimer(timer);
       if (!answered[0]) {
-        outcomes.add("closed_before_answer_" + ws.closeStatusCode());
+        outcomes.add("closed_before_answer_" + reason.code());
       }
       closeAndGoOn.run();
-    });
-    ws.exceptionHandler(failure -> { });
-    ws.textMessageHandler(text -> {
-      JsonObject frame = new JsonObject(text);
+    }));
+    connection.onFrame(frame -> {
       String type = frame.getString("type");
       if ("welcome".equals(type)) {
         deviceId = frame.getString("device_id");
@@ -126,7 +122,7 @@ final class ConnectLooper implements Attacker {
     if (deviceId != null) {
       hello.put("device_id", deviceId);
     }
-    ws.writeTextMessage(hello.encode());
+    connection.helloFrame(hello);
   }
 
   @Override

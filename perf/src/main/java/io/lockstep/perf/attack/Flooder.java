@@ -1,9 +1,10 @@
 package io.lockstep.perf.attack;
 
+import io.lockstep.client.ClientOptions;
+import io.lockstep.client.Connection;
+import io.lockstep.client.Hello;
+import io.lockstep.client.LockstepClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.TimeUnit;
@@ -18,8 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Flooder implements Attacker {
 
-  private final WebSocketClient client;
-  private final int port;
+  private final LockstepClient client;
   private final String address;
   private final String token;
   private final String conversationId;
@@ -28,15 +28,13 @@ final class Flooder implements Attacker {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong drains = new AtomicLong();
   private final Tally errors = new Tally();
-  private volatile WebSocket socket;
+  private volatile Connection connection;
   private volatile String closed;
   private volatile String failed;
   private volatile boolean stopped;
 
   Flooder(Vertx vertx, int port, String address, String token, String conversationId, int bodyChars) {
-    this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress(address)
-        .setDefaultHost("127.0.0.1").setDefaultPort(port));
-    this.port = port;
+    this.client = LockstepClient.create(vertx, ClientOptions.of("127.0.0.1", port).withLocalAddress(address));
     this.address = address;
     this.token = token;
     this.conversationId = conversationId;
@@ -50,25 +48,26 @@ final class Flooder implements Attacker {
 
   @Override
   public void start() {
-    client.connect(port, "127.0.0.1", "/v1/ws").onSuccess(ws -> {
-      socket = ws;
-      ws.closeHandler(v -> {
+    client.connect().whenComplete((opened, failure) -> {
+      if (failure != null) {
+        failed = failure.getMessage();
+        return;
+      }
+      connection = opened;
+      opened.closed().thenAccept(reason -> {
         if (!stopped) {
-          closed = ws.closeStatusCode() + " " + ws.closeReason();
+          closed = reason.toString();
         }
       });
-      ws.exceptionHandler(failure -> { });
-      ws.textMessageHandler(this::onAnswer);
-      ws.drainHandler(v -> {
+      opened.onFrame(this::onAnswer).onDrain(() -> {
         drains.incrementAndGet();
         flood();
       });
-      ws.writeTextMessage(new JsonObject().put("type", "hello").put("token", token).encode());
-    }).onFailure(failure -> failed = failure.getMessage());
+      opened.hello(Hello.withToken(token));
+    });
   }
 
-  private void onAnswer(String text) {
-    JsonObject frame = new JsonObject(text);
+  private void onAnswer(JsonObject frame) {
     switch (frame.getString("type")) {
       case "synced" -> flood();
       case "sent" -> sent.incrementAndGet();
@@ -81,21 +80,21 @@ final class Flooder implements Attacker {
 
   /** Writes sends until the write queue is full; the drain handler calls it again. */
   private void flood() {
-    WebSocket ws = socket;
-    while (!stopped && !ws.isClosed() && !ws.writeQueueFull()) {
+    Connection open = connection;
+    while (!stopped && open.isOpen() && !open.writeQueueFull()) {
       long n = written.incrementAndGet();
-      ws.writeTextMessage(new JsonObject().put("type", "send").put("id", n).put("client_msg_id", "flood-" + n)
-          .put("conversation_id", conversationId).put("body", new JsonObject().put("text", body)).encode());
+      open.write(new JsonObject().put("type", "send").put("id", n).put("client_msg_id", "flood-" + n)
+          .put("conversation_id", conversationId).put("body", new JsonObject().put("text", body)));
     }
   }
 
   @Override
   public void stop() {
     stopped = true;
-    WebSocket ws = socket;
-    if (ws != null && !ws.isClosed()) {
+    Connection open = connection;
+    if (open != null && open.isOpen()) {
       try {
-        ws.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        open.close().get(5, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // it is stopped either way
       }

@@ -1,10 +1,15 @@
 package io.lockstep.perf.attack;
 
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.perf.Latency;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -69,7 +74,8 @@ final class NonReaders implements Attacker {
   private void run(Identity identity) {
     while (!stopped) {
       connections.incrementAndGet();
-      try (RawWebSocket socket = RawWebSocket.open(address, port, null, RECEIVE_BUFFER)) {
+      try (RawWebSocket socket = RawWebSocket.connect(RawOptions.to(port).withLocalAddress(address)
+          .withReceiveBuffer(RECEIVE_BUFFER))) {
         if (!socket.upgraded()) {
           outcomes.add("http_" + socket.status());
           pause(1000);
@@ -92,7 +98,7 @@ final class NonReaders implements Attacker {
         } else {
           drained.await();
         }
-      } catch (IOException e) {
+      } catch (UncheckedIOException e) {
         outcomes.add("upgrade_failed");
         pause(1000);
       } catch (InterruptedException e) {
@@ -105,20 +111,21 @@ final class NonReaders implements Attacker {
   /** Sends hello and reads until synced (10 s at most); null when greeted, else why not. */
   private static String greet(RawWebSocket socket, Identity identity) {
     try {
-      socket.writeText(new JsonObject().put("type", "hello").put("token", identity.token())
+      socket.sendText(new JsonObject().put("type", "hello").put("token", identity.token())
           .put("device_id", identity.deviceId()).put("cursor", identity.cursor()).encode());
       return awaitSynced(socket);
-    } catch (java.net.SocketTimeoutException e) {
-      return "hello_unanswered_within_10s";
-    } catch (IOException e) {
-      return "closed_during_hello";
+    } catch (UncheckedIOException e) {
+      return e.getCause() instanceof SocketTimeoutException ? "hello_unanswered_within_10s" : "closed_during_hello";
     }
   }
 
-  private static String awaitSynced(RawWebSocket socket) throws IOException {
+  private static String awaitSynced(RawWebSocket socket) {
     while (true) {
-      RawWebSocket.Frame frame = socket.readFrame();
-      if (frame.opcode() == RawWebSocket.CLOSE) {
+      Frame frame = socket.readFrame();
+      if (frame == null) {
+        return "closed_during_hello";
+      }
+      if (frame.isClose()) {
         return "closed_before_synced_" + frame.closeCode();
       }
       JsonObject message = new JsonObject(frame.text());
@@ -140,14 +147,14 @@ final class NonReaders implements Attacker {
     long id = 0;
     try {
       while (!stopped) {
-        socket.writeText(new JsonObject().put("type", "sync").put("id", ++id).put("since", 0).put("limit", 1000).encode());
+        socket.sendText(new JsonObject().put("type", "sync").put("id", ++id).put("since", 0).put("limit", 1000).encode());
         syncsWritten.incrementAndGet();
         if (id > burst) {
           pause(TRICKLE_MS);
         }
       }
       return false;
-    } catch (IOException e) {
+    } catch (UncheckedIOException e) {
       if (stopped) {
         return false;
       }
@@ -160,19 +167,19 @@ final class NonReaders implements Attacker {
   private String drain(RawWebSocket socket) {
     long bytes = 0;
     try {
-      socket.setReadTimeout(5_000);
       while (true) {
-        RawWebSocket.Frame frame = socket.readFrame();
-        if (frame.opcode() == RawWebSocket.CLOSE) {
+        Frame frame = socket.readFrame(Duration.ofSeconds(5));
+        if (frame == null) {
+          return "ended_without_close_frame";
+        }
+        if (frame.isClose()) {
           sentBeforeCloseKiB.add(bytes / 1024);
           return "close_frame_" + frame.closeCode();
         }
         bytes += frame.payload().length;
       }
-    } catch (java.net.SocketTimeoutException e) {
-      return "open_without_close_frame";
-    } catch (IOException e) {
-      return "ended_without_close_frame";
+    } catch (UncheckedIOException e) {
+      return e.getCause() instanceof SocketTimeoutException ? "open_without_close_frame" : "ended_without_close_frame";
     }
   }
 
