@@ -40,8 +40,10 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.lockstep.store.Migrations;
 import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;
+import io.lockstep.store.LogStore;
 import io.lockstep.sync.ConversationsVerticle;
 import io.lockstep.sync.DevicesVerticle;
+import io.lockstep.sync.SendLanes;
 import io.lockstep.sync.SyncVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -283,8 +285,9 @@ public final class LockstepServer {
     int cores = Runtime.getRuntime().availableProcessors();
     int httpInstances = config.http().instances() > 0 ? config.http().instances() : cores;
     LocalCodec.register(vertx);
+    SendLanes sendLanes = new SendLanes(vertx, new LogStore(pool), metrics);
     return checkStores()
-        .compose(v -> deploy(() -> new SyncVerticle(config, pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new SyncVerticle(config, pool, sendLanes, presence, metrics), cores))
         .compose(v -> deploy(() -> new DevicesVerticle(pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ConversationsVerticle(config, pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))

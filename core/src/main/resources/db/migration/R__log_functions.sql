@@ -116,6 +116,21 @@ BEGIN
 END;
 $$;
 
+-- Sends several messages to one conversation in one transaction, in array order (a group commit: the
+-- sends that queued on the conversation while the previous batch committed). Each row is what
+-- lockstep_send answered for the send at position ord; their conv_seqs and seqs follow that order.
+CREATE OR REPLACE FUNCTION lockstep_send_batch(p_users text[], p_devices text[], p_conversation text,
+                                               p_client_msg_ids text[], p_bodies jsonb[])
+RETURNS TABLE (ord integer, outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz,
+               member_ids text[], member_seqs bigint[], tail_own text, tail_other text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1 .. coalesce(cardinality(p_users), 0) LOOP
+    RETURN QUERY SELECT i, s.* FROM lockstep_send(p_users[i], p_devices[i], p_conversation, p_client_msg_ids[i], p_bodies[i]) s;
+  END LOOP;
+END;
+$$;
+
 -- Moves the retention floor of up to p_batch users whose log holds more than p_max_events events
 -- (0: no count limit) or whose oldest event is older than p_max_age (NULL: no age limit), and
 -- deletes their events at or below the new floor. Candidates are locked in user order, like every

@@ -41,6 +41,7 @@ public final class LockstepMetrics {
   public final Timer deliveryLatency;
   public final DistributionSummary syncLag;
   public final DistributionSummary devicesPerUser;
+  public final DistributionSummary sendBatch;
   public final Counter bytesWritten;
   public final Counter pushEnqueued;
   public final Counter pushCoalesced;
@@ -85,6 +86,11 @@ public final class LockstepMetrics {
     devicesPerUser = DistributionSummary.builder("lockstep.devices.per.user")
         .description("Active devices of a user, recorded at each device registration")
         .publishPercentileHistogram()
+        .register(registry);
+    sendBatch = DistributionSummary.builder("lockstep.send.batch")
+        .description("Sends committed together to one conversation (group commit): 1 when it was not busy")
+        .publishPercentileHistogram()
+        .maximumExpectedValue(32.0)
         .register(registry);
     bytesWritten = counter("lockstep.bytes.written", "Bytes of frames written to client connections");
     gauges.add(Gauge.builder("lockstep.push.outbox.depth", pushOutboxDepth, AtomicLong::get)

@@ -103,36 +103,67 @@ public final class LogStore {
                           boolean truncated) {
   }
 
-  public Future<SendOutcome> send(String userId, String deviceId, String conversationId, String clientMsgId,
-                                  JsonObject body) {
-    return pool.preparedQuery("SELECT * FROM lockstep_send($1, $2, $3, $4, $5)")
-        .execute(Tuple.of(userId, deviceId, conversationId, clientMsgId, body))
+  /** One message to send: who sends it (user and device), its idempotency key and its body. */
+  public record SendInput(String userId, String deviceId, String clientMsgId, JsonObject body) {
+  }
+
+  /**
+   * Sends messages to one conversation in one transaction, in the given order (lockstep_send_batch):
+   * one commit for all of them, and their conv_seqs and seqs in that order. Each answer is its own
+   * outcome, or a failure with the {@link Rejected} that refused it; a database error fails them all
+   * (nothing of the batch is written).
+   */
+  public Future<List<Future<SendOutcome>>> sendBatch(String conversationId, List<SendInput> sends) {
+    String[] users = new String[sends.size()];
+    String[] devices = new String[sends.size()];
+    String[] keys = new String[sends.size()];
+    JsonObject[] bodies = new JsonObject[sends.size()];
+    for (int i = 0; i < sends.size(); i++) {
+      users[i] = sends.get(i).userId();
+      devices[i] = sends.get(i).deviceId();
+      keys[i] = sends.get(i).clientMsgId();
+      bodies[i] = sends.get(i).body();
+    }
+    return pool.preparedQuery("SELECT * FROM lockstep_send_batch($1, $2, $3, $4, $5) ORDER BY ord")
+        .execute(Tuple.of(users, devices, conversationId, keys, bodies))
         .map(rows -> {
-          Row row = rows.iterator().next();
-          String outcome = row.getString("outcome");
-          if (!outcome.equals("sent") && !outcome.equals("duplicate")) {
-            throw Rejection.fromSql(outcome).of(outcome.equals("device_revoked") ? deviceId : conversationId);
-          }
-          long convSeq = row.getLong("conv_seq");
-          long seq = row.getLong("seq");
-          if (outcome.equals("duplicate")) {
-            return new SendOutcome(true, row.getString("conversation_id"), convSeq, seq, Appended.NONE, Appended.NONE);
-          }
-          String[] members = row.getArrayOfStrings("member_ids");
-          Long[] memberSeqs = row.getArrayOfLongs("member_seqs");
-          long ts = row.getOffsetDateTime("ts").toInstant().toEpochMilli();
-          List<String> others = new ArrayList<>(members.length);
-          List<Long> otherSeqs = new ArrayList<>(members.length);
-          for (int i = 0; i < members.length; i++) {
-            if (!members[i].equals(userId)) {
-              others.add(members[i]);
-              otherSeqs.add(memberSeqs[i]);
+          List<Future<SendOutcome>> outcomes = new ArrayList<>(sends.size());
+          for (Row row : rows) {
+            SendInput send = sends.get(row.getInteger("ord") - 1);
+            try {
+              outcomes.add(Future.succeededFuture(outcome(row, send.userId(), send.deviceId(), conversationId)));
+            } catch (Rejected rejected) {
+              outcomes.add(Future.failedFuture(rejected));
             }
           }
-          return new SendOutcome(false, row.getString("conversation_id"), convSeq, seq,
-              new Appended(Events.MESSAGE, List.of(userId), List.of(seq), ts, row.getString("tail_own")),
-              new Appended(Events.MESSAGE, others, otherSeqs, ts, row.getString("tail_other")));
+          return outcomes;
         });
+  }
+
+  private static SendOutcome outcome(Row row, String userId, String deviceId, String conversationId) {
+    String outcome = row.getString("outcome");
+    if (!outcome.equals("sent") && !outcome.equals("duplicate")) {
+      throw Rejection.fromSql(outcome).of(outcome.equals("device_revoked") ? deviceId : conversationId);
+    }
+    long convSeq = row.getLong("conv_seq");
+    long seq = row.getLong("seq");
+    if (outcome.equals("duplicate")) {
+      return new SendOutcome(true, row.getString("conversation_id"), convSeq, seq, Appended.NONE, Appended.NONE);
+    }
+    String[] members = row.getArrayOfStrings("member_ids");
+    Long[] memberSeqs = row.getArrayOfLongs("member_seqs");
+    long ts = row.getOffsetDateTime("ts").toInstant().toEpochMilli();
+    List<String> others = new ArrayList<>(members.length);
+    List<Long> otherSeqs = new ArrayList<>(members.length);
+    for (int i = 0; i < members.length; i++) {
+      if (!members[i].equals(userId)) {
+        others.add(members[i]);
+        otherSeqs.add(memberSeqs[i]);
+      }
+    }
+    return new SendOutcome(false, row.getString("conversation_id"), convSeq, seq,
+        new Appended(Events.MESSAGE, List.of(userId), List.of(seq), ts, row.getString("tail_own")),
+        new Appended(Events.MESSAGE, others, otherSeqs, ts, row.getString("tail_other")));
   }
 
   /** Appends the same event to each user's log inside the caller's transaction. */

@@ -30,7 +30,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
@@ -45,10 +44,9 @@ import java.util.function.Function;
  */
 public final class SyncVerticle extends VerticleBase {
 
-  private static final String UNIQUE_VIOLATION = "23505";
-
   private final LockstepConfig config;
   private final Pool pool;
+  private final SendLanes sends;
   private final PresenceRegistry presence;
   private final LockstepMetrics metrics;
   private LogStore log;
@@ -58,9 +56,11 @@ public final class SyncVerticle extends VerticleBase {
   private DeviceChanges deviceChanges;
   private PageGate pages;
 
-  public SyncVerticle(LockstepConfig config, Pool pool, PresenceRegistry presence, LockstepMetrics metrics) {
+  public SyncVerticle(LockstepConfig config, Pool pool, SendLanes sends, PresenceRegistry presence,
+                      LockstepMetrics metrics) {
     this.config = config;
     this.pool = pool;
+    this.sends = sends;
     this.presence = presence;
     this.metrics = metrics;
   }
@@ -131,12 +131,8 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private Future<Sent> send(Send request) {
-    return log.send(request.caller().userId(), request.caller().deviceId(), request.conversationId(),
-            request.clientMsgId(), request.body())
-        .recover(failure -> isUniqueViolation(failure)
-            ? log.send(request.caller().userId(), request.caller().deviceId(), request.conversationId(),
-                request.clientMsgId(), request.body())
-            : Future.failedFuture(failure))
+    return sends.send(request.conversationId(), new LogStore.SendInput(request.caller().userId(),
+            request.caller().deviceId(), request.clientMsgId(), request.body()))
         .map(outcome -> {
           if (outcome.duplicate()) {
             metrics.duplicateSends.increment();
@@ -200,9 +196,5 @@ public final class SyncVerticle extends VerticleBase {
           return conversations.snapshot(tx, userId, config.session().snapshotLastMessages())
               .map(list -> new SnapshotReply(head == null ? 0 : head, list, totalUnread));
         }));
-  }
-
-  private static boolean isUniqueViolation(Throwable failure) {
-    return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
   }
 }
