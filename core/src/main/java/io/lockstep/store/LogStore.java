@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The per-user log and the conversation log: appends, sends and catch-up reads.
  *
- * @implNote Seqs are allocated by the SQL functions in V1__log.sql, which increment the users'
+ * @implNote Seqs are allocated by the SQL functions in R__log_functions.sql, which increment the users'
  * counter rows in the same transaction as the insert; the row lock makes each user's commit order
  * equal its seq order, so a reader that sees seq n can already read every seq below n.
  */

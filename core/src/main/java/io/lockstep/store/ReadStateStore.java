@@ -9,7 +9,7 @@ import io.vertx.sqlclient.Tuple;
 
 /**
  * Account-level read state: read cursors (max wins), the explicit unread flag, unread counts and the
- * badge. The writes run in the SQL functions of V2__read_state.sql, which append the read_state
+ * badge. The writes run in the SQL functions of R__read_state_functions.sql, which append the read_state
  * event and the receipts in the same transaction.
  */
 public final class ReadStateStore {
