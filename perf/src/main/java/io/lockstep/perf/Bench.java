@@ -33,7 +33,7 @@ public final class Bench {
         cross-node   --messages 200   (three clustered nodes, --heap 512m each)
         connections  --connections 20000 --hold 20s
         groups       [--sizes 2,10,100,1000] [--large] --sends 500 --warm-up-sends 50 --senders 8 --per-sender 100 --window 100
-                     --online-members 4 --group-devices 2   (one conversation per size; not part of all)
+                     --online-members 4 --group-devices 2 [--floor]   (one conversation per size; --floor: the pgbench floor too; not part of all)
         pgbench      --pgbench-clients 16 --pgbench-threads 2 --pgbench-duration 20s   (the pgbench durable-write floor)
         hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
@@ -108,7 +108,8 @@ public final class Bench {
         results.put("groups", GroupsScenario.run(fleet, server, options, runId));
         checkpoint.accept(results);
       }
-      if (scenario.equals("pgbench") || scenario.equals("baselines") || scenario.equals("all")) {
+      if (scenario.equals("pgbench") || scenario.equals("baselines") || scenario.equals("all")
+          || scenario.equals("groups") && options.flag("floor")) {
         System.out.println("baseline: pgbench durable-write floor on the server's database");
         results.put("baseline_pgbench", PgbenchFloor.run(fleet, server, options, runId));
         checkpoint.accept(results);

@@ -225,7 +225,7 @@ public final class GroupsScenario {
       long answeredBefore = answered.get();
       firstConcurrent = first;
       double serverCpu = server.cpuSeconds();
-      double postgresCpu = PostgresCpu.seconds();
+      PostgresCpu postgres = PostgresCpu.start(server);
       long start = System.nanoTime();
       long[] lastAnswer = {start};
       onAnswer = () -> {
@@ -247,7 +247,7 @@ public final class GroupsScenario {
       }
       double seconds = (lastAnswer[0] - start) / 1e9;
       double serverCpuUsed = server.cpuSeconds() - serverCpu;
-      double postgresCpuUsed = PostgresCpu.seconds() - postgresCpu;
+      double postgresCpuUsed = postgres.stop();
       awaitDeliveries(first + total);
       return new JsonObject().put("senders", senders).put("sends_per_sender", shape.perSender())
           .put("window_per_sender", shape.window()).put("messages", total).put("seconds", Latency.round(seconds))

@@ -141,13 +141,13 @@ public final class PgbenchFloor {
         "-T", String.valueOf(Math.max(1, duration.toSeconds())), "-f", file.toString(), "-h", url.getHost(),
         "-p", String.valueOf(url.getPort()), "-U", server.pgUser(), url.getPath().substring(1));
     System.out.println("  " + String.join(" ", command));
-    double cpuBefore = PostgresCpu.seconds();
+    PostgresCpu postgres = PostgresCpu.start(server);
     long start = System.nanoTime();
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean ended = process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - start) / 1e9;
-    double cpu = PostgresCpu.seconds() - cpuBefore;
+    double cpu = postgres.stop();
     Files.deleteIfExists(file);
     JsonObject result = new JsonObject().put("script", name);
     if (!ended || process.exitValue() != 0) {
