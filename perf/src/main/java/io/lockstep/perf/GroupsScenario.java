@@ -31,10 +31,6 @@ public final class GroupsScenario {
   /** What one size's run does: its shape and how many sends each phase makes. */
   record Shape(int size, int onlineMembers, int devicesPerMember, int warmUpSends, int sequentialSends, int senders,
                int perSender, int window) {
-    int devices() {
-      return onlineMembers * devicesPerMember;
-    }
-
     int messages() {
       return warmUpSends + sequentialSends + senders * perSender;
     }
