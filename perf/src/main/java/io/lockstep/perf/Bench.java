@@ -32,10 +32,13 @@ public final class Bench {
         read         --devices 3 --reads 300
         cross-node   --messages 200   (three clustered nodes, --heap 512m each)
         connections  --connections 20000 --hold 20s
+        groups       [--sizes 2,10,100,1000] [--large] --sends 500 --warm-up-sends 50 --senders 8 --per-sender 100 --window 100
+                     --online-members 4 --group-devices 2 [--floor]   (one conversation per size; --floor: the pgbench floor too; not part of all)
+        pgbench      --pgbench-clients 16 --pgbench-threads 2 --pgbench-duration 20s   (the pgbench durable-write floor)
         hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
                       --guesser-addresses 8 --guesses-per-s 50]   (the server keeps its default limits)
-        baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, fan-out limit, NATS JetStream)
+        baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, pgbench floor, fan-out limit, NATS JetStream)
         all          every scenario and baseline, ratios included (not hostile)
       common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...
               --server-jvm "-XX:+Flag -agentpath:..." (JVM options of the server under test)""";
@@ -100,6 +103,16 @@ public final class Bench {
          Fleet fleet = new Fleet(server.port())) {
       if (scenario.equals("hostile")) {
         results.put("hostile", HostileScenario.run(fleet, server, options, runId));
+      }
+      if (scenario.equals("groups")) {
+        results.put("groups", GroupsScenario.run(fleet, server, options, runId));
+        checkpoint.accept(results);
+      }
+      if (scenario.equals("pgbench") || scenario.equals("baselines") || scenario.equals("all")
+          || scenario.equals("groups") && options.flag("floor")) {
+        System.out.println("baseline: pgbench durable-write floor on the server's database");
+        results.put("baseline_pgbench", PgbenchFloor.run(fleet, server, options, runId));
+        checkpoint.accept(results);
       }
       if (scenario.equals("chat") || scenario.equals("all") || scenario.equals("baselines")) {
         System.out.printf("provisioning %d users x %d devices%n", users, devices);
@@ -216,11 +229,21 @@ public final class Bench {
 
   static JsonObject ratios(JsonObject results) {
     JsonObject ratios = new JsonObject();
-    JsonObject durable = results.getJsonObject("baseline_durable_writes");
+    JsonObject floor = durableFloor(results);
     JsonObject findMax = results.getJsonObject("chat_find_max");
-    if (durable != null && findMax != null && durable.getLong("messages_per_s") > 0) {
-      ratios.put("lockstep_max_rate_vs_durable_write_limit",
-          Latency.round((double) findMax.getInteger("max_rate") / durable.getLong("messages_per_s")));
+    JsonObject groups = results.getJsonObject("groups");
+    JsonObject bySize = groups == null ? new JsonObject() : groups.getJsonObject("messages_per_s_by_size");
+    if (floor != null) {
+      ratios.put("durable_write_floor", floor);
+      double perSecond = floor.getDouble("messages_per_s");
+      if (findMax != null) {
+        ratios.put("lockstep_max_rate_vs_durable_write_floor", Latency.round(findMax.getInteger("max_rate") / perSecond));
+      }
+      bySize.forEach(size -> ratios.put("groups_" + size.getKey() + "_concurrent_vs_durable_write_floor",
+          Latency.round(((Number) size.getValue()).doubleValue() / perSecond)));
+    }
+    if (bySize.containsKey("1000") && bySize.containsKey("10")) {
+      ratios.put("groups_1000_over_10_concurrent", Latency.round(bySize.getDouble("1000") / Math.max(1, bySize.getDouble("10"))));
     }
     JsonObject chat = results.getJsonObject("chat");
     for (String baseline : new String[] {"baseline_fanout", "baseline_nats_jetstream"}) {
@@ -235,6 +258,29 @@ public final class Bench {
       }
     }
     return ratios;
+  }
+
+  /**
+   * The highest durable-write floor measured in the run (the harness's batched writer, pgbench with
+   * lockstep_send, pgbench with the minimal statement), named: every ratio is taken against it.
+   */
+  static JsonObject durableFloor(JsonObject results) {
+    String name = null;
+    double best = 0;
+    JsonObject durable = results.getJsonObject("baseline_durable_writes");
+    if (durable != null && durable.getLong("messages_per_s") > best) {
+      name = "durable_write_limit (batched writer)";
+      best = durable.getLong("messages_per_s");
+    }
+    JsonObject pgbench = results.getJsonObject("baseline_pgbench");
+    for (String script : new String[] {"lockstep_send", "minimal"}) {
+      JsonObject figures = pgbench == null ? null : pgbench.getJsonObject(script);
+      if (figures != null && figures.getDouble("sends_per_s", 0.0) > best) {
+        name = "pgbench " + script;
+        best = figures.getDouble("sends_per_s");
+      }
+    }
+    return name == null ? null : new JsonObject().put("baseline", name).put("messages_per_s", best);
   }
 
   static JsonObject machine() {

@@ -31,7 +31,7 @@ class BenchTest {
     return new Options().with("jar", System.getProperty("lockstep.jar")).with("heap", "512m")
         .with("users", "20").with("devices", "2").with("rate", "40").with("duration", "3s").with("warm-up", "0s")
         .with("events", "2000").with("storm", "60").with("reads", "20").with("connections", "200").with("hold", "1s")
-        .with("step", "2s").with("start-rate", "40");
+        .with("step", "2s").with("start-rate", "40").with("pgbench-clients", "2").with("pgbench-duration", "1s");
   }
 
   @Test
@@ -50,6 +50,16 @@ class BenchTest {
     JsonObject fanout = results.getJsonObject("baseline_fanout");
     assertEquals(fanout.getLong("deliveries_expected"), fanout.getLong("deliveries"));
     assertTrue(results.getJsonObject("baseline_durable_writes").getLong("messages") > 0);
+    JsonObject pgbench = results.getJsonObject("baseline_pgbench");
+    if (!pgbench.containsKey("skipped")) {
+      for (String script : new String[] {"lockstep_send", "minimal"}) {
+        JsonObject figures = pgbench.getJsonObject(script);
+        assertEquals(null, figures.getString("error"), script);
+        assertTrue(figures.getLong("sends") > 0, script + ": " + figures.encode());
+        assertEquals(figures.getLong("sends"), figures.getLong("messages_written"), script + ": every send pgbench counted wrote its message");
+      }
+    }
+    assertTrue(results.getJsonObject("ratios").getJsonObject("durable_write_floor").getDouble("messages_per_s") > 0);
 
     JsonObject catchUp = results.getJsonObject("catch_up");
     assertEquals(2000, catchUp.getLong("received"));
@@ -64,6 +74,33 @@ class BenchTest {
     assertEquals(20, results.getJsonObject("read_propagation").getJsonObject("latency").getLong("count"));
     assertEquals(200, results.getJsonObject("connections").getLong("held"));
     assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
+  }
+
+  /** Two tiny groups and one the server refuses (its cap lowered to 10 members). */
+  @Test
+  void everyGroupSendIsAnsweredAndReachesEveryOnlineDeviceOnce() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject groups = Bench.run("groups", new Options().with("jar", System.getProperty("lockstep.jar")).with("heap", "256m")
+        .with("sizes", "2,10,11").with("sends", "10").with("warm-up-sends", "2").with("per-sender", "10").with("window", "5")
+        .with("server-env", "LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS=10"), stores()).getJsonObject("groups");
+
+    for (String size : new String[] {"2", "10"}) {
+      JsonObject result = groups.getJsonObject("sizes").getJsonObject(size);
+      JsonObject counts = result.getJsonObject("counts");
+      assertEquals(92, counts.getLong("messages"), size);
+      assertEquals(92, counts.getLong("answered"), size + ": every send answered");
+      assertEquals(0, counts.getLong("errors"), size);
+      assertEquals(8, counts.getLong("online_devices"), size);
+      assertEquals(92 * 7, counts.getLong("deliveries_expected"), size);
+      assertEquals(counts.getLong("deliveries_expected"), counts.getLong("deliveries"), size + ": every message at every other online device");
+      assertEquals(0, counts.getLong("duplicates"), size);
+      assertEquals(0, counts.getLong("undelivered"), size);
+      assertEquals(10, result.getJsonObject("sequential").getJsonObject("sent").getLong("count"), size);
+      assertEquals(80, result.getJsonObject("concurrent").getJsonObject("delivered_to_all").getLong("count"), size);
+      assertTrue(result.getJsonObject("concurrent").getLong("messages_per_s") > 0, size);
+    }
+    assertTrue(groups.getJsonObject("sizes").getJsonObject("11").getString("skipped").contains("at most 10 members"),
+        groups.getJsonObject("sizes").getJsonObject("11").encode());
   }
 
   @Test
