@@ -103,10 +103,6 @@ public final class LogCalls {
    */
   public record Page(List<Long> seqs, List<String> kinds, List<String> frames, long head, long floor,
                      boolean truncated) implements BusReply {
-    public boolean isEmpty() {
-      return seqs.isEmpty();
-    }
-
     public long lastSeq(long otherwise) {
       return seqs.isEmpty() ? otherwise : seqs.get(seqs.size() - 1);
     }

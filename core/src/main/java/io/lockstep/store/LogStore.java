@@ -84,14 +84,6 @@ public final class LogStore {
       json.getJsonArray("seqs").forEach(seq -> seqs.add(((Number) seq).longValue()));
       return new Appended(json.getString("kind"), users, seqs, json.getLong("ts", 0L), json.getString("tail"));
     }
-
-    public boolean isEmpty() {
-      return users.isEmpty();
-    }
-
-    public long seqOf(String userId) {
-      return seqs.get(users.indexOf(userId));
-    }
   }
 
   /**

@@ -169,7 +169,7 @@ class ClusterTest {
       assertEquals(expected, seqs, "no gap, no duplicate, in order");
       assertTrue(events.get(0).getLong("seq") > start);
     }
-    Eventually.await(Duration.ofSeconds(5), () -> CLUSTER.redisKeys("presence:flo:*"), keys -> keys.size() >= 2,
+    Eventually.await(CLUSTER.node(0).vertx(), Duration.ofSeconds(5), () -> CLUSTER.redisKeys("presence:flo:*"), keys -> keys.size() >= 2,
         "presence rebuilt within the refresh period");
     assertTrue(CLUSTER.node(0).server().metrics().redisErrors.count() + CLUSTER.node(2).server().metrics().redisErrors.count() > 0,
         "the outage was counted");

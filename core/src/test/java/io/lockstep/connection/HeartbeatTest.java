@@ -12,7 +12,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A connection that sends nothing for twice the heartbeat interval is closed; pings keep it open. */
 class HeartbeatTest {
@@ -32,7 +31,7 @@ class HeartbeatTest {
     assertEquals(1, NODE.redisKeys("presence:vic:*").size());
 
     assertEquals(4000, phone.awaitClose(Duration.ofSeconds(5)));
-    Eventually.await(Duration.ofSeconds(3), () -> NODE.redisKeys("presence:vic:*"), List::isEmpty,
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(3), () -> NODE.redisKeys("presence:vic:*"), List::isEmpty,
         "the closed connection's presence going");
   }
 
@@ -43,7 +42,7 @@ class HeartbeatTest {
     long until = System.currentTimeMillis() + 4 * HEARTBEAT_MS + 1500;
     while (System.currentTimeMillis() < until) {
       assertEquals("pong", laptop.request(new JsonObject().put("type", "ping")).getString("type"));
-      Eventually.pause(Duration.ofMillis(HEARTBEAT_MS / 3));
+      Eventually.pause(NODE.vertx(), Duration.ofMillis(HEARTBEAT_MS / 3));
     }
     assertFalse(laptop.isClosed());
     assertEquals(1, NODE.redisKeys("presence:wes:*").size(), "the node refreshes presence past its 1 s TTL");

@@ -1,23 +1,26 @@
 package io.lockstep.sync;
 
+import io.lockstep.client.raw.Frame;
+import io.lockstep.client.raw.RawOptions;
+import io.lockstep.client.raw.RawWebSocket;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,8 +57,11 @@ class EventFrameTest {
 
     Map<Long, String> adaLive = laptop.awaitEventsUpTo(headOf("ada"));
     Map<Long, String> beaLive = bea.awaitEventsUpTo(headOf("bea"));
-    Map<Long, String> adaFetched = RawClient.open(NODE.token("ada"), laptop.deviceId, 0L).awaitEventsUpTo(headOf("ada"));
-    Map<Long, String> beaFetched = RawClient.open(NODE.token("bea"), bea.deviceId, 0L).awaitEventsUpTo(headOf("bea"));
+    RawClient adaAgain = RawClient.open(NODE.token("ada"), laptop.deviceId, 0L);
+    RawClient beaAgain = RawClient.open(NODE.token("bea"), bea.deviceId, 0L);
+    Map<Long, String> adaFetched = adaAgain.awaitEventsUpTo(headOf("ada"));
+    Map<Long, String> beaFetched = beaAgain.awaitEventsUpTo(headOf("bea"));
+    List.of(laptop, bea, adaAgain, beaAgain).forEach(RawClient::close);
 
     assertSameFrames(adaLive, adaFetched);
     assertSameFrames(beaLive, beaFetched);
@@ -89,36 +95,31 @@ class EventFrameTest {
     return NODE.sql("SELECT head FROM users WHERE user_id = $1", user).iterator().next().getLong("head");
   }
 
-  /** A client that keeps every text frame exactly as it arrived. */
+  /** A client that keeps every text frame exactly as it arrived (the Java client's raw socket). */
   private static final class RawClient {
     private final List<String> texts = new ArrayList<>();
-    private final WebSocket socket;
+    private final RawWebSocket socket;
     private String deviceId;
 
-    private RawClient(WebSocket socket) {
+    private RawClient(RawWebSocket socket) {
       this.socket = socket;
-      socket.textMessageHandler(text -> {
-        synchronized (texts) {
-          texts.add(text);
-          texts.notifyAll();
-        }
-      });
     }
 
     static RawClient open(String token, String deviceId, Long cursor) {
-      WebSocket socket = LockstepNode.await(NODE.vertx().createWebSocketClient().connect(new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(NODE.port()).setURI("/v1/ws")));
-      RawClient client = new RawClient(socket);
-      JsonObject hello = new JsonObject().put("type", "hello").put("token", token).put("device_id", deviceId)
-          .put("cursor", cursor);
-      client.send(hello);
+      RawClient client = new RawClient(RawWebSocket.connect(RawOptions.to(NODE.port())));
+      client.send(new JsonObject().put("type", "hello").put("token", token).put("device_id", deviceId)
+          .put("cursor", cursor));
       client.deviceId = new JsonObject(client.awaitText(t -> t.startsWith("{\"type\":\"welcome\""))).getString("device_id");
       client.awaitText(t -> t.startsWith("{\"type\":\"synced\"") || t.startsWith("{\"type\":\"snapshot\""));
       return client;
     }
 
     void send(JsonObject frame) {
-      LockstepNode.await(socket.writeTextMessage(frame.encode()));
+      socket.sendText(frame.encode());
+    }
+
+    void close() {
+      socket.close();
     }
 
     void awaitReply(String id) {
@@ -136,35 +137,30 @@ class EventFrameTest {
 
     private Map<Long, String> events() {
       Map<Long, String> events = new TreeMap<>();
-      synchronized (texts) {
-        for (String text : texts) {
-          if (text.startsWith("{\"type\":\"event\"")) {
-            events.put(new JsonObject(text).getLong("seq"), text);
-          }
+      for (String text : texts) {
+        if (text.startsWith("{\"type\":\"event\"")) {
+          events.put(new JsonObject(text).getLong("seq"), text);
         }
       }
       return events;
     }
 
-    private String awaitText(java.util.function.Predicate<String> match) {
-      long deadline = System.currentTimeMillis() + 10_000;
-      synchronized (texts) {
-        while (true) {
-          for (String text : texts) {
-            if (match.test(text)) {
-              return text;
-            }
-          }
-          long left = deadline - System.currentTimeMillis();
-          if (left <= 0) {
-            throw new AssertionError("no matching frame within 10 s; got " + new JsonArray(new ArrayList<>(texts)));
-          }
-          try {
-            texts.wait(left);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-          }
+    /** Reads frames (keeping each) until one matches, or fails after 10 s. */
+    private String awaitText(Predicate<String> match) {
+      for (String text : texts) {
+        if (match.test(text)) {
+          return text;
+        }
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (true) {
+        Frame frame = socket.pollFrame(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        if (frame == null || frame.isClose()) {
+          throw new AssertionError("no matching frame within 10 s; got " + new JsonArray(new ArrayList<>(texts)));
+        }
+        texts.add(frame.text());
+        if (match.test(frame.text())) {
+          return frame.text();
         }
       }
     }

@@ -113,7 +113,7 @@ class RetentionTest {
   }
 
   private static long awaitFloorAbove(long cursor) {
-    var row = Eventually.await(Duration.ofSeconds(10),
+    var row = Eventually.await(NODE.vertx(), Duration.ofSeconds(10),
         () -> NODE.sql("SELECT head, floor FROM users WHERE user_id = 'rae'").iterator().next(),
         r -> r.getLong("floor") > cursor && r.getLong("head") - r.getLong("floor") <= 10,
         "the retention job moving the floor above " + cursor);
