@@ -83,8 +83,11 @@ public final class HttpApi {
     router.route("/v1/conversations*").handler(this::requireClient);
     router.get("/v1/conversations").handler(ctx -> respond(ctx, bus.call(new ListConversations(caller(ctx))), 200));
     router.get("/v1/conversations/:conversation_id/members").handler(HttpApi::refuseLongPathIds).handler(ctx -> {
-      JsonObject query = new JsonObject();
-      ctx.queryParams().forEach(query::put);
+      JsonObject query = new JsonObject().put("after", ctx.queryParams().get("after"));
+      String limit = ctx.queryParams().get("limit");
+      if (limit != null) {
+        query.put("limit", limit.matches("\\d{1,9}") ? (Object) Long.parseLong(limit) : limit);
+      }
       respond(ctx, bus.call(new ListMembers(caller(ctx), ctx.pathParam("conversation_id"),
           Fields.optionalId(query, "after"), Fields.pageLimit(query, "limit", MEMBERS_PAGE, MEMBERS_PAGE))), 200);
     });

@@ -485,7 +485,7 @@ class DeliveryStreamTest {
     stream.skipTo(3);
     stream.startAfter(0);
     page();
-    expect("fetch after=3", liveFrame(4), synced(4));
+    expect(liveFrame(4), "fetch after=4", synced(4));
   }
 
   // ---- helpers
