@@ -104,6 +104,7 @@ class StreamsTest {
 
     assertEquals(6, ben.request(new JsonObject().put("type", "ack").put("stream", stream).put("up_to", 6))
         .getLong("cursor"));
+    ben.disconnect();
     ben.connect();
     JsonObject welcome = ben.hello(STREAMS);
     assertEquals(6, welcome.getJsonArray("streams").getJsonObject(0).getLong("position"), "the position is durable");
