@@ -136,13 +136,48 @@ $$;
 -- Sends several messages to one conversation in one transaction, in array order (a group commit: the
 -- sends that queued on the conversation while the previous batch committed). Each row is what
 -- lockstep_send answered for the send at position ord; their conv_seqs and seqs follow that order.
+-- A batch to a stream whose sends are all new, distinct, from live devices of members (the usual case)
+-- is written set-wise: one head update, one insert, one read-cursor update. Any other batch goes send by
+-- send through lockstep_send, which answers duplicates and refusals.
 CREATE FUNCTION lockstep_send_batch(p_users text[], p_devices text[], p_conversation text,
                                     p_client_msg_ids text[], p_bodies jsonb[])
 RETURNS TABLE (ord integer, outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz,
                member_ids text[], member_seqs bigint[], tail_own text, tail_other text, stream boolean)
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_now timestamptz := clock_timestamp();
+  v_n integer := coalesce(cardinality(p_users), 0);
+  v_head bigint;
+  v_stream_from bigint;
 BEGIN
-  FOR i IN 1 .. coalesce(cardinality(p_users), 0) LOOP
+  SELECT c.head, c.stream_from INTO v_head, v_stream_from FROM conversations c
+   WHERE c.conversation_id = p_conversation FOR UPDATE;
+  IF v_stream_from IS NOT NULL AND v_n > 1
+     AND (SELECT count(DISTINCT (t.u, t.d, t.k)) FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)) = v_n
+     AND NOT EXISTS (SELECT 1 FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)
+                       JOIN messages m ON m.sender_user = t.u AND m.sender_device = t.d AND m.client_msg_id = t.k)
+     AND NOT EXISTS (SELECT 1 FROM unnest(p_users, p_devices) AS t (u, d)
+                      WHERE NOT EXISTS (SELECT 1 FROM devices dv
+                                         WHERE dv.device_id = t.d AND dv.user_id = t.u AND dv.revoked_at IS NULL))
+     AND NOT EXISTS (SELECT 1 FROM unnest(p_users) AS t (u)
+                      WHERE NOT EXISTS (SELECT 1 FROM conversation_members cm
+                                         WHERE cm.conversation_id = p_conversation AND cm.user_id = t.u)) THEN
+    UPDATE conversations c SET head = c.head + v_n WHERE c.conversation_id = p_conversation;
+    INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
+    SELECT p_conversation, v_head + t.n, t.u, t.d, 0, t.k, t.b, v_now
+      FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
+    UPDATE conversation_members cm SET read_up_to = GREATEST(cm.read_up_to, s.last), marked_unread = false
+      FROM (SELECT t.u, max(v_head + t.n) AS last FROM unnest(p_users) WITH ORDINALITY AS t (u, n) GROUP BY t.u) s
+     WHERE cm.conversation_id = p_conversation AND cm.user_id = s.u;
+    RETURN QUERY SELECT t.n::integer, 'sent'::text, p_conversation, v_head + t.n, 0::bigint, v_now, NULL::text[],
+        NULL::bigint[],
+        lockstep_frame_tail('message', v_now, lockstep_message_data(t.u, p_conversation, v_head + t.n, t.u, t.d, t.b, t.k)),
+        lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_head + t.n, t.u, t.d, t.b, t.k)),
+        true
+      FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
+    RETURN;
+  END IF;
+  FOR i IN 1 .. v_n LOOP
     RETURN QUERY SELECT i, s.* FROM lockstep_send(p_users[i], p_devices[i], p_conversation, p_client_msg_ids[i], p_bodies[i]) s;
   END LOOP;
 END;
