@@ -156,19 +156,22 @@ BEGIN
      AND (SELECT count(DISTINCT (t.u, t.d, t.k)) FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)) = v_n
      AND NOT EXISTS (SELECT 1 FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)
                        JOIN messages m ON m.sender_user = t.u AND m.sender_device = t.d AND m.client_msg_id = t.k)
-     AND NOT EXISTS (SELECT 1 FROM unnest(p_users, p_devices) AS t (u, d)
-                      WHERE NOT EXISTS (SELECT 1 FROM devices dv
-                                         WHERE dv.device_id = t.d AND dv.user_id = t.u AND dv.revoked_at IS NULL))
-     AND NOT EXISTS (SELECT 1 FROM unnest(p_users) AS t (u)
-                      WHERE NOT EXISTS (SELECT 1 FROM conversation_members cm
-                                         WHERE cm.conversation_id = p_conversation AND cm.user_id = t.u)) THEN
+     -- EXISTS in the select list stays one index lookup per send; as a join the planner may hash the
+     -- whole membership of the conversation.
+     AND (SELECT bool_and(EXISTS (SELECT 1 FROM devices dv
+                                   WHERE dv.device_id = t.d AND dv.user_id = t.u AND dv.revoked_at IS NULL)
+                          AND EXISTS (SELECT 1 FROM conversation_members cm
+                                       WHERE cm.conversation_id = p_conversation AND cm.user_id = t.u))
+            FROM unnest(p_users, p_devices) AS t (u, d)) THEN
     UPDATE conversations c SET head = c.head + v_n WHERE c.conversation_id = p_conversation;
     INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
     SELECT p_conversation, v_head + t.n, t.u, t.d, 0, t.k, t.b, v_now
       FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
-    UPDATE conversation_members cm SET read_up_to = GREATEST(cm.read_up_to, s.last), marked_unread = false
-      FROM (SELECT t.u, max(v_head + t.n) AS last FROM unnest(p_users) WITH ORDINALITY AS t (u, n) GROUP BY t.u) s
-     WHERE cm.conversation_id = p_conversation AND cm.user_id = s.u;
+    UPDATE conversation_members cm
+       SET read_up_to = GREATEST(cm.read_up_to, (SELECT max(v_head + t.n) FROM unnest(p_users) WITH ORDINALITY AS t (u, n)
+                                                  WHERE t.u = cm.user_id)),
+           marked_unread = false
+     WHERE cm.conversation_id = p_conversation AND cm.user_id = ANY (p_users);
     RETURN QUERY SELECT t.n::integer, 'sent'::text, p_conversation, v_head + t.n, 0::bigint, v_now, NULL::text[],
         NULL::bigint[],
         lockstep_frame_tail('message', v_now, lockstep_message_data(t.u, p_conversation, v_head + t.n, t.u, t.d, t.b, t.k)),
