@@ -70,6 +70,19 @@ class StreamsTest {
     JsonObject synced = cat.awaitFrame(f -> "synced".equals(f.getString("type")) && stream.equals(f.getString("stream")));
     assertEquals(10, synced.getLong("head"));
     assertEquals(LongRange.to(10), seqs(streamEvents(cat, stream, 10)), "the offline device's backlog");
+
+    TestDevice legacy = NODE.device("s1-dan");
+    legacy.connectAndSync();
+    assertFalse(legacy.awaitType("welcome").containsKey("streams"), "a client that did not ask for streams gets none");
+    sendOne(phone, stream, "m11");
+    JsonObject history = legacy.request(new JsonObject().put("type", "sync").put("conversation_id", stream)
+        .put("since", 0).put("limit", 100));
+    assertEquals(11, history.getJsonArray("events").size(), "it pages the stream's history instead");
+    assertTrue(streamEventsNow(legacy, stream).isEmpty());
+  }
+
+  private static void sendOne(TestDevice device, String stream, String key) {
+    assertEquals("sent", device.sendMessage(stream, key, key).getString("type"));
   }
 
   @Test
