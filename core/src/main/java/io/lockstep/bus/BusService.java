@@ -3,7 +3,6 @@ package io.lockstep.bus;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.LockstepException;
-import io.lockstep.store.Rejected;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -41,8 +40,7 @@ public final class BusService {
         .compose(v -> handler.apply(message.body()))
         .onSuccess(message::reply)
         .onFailure(failure -> {
-          LockstepException error = failure instanceof Rejected rejected
-              ? Rejections.toError(rejected) : LockstepException.of(failure);
+          LockstepException error = Rejections.toError(failure);
           if (error.code() == ErrorCode.INTERNAL) {
             if (failure instanceof PgException) {
               metrics.postgresErrors.increment();

@@ -1,6 +1,7 @@
 package io.lockstep.bus;
 
 import io.lockstep.protocol.Fields;
+import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.StreamStore.Position;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -74,6 +75,30 @@ public final class LogCalls {
     public Operation operation() {
       return Operation.SEND;
     }
+  }
+
+  /**
+   * Consecutive sends of one connection to one conversation, in the order they arrived: they join that
+   * conversation's lane together, so they commit in that order and may share a transaction.
+   */
+  public record SendBatch(Caller caller, List<Send> sends) implements BusRequest<SentBatch> {
+    @Override
+    public Operation operation() {
+      return Operation.SEND_BATCH;
+    }
+  }
+
+  /** Each send's answer, in the order of the request: its {@link Sent}, or the error that refused it. */
+  public record SentBatch(List<SendAnswer> answers) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      JsonArray json = new JsonArray();
+      answers.forEach(answer -> json.add(answer.sent() != null ? answer.sent().toJson() : answer.refused().toJson()));
+      return new JsonObject().put("answers", json);
+    }
+  }
+
+  public record SendAnswer(Sent sent, LockstepException refused) {
   }
 
   /** A send's answer; a message of a stream has no user-log seq (0) and says stream: true. */

@@ -9,6 +9,7 @@ public enum Operation {
   // SyncVerticle: the user logs (LogCalls)
   HELLO("lockstep.sync.hello"),
   SEND("lockstep.sync.send"),
+  SEND_BATCH("lockstep.sync.send_batch"),
   ACK("lockstep.sync.ack"),
   FETCH("lockstep.sync.fetch"),
   HISTORY("lockstep.sync.history"),

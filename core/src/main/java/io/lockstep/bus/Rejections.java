@@ -11,6 +11,11 @@ public final class Rejections {
   private Rejections() {
   }
 
+  /** Any failure as the client sees it: a store's rejection by this mapping, anything else as it is. */
+  public static LockstepException toError(Throwable failure) {
+    return failure instanceof Rejected rejected ? toError(rejected) : LockstepException.of(failure);
+  }
+
   public static LockstepException toError(Rejected rejected) {
     String subject = rejected.subject();
     return switch (rejected.rejection()) {

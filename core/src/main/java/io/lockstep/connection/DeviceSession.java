@@ -27,6 +27,7 @@ import io.lockstep.bus.LogCalls.Hello;
 import io.lockstep.bus.LogCalls.History;
 import io.lockstep.bus.LogCalls.Page;
 import io.lockstep.bus.LogCalls.Send;
+import io.lockstep.bus.LogCalls.SendBatch;
 import io.lockstep.bus.LogCalls.SnapshotReply;
 import io.lockstep.bus.LogCalls.Snapshot;
 import io.lockstep.bus.LogCalls.Welcome;
@@ -38,10 +39,12 @@ import io.lockstep.bus.SettingsCalls.GetSettings;
 import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,7 +105,8 @@ final class DeviceSession {
 
   private final SessionLimits spending;
 
-  private Future<?> sendQueue = Future.succeededFuture();
+  private final ArrayDeque<WaitingSend> waitingSends = new ArrayDeque<>();
+  private boolean sendsInFlight;
   private long pendingAck = -1;
   private boolean ackInFlight;
   private final Map<String, Long> pendingStreamAcks = new HashMap<>();
@@ -278,11 +282,52 @@ final class DeviceSession {
     return Caller.device(userId, deviceId);
   }
 
-  /** Sends of one connection are committed one after another, in the order they arrived. */
+  /**
+   * Sends of one connection are committed in the order they arrived: while one run of them is in the
+   * database the next wait here, and go together when it is answered, each run holding consecutive
+   * sends to one conversation (which join that conversation's lane in order, and may share its
+   * transaction). How many wait is bounded by the requests in flight ({@link ReadGate}).
+   */
   private Future<?> send(Object id, JsonObject frame) {
     Send request = Send.from(caller(), frame);
-    sendQueue = sendQueue.transform(previous -> request(id, "sent", request));
-    return sendQueue;
+    Promise<Void> answered = Promise.promise();
+    waitingSends.add(new WaitingSend(id, request, answered));
+    nextSends();
+    return answered.future();
+  }
+
+  private record WaitingSend(Object id, Send request, Promise<Void> answered) {
+  }
+
+  private void nextSends() {
+    if (state == State.CLOSED) {
+      waitingSends.clear();
+      return;
+    }
+    if (sendsInFlight || waitingSends.isEmpty()) {
+      return;
+    }
+    List<WaitingSend> run = new ArrayList<>();
+    String conversationId = waitingSends.peek().request().conversationId();
+    while (!waitingSends.isEmpty() && waitingSends.peek().request().conversationId().equals(conversationId)) {
+      run.add(waitingSends.poll());
+    }
+    sendsInFlight = true;
+    bus.call(new SendBatch(caller(), run.stream().map(WaitingSend::request).toList())).onComplete(done -> {
+      sendsInFlight = false;
+      for (int i = 0; i < run.size(); i++) {
+        WaitingSend send = run.get(i);
+        if (done.failed()) {
+          error(send.id(), done.cause());
+        } else if (done.result().answers().get(i).refused() != null) {
+          error(send.id(), done.result().answers().get(i).refused());
+        } else {
+          reply("sent", send.id(), done.result().answers().get(i).sent().toJson());
+        }
+        send.answered().complete();
+      }
+      nextSends();
+    });
   }
 
   /** A request on behalf of this device, answered with a frame of the given type around its reply. */

@@ -16,11 +16,15 @@ import io.lockstep.bus.LogCalls.History;
 import io.lockstep.bus.LogCalls.HistoryPage;
 import io.lockstep.bus.LogCalls.Page;
 import io.lockstep.bus.LogCalls.Send;
+import io.lockstep.bus.LogCalls.SendAnswer;
+import io.lockstep.bus.LogCalls.SendBatch;
+import io.lockstep.bus.LogCalls.SentBatch;
 import io.lockstep.bus.LogCalls.Sent;
 import io.lockstep.bus.LogCalls.Snapshot;
 import io.lockstep.bus.LogCalls.SnapshotReply;
 import io.lockstep.bus.LogCalls.Welcome;
 import io.lockstep.bus.Operation;
+import io.lockstep.bus.Rejections;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.plugin.ServerEvents;
@@ -87,6 +91,7 @@ public final class SyncVerticle extends VerticleBase {
     return Future.all(List.of(
         answer(Operation.HELLO, this::hello),
         answer(Operation.SEND, this::send),
+        answer(Operation.SEND_BATCH, this::sendBatch),
         answer(Operation.ACK, this::ack),
         answer(Operation.FETCH, this::fetch),
         answer(Operation.HISTORY, this::history),
@@ -159,6 +164,18 @@ public final class SyncVerticle extends VerticleBase {
           return new Sent(request.clientMsgId(), outcome.conversationId(), outcome.convSeq(), outcome.seq(),
               outcome.duplicate(), outcome.inStream());
         });
+  }
+
+  /** The sends join their lane in order, at once; each is answered on its own. */
+  private Future<SentBatch> sendBatch(SendBatch request) {
+    List<Future<Sent>> sent = new ArrayList<>(request.sends().size());
+    request.sends().forEach(send -> sent.add(send(send)));
+    return Future.join(sent).transform(done -> {
+      List<SendAnswer> answers = new ArrayList<>(sent.size());
+      sent.forEach(each -> answers.add(each.succeeded() ? new SendAnswer(each.result(), null)
+          : new SendAnswer(null, Rejections.toError(each.cause()))));
+      return Future.succeededFuture(new SentBatch(answers));
+    });
   }
 
   private void deliverMessage(Send request, LogStore.SendOutcome outcome) {
