@@ -1,0 +1,58 @@
+/**
+ * Large conversations read as streams (docs/protocol.md, "Large conversations"): each stream has
+ * its own position, the last conv_seq applied and stored, apart from the user log's cursor. These
+ * functions decide whether a stream event is the next one, a repeat or past a gap, and move a
+ * position where the server says the stream starts or continues, reporting where the local
+ * history of the conversation may have a hole.
+ */
+
+import type { SyncState } from './sync_state.js';
+import type { StreamReset } from './types.js';
+
+export type StreamOrder = 'next' | 'repeat' | 'gap';
+
+/** Where a stream event stands against the stream's position; a stream not known yet starts at it. */
+export function streamOrder(state: SyncState, stream: string, seq: number): StreamOrder {
+  const position = state.streams[stream];
+  if (position === undefined || seq === position + 1) return 'next';
+  return seq <= position ? 'repeat' : 'gap';
+}
+
+/**
+ * The positions welcome lists (the last conv_seq this device acked in each stream): a stream new to
+ * the device starts there; one whose server position is past the local one continues after it, so
+ * the messages in between are a hole. Answers the holes.
+ */
+export function adoptWelcomePositions(state: SyncState, streams: Array<Record<string, any>>): StreamReset[] {
+  const holes: StreamReset[] = [];
+  for (const wire of streams) {
+    const id: string = wire.conversation_id;
+    const position = Number(wire.position);
+    if (state.streams[id] === undefined) state.streams[id] = position;
+    const hole = continueAfter(state, id, position);
+    if (hole) holes.push(hole);
+  }
+  return holes;
+}
+
+/**
+ * The stream continues after head (stream_reset): the position jumps there. Messages between the
+ * old position and head were never applied; those above the read cursor are counted unread (the
+ * badge stays an upper bound until the next read_state). Answers the hole, if there is one.
+ */
+export function continueAfter(state: SyncState, id: string, head: number): StreamReset | undefined {
+  const from = state.streams[id] ?? 0;
+  if (head <= from) return undefined;
+  state.streams[id] = head;
+  const conversation = state.conversations[id];
+  if (conversation) {
+    conversation.unread += Math.max(0, head - Math.max(from, conversation.readUpTo));
+    conversation.head = Math.max(conversation.head, head);
+  }
+  return { conversationId: id, from, head };
+}
+
+/** A group became a stream: messages from stream_from on arrive through the stream only. */
+export function startStream(state: SyncState, id: string, streamFrom: number): void {
+  state.streams[id] = Math.max(state.streams[id] ?? 0, streamFrom - 1);
+}
