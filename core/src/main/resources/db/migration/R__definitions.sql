@@ -29,6 +29,16 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT '{"type":"event","seq":' || p_seq || lockstep_frame_tail(p_kind, p_ts, p_data)
 $$;
 
+-- A stream event frame: {"type":"event","stream":…,"seq":…,"kind":…,"ts":…,"data":…}, seq being the
+-- message's conv_seq (its position in the stream).
+CREATE OR REPLACE FUNCTION lockstep_stream_frame(p_conversation text, p_seq bigint, p_kind text, p_ts timestamptz,
+                                                 p_data text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT '{"type":"event","stream":' || to_json(p_conversation)::text || ',"seq":' || p_seq
+      || lockstep_frame_tail(p_kind, p_ts, p_data)
+$$;
+
 -- A message event's data as p_viewer's log shows it: client_msg_id only in the logs of the sender's
 -- own user, so a sending device can match its echo.
 CREATE OR REPLACE FUNCTION lockstep_message_data(p_viewer text, p_conversation text, p_conv_seq bigint,

@@ -45,10 +45,13 @@ $$;
 -- Locks the conversation row (serialising sends and membership changes of that conversation), then
 -- the members' counter rows in sorted order.
 -- For a message sent, its frame tails: tail_own for the logs of the sender's user, tail_other for the rest.
+-- A message of a stream (stream true) is written once: no member's log gets a copy, its seq is 0 and
+-- member_ids is NULL.
+DROP FUNCTION IF EXISTS lockstep_send_batch(text[], text[], text, text[], jsonb[]);
 DROP FUNCTION IF EXISTS lockstep_send(text, text, text, text, jsonb);
 CREATE FUNCTION lockstep_send(p_user text, p_device text, p_conversation text, p_client_msg_id text, p_body jsonb)
 RETURNS TABLE (outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz, member_ids text[],
-               member_seqs bigint[], tail_own text, tail_other text)
+               member_seqs bigint[], tail_own text, tail_other text, stream boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz := clock_timestamp();
@@ -58,34 +61,47 @@ DECLARE
   v_created timestamptz;
   v_members text[];
   v_seqs bigint[];
+  v_stream_from bigint;
 BEGIN
   SELECT m.conversation_id, m.conv_seq, m.sender_seq, m.created_at INTO v_conversation, v_conv_seq, v_seq, v_created
     FROM messages m
    WHERE m.sender_user = p_user AND m.sender_device = p_device AND m.client_msg_id = p_client_msg_id;
   IF FOUND THEN
     UPDATE devices d SET duplicate_sends = d.duplicate_sends + 1 WHERE d.device_id = p_device;
-    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
+    RETURN QUERY SELECT 'duplicate'::text, v_conversation, v_conv_seq, v_seq, v_created, NULL::text[], NULL::bigint[], NULL::text, NULL::text, v_seq = 0;
     RETURN;
   END IF;
 
   PERFORM 1 FROM devices d WHERE d.device_id = p_device AND d.user_id = p_user AND d.revoked_at IS NULL;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
+    RETURN QUERY SELECT 'device_revoked'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text, NULL::boolean;
     RETURN;
   END IF;
 
-  PERFORM 1 FROM conversations c WHERE c.conversation_id = p_conversation FOR UPDATE;
+  SELECT c.stream_from INTO v_stream_from FROM conversations c WHERE c.conversation_id = p_conversation FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
+    RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text, NULL::boolean;
     RETURN;
   END IF;
   PERFORM 1 FROM conversation_members cm WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text;
+    RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text, NULL::boolean;
     RETURN;
   END IF;
 
   UPDATE conversations c SET head = c.head + 1 WHERE c.conversation_id = p_conversation RETURNING c.head INTO v_conv_seq;
+
+  IF v_stream_from IS NOT NULL THEN
+    INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
+    VALUES (p_conversation, v_conv_seq, p_user, p_device, 0, p_client_msg_id, p_body, v_now);
+    UPDATE conversation_members cm SET read_up_to = v_conv_seq, marked_unread = false
+     WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+    RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, 0::bigint, v_now, NULL::text[], NULL::bigint[],
+      lockstep_frame_tail('message', v_now, lockstep_message_data(p_user, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
+      lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
+      true;
+    RETURN;
+  END IF;
 
   PERFORM 1 FROM users u
    WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
@@ -112,17 +128,18 @@ BEGIN
 
   RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, v_seq, v_now, v_members, v_seqs,
     lockstep_frame_tail('message', v_now, lockstep_message_data(p_user, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
-    lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id));
+    lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
+    false;
 END;
 $$;
 
 -- Sends several messages to one conversation in one transaction, in array order (a group commit: the
 -- sends that queued on the conversation while the previous batch committed). Each row is what
 -- lockstep_send answered for the send at position ord; their conv_seqs and seqs follow that order.
-CREATE OR REPLACE FUNCTION lockstep_send_batch(p_users text[], p_devices text[], p_conversation text,
-                                               p_client_msg_ids text[], p_bodies jsonb[])
+CREATE FUNCTION lockstep_send_batch(p_users text[], p_devices text[], p_conversation text,
+                                    p_client_msg_ids text[], p_bodies jsonb[])
 RETURNS TABLE (ord integer, outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz,
-               member_ids text[], member_seqs bigint[], tail_own text, tail_other text)
+               member_ids text[], member_seqs bigint[], tail_own text, tail_other text, stream boolean)
 LANGUAGE plpgsql AS $$
 BEGIN
   FOR i IN 1 .. coalesce(cardinality(p_users), 0) LOOP

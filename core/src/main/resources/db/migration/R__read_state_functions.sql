@@ -47,8 +47,9 @@ DECLARE
   v_events jsonb := '[]'::jsonb;
   v_receipt jsonb;
   v_changed boolean;
+  v_stream boolean;
 BEGIN
-  SELECT c.head INTO v_head FROM conversations c WHERE c.conversation_id = p_conversation;
+  SELECT c.head, c.stream_from IS NOT NULL INTO v_head, v_stream FROM conversations c WHERE c.conversation_id = p_conversation;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'not_found'::text, NULL::jsonb, NULL::jsonb;
     RETURN;
@@ -67,7 +68,8 @@ BEGIN
   SELECT coalesce((s.value = 'false'::jsonb), false) INTO v_private FROM account_settings s
    WHERE s.user_id = p_user AND s.key = 'privacy.read_receipts';
   v_private := coalesce(v_private, false);
-  IF p_up_to > v_read AND NOT v_private THEN
+  -- A stream sends no receipts: one per member and message is what streams exist to avoid.
+  IF p_up_to > v_read AND NOT v_private AND NOT v_stream THEN
     SELECT array_agg(DISTINCT msg.sender_user) INTO v_senders FROM messages msg
      WHERE msg.conversation_id = p_conversation AND msg.conv_seq > v_read AND msg.conv_seq <= p_up_to
        AND msg.sender_user <> p_user;

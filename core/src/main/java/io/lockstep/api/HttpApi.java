@@ -12,6 +12,7 @@ import io.lockstep.bus.BusClient;
 import io.lockstep.bus.BusReply;
 import io.lockstep.bus.Caller;
 import io.lockstep.bus.ConversationCalls.AddMember;
+import io.lockstep.bus.ConversationCalls.ListMembers;
 import io.lockstep.bus.ConversationCalls.CreateConversation;
 import io.lockstep.bus.ConversationCalls.RemoveMember;
 import io.lockstep.bus.DeviceCalls.ListDevices;
@@ -42,6 +43,7 @@ public final class HttpApi {
 
   private static final String USER = "lockstep.user";
   private static final int DEV_TOKEN_SECONDS = 24 * 3600;
+  private static final int MEMBERS_PAGE = 1000;
 
   private final BusClient bus;
   private final TokenAuth auth;
@@ -80,6 +82,15 @@ public final class HttpApi {
 
     router.route("/v1/conversations*").handler(this::requireClient);
     router.get("/v1/conversations").handler(ctx -> respond(ctx, bus.call(new ListConversations(caller(ctx))), 200));
+    router.get("/v1/conversations/:conversation_id/members").handler(HttpApi::refuseLongPathIds).handler(ctx -> {
+      JsonObject query = new JsonObject().put("after", ctx.queryParams().get("after"));
+      String limit = ctx.queryParams().get("limit");
+      if (limit != null) {
+        query.put("limit", limit.matches("\\d{1,9}") ? (Object) Long.parseLong(limit) : limit);
+      }
+      respond(ctx, bus.call(new ListMembers(caller(ctx), ctx.pathParam("conversation_id"),
+          Fields.optionalId(query, "after"), Fields.pageLimit(query, "limit", MEMBERS_PAGE, MEMBERS_PAGE))), 200);
+    });
 
     router.route("/v1/server/*").handler(this::requireApiKey);
     router.route("/v1/server/users/:user_id/*").handler(HttpApi::refuseLongPathIds);
@@ -92,6 +103,8 @@ public final class HttpApi {
     router.get("/v1/presence/:user_id").handler(HttpApi::refuseLongPathIds).handler(this::presence);
     router.post("/v1/server/conversations").handler(ctx ->
         respond(ctx, bus.call(CreateConversation.from(Caller.server(), body(ctx))), 201));
+    router.post("/v1/server/conversations/:conversation_id/members").handler(ctx ->
+        respond(ctx, bus.call(AddMember.many(Caller.server(), ctx.pathParam("conversation_id"), body(ctx))), 200));
     router.post("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->
         respond(ctx, bus.call(AddMember.from(Caller.server(), membership(ctx))), 200));
     router.delete("/v1/server/conversations/:conversation_id/members/:user_id").handler(ctx ->

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Set;
 public final class ConversationCalls {
 
   public static final int MAX_TITLE = 256;
+  /** The most members one server API request adds. */
+  public static final int MAX_ADDED = 10_000;
 
   private ConversationCalls() {
   }
@@ -28,15 +31,7 @@ public final class ConversationCalls {
       if (!kind.equals("direct") && !kind.equals("group")) {
         throw Fields.invalid("kind", "must be \"direct\" or \"group\"");
       }
-      JsonArray named = Fields.requiredArray(frame, "members");
-      Set<String> members = new LinkedHashSet<>();
-      for (Object member : named) {
-        if (!(member instanceof String id) || id.isEmpty() || id.length() > Fields.MAX_ID_LENGTH) {
-          throw Fields.invalid("members", "must be an array of user ids (non-empty strings of at most "
-              + Fields.MAX_ID_LENGTH + " characters)");
-        }
-        members.add(id);
-      }
+      Set<String> members = userIds("members", Fields.requiredArray(frame, "members"));
       return new CreateConversation(caller, kind, members, Fields.optionalText(frame, "title", MAX_TITLE, null));
     }
 
@@ -46,15 +41,44 @@ public final class ConversationCalls {
     }
   }
 
-  public record AddMember(Caller caller, String conversationId, String member) implements BusRequest<ConversationReply> {
-    /** From a frame, where the member is user_id, or from a path's two ids. */
+  /** Adds members to a group: one from a frame or a path, up to {@link #MAX_ADDED} from a server API body. */
+  public record AddMember(Caller caller, String conversationId, List<String> members)
+      implements BusRequest<ConversationReply> {
+    /** From a frame, where the member is user_id. */
     public static AddMember from(Caller caller, JsonObject frame) {
-      return new AddMember(caller, Fields.requiredId(frame, "conversation_id"), Fields.requiredId(frame, "user_id"));
+      return new AddMember(caller, Fields.requiredId(frame, "conversation_id"),
+          List.of(Fields.requiredId(frame, "user_id")));
+    }
+
+    /** From a server API body {user_ids: [...]}. */
+    public static AddMember many(Caller caller, String conversationId, JsonObject body) {
+      JsonArray named = Fields.requiredArray(body, "user_ids");
+      if (named.isEmpty() || named.size() > MAX_ADDED) {
+        throw Fields.invalid("user_ids", "must name 1 to " + MAX_ADDED + " users");
+      }
+      return new AddMember(caller, conversationId, List.copyOf(userIds("user_ids", named)));
     }
 
     @Override
     public Operation operation() {
       return Operation.ADD_MEMBER;
+    }
+  }
+
+  /** A page of a conversation's members after a user id (members only). */
+  public record ListMembers(Caller caller, String conversationId, String after, int limit)
+      implements BusRequest<MembersReply> {
+    @Override
+    public Operation operation() {
+      return Operation.LIST_MEMBERS;
+    }
+  }
+
+  public record MembersReply(List<String> members, boolean hasMore, int memberCount) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("members", new JsonArray(List.copyOf(members))).put("has_more", hasMore)
+          .put("member_count", memberCount);
     }
   }
 
@@ -70,10 +94,24 @@ public final class ConversationCalls {
     }
   }
 
-  public record ConversationReply(Conversation conversation) implements BusReply {
+  /** The conversation after the change, and how many members joined by it. */
+  public record ConversationReply(Conversation conversation, int added) implements BusReply {
     @Override
     public JsonObject toJson() {
-      return new JsonObject().put("conversation", conversation.toJson());
+      return new JsonObject().put("conversation", conversation.toJson()).put("added", added);
     }
+  }
+
+  /** Distinct user ids in the order named. */
+  private static Set<String> userIds(String field, JsonArray named) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (Object member : named) {
+      if (!(member instanceof String id) || id.isEmpty() || id.length() > Fields.MAX_ID_LENGTH) {
+        throw Fields.invalid(field, "must be an array of user ids (non-empty strings of at most "
+            + Fields.MAX_ID_LENGTH + " characters)");
+      }
+      ids.add(id);
+    }
+    return ids;
   }
 }

@@ -1,6 +1,7 @@
 package io.lockstep.bus;
 
 import io.lockstep.protocol.Fields;
+import io.lockstep.store.StreamStore.Position;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -20,17 +21,18 @@ public final class LogCalls {
   }
 
   /** A connecting client's device claim: a device id to resume, or none to register a new device. */
-  public record Hello(Caller caller, String deviceId, String deviceName, String platform, Long cursor)
+  public record Hello(Caller caller, String deviceId, String deviceName, String platform, Long cursor, boolean streams)
       implements BusRequest<Welcome> {
     public static Hello from(Caller caller, JsonObject frame) {
       return new Hello(caller, Fields.optionalId(frame, "device_id"),
           Fields.optionalText(frame, "device_name", 128, "unnamed device"),
-          Fields.optionalText(frame, "platform", 64, ""), Fields.optionalCount(frame, "cursor"));
+          Fields.optionalText(frame, "platform", 64, ""), Fields.optionalCount(frame, "cursor"),
+          Fields.optionalBoolean(frame, "streams"));
     }
 
     /** The same claim, made by the caller its token authenticated. */
     public Hello by(Caller authenticated) {
-      return new Hello(authenticated, deviceId, deviceName, platform, cursor);
+      return new Hello(authenticated, deviceId, deviceName, platform, cursor, streams);
     }
 
     @Override
@@ -39,12 +41,24 @@ public final class LogCalls {
     }
   }
 
-  /** The identified device, whether it is new (never said hello), its stored cursor, and the user's head and floor. */
-  public record Welcome(String deviceId, boolean isNew, long cursor, long head, long floor) implements BusReply {
+  /**
+   * The identified device, whether it is new (never said hello), its stored cursor, the user's head and
+   * floor, and (if the hello asked for streams) its position in each of the user's streams.
+   */
+  public record Welcome(String deviceId, boolean isNew, long cursor, long head, long floor, List<Position> streams)
+      implements BusReply {
     @Override
     public JsonObject toJson() {
       return new JsonObject().put("device_id", deviceId).put("new", isNew).put("cursor", cursor).put("head", head)
-          .put("floor", floor);
+          .put("floor", floor).put("streams", streamsJson(streams));
+    }
+
+    /** The welcome frame's streams: [{conversation_id, position, head}]. */
+    public static JsonArray streamsJson(List<Position> streams) {
+      JsonArray json = new JsonArray();
+      streams.forEach(stream -> json.add(new JsonObject().put("conversation_id", stream.conversationId())
+          .put("position", stream.position()).put("head", stream.head())));
+      return json;
     }
   }
 
@@ -62,12 +76,14 @@ public final class LogCalls {
     }
   }
 
-  public record Sent(String clientMsgId, String conversationId, long convSeq, long seq, boolean duplicate)
-      implements BusReply {
+  /** A send's answer; a message of a stream has no user-log seq (0) and says stream: true. */
+  public record Sent(String clientMsgId, String conversationId, long convSeq, long seq, boolean duplicate,
+                     boolean stream) implements BusReply {
     @Override
     public JsonObject toJson() {
-      return new JsonObject().put("client_msg_id", clientMsgId).put("conversation_id", conversationId)
+      JsonObject json = new JsonObject().put("client_msg_id", clientMsgId).put("conversation_id", conversationId)
           .put("conv_seq", convSeq).put("seq", seq).put("duplicate", duplicate);
+      return stream ? json.put("stream", true) : json;
     }
   }
 
@@ -86,6 +102,48 @@ public final class LogCalls {
     @Override
     public JsonObject toJson() {
       return new JsonObject().put("cursor", cursor);
+    }
+  }
+
+  /** The device's position in a stream: ack {stream, up_to}. */
+  public record StreamAck(Caller caller, String conversationId, long upTo) implements BusRequest<StreamAcked> {
+    public static StreamAck from(Caller caller, JsonObject frame) {
+      return new StreamAck(caller, Fields.requiredId(frame, "stream"), Fields.requiredCount(frame, "up_to"));
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.STREAM_ACK;
+    }
+  }
+
+  public record StreamAcked(String conversationId, long cursor) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("stream", conversationId).put("cursor", cursor);
+    }
+  }
+
+  /** A page of one of the caller's streams after a conv_seq. */
+  public record FetchStream(Caller caller, String conversationId, long after, int limit) implements BusRequest<Page> {
+    @Override
+    public Operation operation() {
+      return Operation.FETCH_STREAM;
+    }
+  }
+
+  /** Where a device behind a stream's retention continues (the conv_seq before the oldest retained). */
+  public record StreamReset(Caller caller, String conversationId) implements BusRequest<StreamResetPoint> {
+    @Override
+    public Operation operation() {
+      return Operation.STREAM_RESET;
+    }
+  }
+
+  public record StreamResetPoint(long head) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("head", head);
     }
   }
 

@@ -13,10 +13,14 @@ public enum Operation {
   FETCH("lockstep.sync.fetch"),
   HISTORY("lockstep.sync.history"),
   SNAPSHOT("lockstep.sync.snapshot"),
+  FETCH_STREAM("lockstep.sync.stream.fetch"),
+  STREAM_RESET("lockstep.sync.stream.reset"),
+  STREAM_ACK("lockstep.sync.stream.ack"),
   // ConversationsVerticle (ConversationCalls)
   CREATE_CONVERSATION("lockstep.sync.conversation.create"),
   ADD_MEMBER("lockstep.sync.conversation.add_member"),
   REMOVE_MEMBER("lockstep.sync.conversation.remove_member"),
+  LIST_MEMBERS("lockstep.sync.conversation.members"),
   // DevicesVerticle (DeviceCalls)
   REGISTER_DEVICE("lockstep.sync.device.register"),
   LIST_DEVICES("lockstep.sync.device.list"),

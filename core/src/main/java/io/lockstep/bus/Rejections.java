@@ -27,6 +27,10 @@ public final class Rejections {
       case DEVICE_NOT_OWNED -> new LockstepException(ErrorCode.DEVICE_NOT_OWNED, "device " + subject + " belongs to another user");
       case ACK_AHEAD -> new LockstepException(ErrorCode.CURSOR_AHEAD,
           "up_to " + rejected.bound() + " is above the head of your log; acknowledge only events you received");
+      case NOT_A_STREAM -> new LockstepException(ErrorCode.NOT_MEMBER,
+          "conversation " + subject + " is not a stream you are a member of; acknowledge its messages with ack {up_to}");
+      case STREAM_ACK_AHEAD -> new LockstepException(ErrorCode.CURSOR_AHEAD,
+          "up_to is above the head of stream " + subject + " (" + rejected.bound() + "); acknowledge only events you received");
       case READ_BEYOND_HEAD -> Fields.invalid("up_to",
           "is above the conversation's head (" + rejected.bound() + ")");
     };

@@ -25,7 +25,7 @@ public record LockstepConfig(
     JwtConfig jwt,
     String apiKey,
     SessionConfig session,
-    int maxGroupMembers,
+    ConversationsConfig conversations,
     RetentionConfig retention,
     Duration presenceTtl,
     PluginsConfig plugins,
@@ -35,6 +35,13 @@ public record LockstepConfig(
     String metricsPath,
     PushConfig push,
     LimitsConfig limits) {
+
+  /**
+   * Group sizes: the largest group, and the size above which a conversation is a stream (its messages
+   * written once and read by its members' devices, instead of copied into every member's log).
+   */
+  public record ConversationsConfig(int maxGroupMembers, int streamThreshold) {
+  }
 
   /** dev mints tokens and generates secrets; production requires them. */
   public enum Mode { DEV, PRODUCTION }
@@ -155,7 +162,8 @@ public record LockstepConfig(
             session.integer("catch_up_page"), session.integer("snapshot_last_messages"),
             session.duration("hello_timeout"), session.bool("compression"),
             session.enumValue("per_device", PerDevice.class)),
-        root.section("conversations").integer("max_group_members"),
+        new ConversationsConfig(root.section("conversations").integer("max_group_members"),
+            root.section("conversations").integer("stream_threshold")),
         new RetentionConfig(retention.longValue("max_events"), retention.duration("max_age"),
             retention.duration("prune_interval")),
         root.section("presence").duration("ttl"),
@@ -251,18 +259,18 @@ public record LockstepConfig(
   public LockstepConfig withSecrets(String jwtSecret, String apiKey, String adminPassword) {
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
-        apiKey, session, maxGroupMembers, retention, presenceTtl, plugins, settings, cluster,
+        apiKey, session, conversations, retention, presenceTtl, plugins, settings, cluster,
         admin.withPassword(adminPassword),
         metricsPath, push, limits);
   }
 
   public LockstepConfig withNodeId(String id) {
-    return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, maxGroupMembers,
+    return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, conversations,
         retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        maxGroupMembers, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
+        conversations, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 }

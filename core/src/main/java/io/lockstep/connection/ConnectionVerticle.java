@@ -11,6 +11,7 @@ import io.lockstep.limits.Refusal;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.store.DeviceStore;
+import io.lockstep.store.StreamStore;
 import io.lockstep.sync.Delivery;
 import io.lockstep.bus.BusClient;
 import io.vertx.core.Future;
@@ -47,6 +48,8 @@ public final class ConnectionVerticle extends VerticleBase {
 
   /** Hard ceiling of one WebSocket message; frames between max_frame_bytes and this get frame_too_large. */
   private static final int TRANSPORT_LIMIT = 1024 * 1024;
+  /** Server API bodies (API key only) may be larger than a client frame: 10,000 members added at once. */
+  private static final int SERVER_API_LIMIT = 1024 * 1024;
   private static final int SHUTDOWN_CLEANUP_SECONDS = 5;
   /** A SockJS session refused by its address's upgrade limit (a WebSocket upgrade gets HTTP 429 instead). */
   private static final int RATE_LIMITED_CLOSE = 4029;
@@ -79,7 +82,7 @@ public final class ConnectionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     bus = new BusClient(vertx);
-    sessions = new LocalSessions(vertx, presence, new DeviceStore(pool), config.session().perDevice(), metrics);
+    sessions = new LocalSessions(vertx, presence, new DeviceStore(pool), new StreamStore(pool), config.session().perDevice(), metrics);
 
     Router router = Router.router(vertx);
     switch (config.http().forwarded()) {
@@ -92,7 +95,10 @@ public final class ConnectionVerticle extends VerticleBase {
         .setHeartbeatInterval(Math.max(1000, config.session().heartbeatMs() / 2)));
     router.route("/v1/sockjs/*").handler(BodyHandler.create().setBodyLimit(TRANSPORT_LIMIT));
     router.route("/v1/sockjs/*").subRouter(sockJs.socketHandler(this::acceptSockJs));
-    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
+    BodyHandler clientBodies = BodyHandler.create().setBodyLimit(config.session().maxFrameBytes());
+    BodyHandler serverBodies = BodyHandler.create().setBodyLimit(SERVER_API_LIMIT);
+    router.route("/v1/*").handler(ctx ->
+        (ctx.request().path().startsWith("/v1/server/") ? serverBodies : clientBodies).handle(ctx));
     router.route("/dev/*").handler(BodyHandler.create().setBodyLimit(config.session().maxFrameBytes()));
     new HttpApi(bus, auth, config.apiKey(), config.devMode(), limits).mount(router);
     routes.forEach(group -> group.mount(vertx, router));
@@ -118,6 +124,7 @@ public final class ConnectionVerticle extends VerticleBase {
             vertx.eventBus().<JsonObject>consumer(Delivery.nodeAddress(presence.nodeId()), m -> sessions.deliver(m.body()))
                 .completion(),
             vertx.eventBus().<JsonObject>consumer(Delivery.BROADCAST, m -> sessions.deliver(m.body())).completion(),
+            vertx.eventBus().<JsonObject>consumer(Delivery.STREAMS, m -> sessions.deliverStream(m.body())).completion(),
             vertx.eventBus().<JsonObject>consumer(LocalSessions.REPLACE_ADDRESS, m -> sessions.replace(m.body()))
                 .completion()))
         .compose(v -> server.requestHandler(router).listen());

@@ -11,8 +11,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Delivers each user-log event to one connection exactly once and in ascending seq, across the
- * switch from backlog to live.
+ * Delivers each event of a user's log, or of one stream, to one connection exactly once and in
+ * ascending seq, across the switch from backlog to live.
  *
  * @implNote The session registers for live events before the stream reads the backlog.
  * {@code delivered} is the highest seq written to the client; live events at or below it are
@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 final class DeliveryStream {
 
   static final long GAP_GRACE_MS = 20;
-  /** Live events held while a gap before them closes, in characters; beyond it they are fetched later. */
+  /** Live events of the user log held while a gap before them closes, in characters; beyond it they are fetched later. */
   static final int MAX_AHEAD_CHARS = 256 * 1024;
+  /** The same for each stream a session reads (a user may be in many). */
+  static final int MAX_STREAM_AHEAD_CHARS = 32 * 1024;
   /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
   static final int BATCH_EVENTS = 500;
   static final int BATCH_CHARS = 60_000;
@@ -61,6 +63,12 @@ final class DeliveryStream {
 
     /** The log could not be read: the session cannot continue. */
     void failed(Throwable cause);
+
+    /** The backlog is done ({@code synced} written); live events follow. */
+    void caughtUp();
+
+    /** A conversation event was just written (membership may have changed): its frame. */
+    void conversationEvent(String frame);
   }
 
   /** A page of the user's log in seq order; {@code truncated} when a size limit cut it short. */
@@ -80,7 +88,9 @@ final class DeliveryStream {
   private final Clock clock;
   private final LockstepMetrics metrics;
   private final String deviceId;
+  private final String streamId;
   private final int pageSize;
+  private final int maxAheadChars;
   private final boolean batched;
   private final Runnable pump = this::pump;
   private final TreeMap<Long, LiveEvent> ahead = new TreeMap<>();
@@ -88,34 +98,52 @@ final class DeliveryStream {
   private long delivered;
   private long highestSeen;
   private long aheadChars;
+  private boolean started;
   private boolean caughtUp;
   private boolean fetching;
   private boolean closed;
   private long gapTimer = -1;
 
   /**
+   * @param streamId the conversation whose stream this delivers, or null for the user's log
    * @param pageSize events per catch-up page
+   * @param maxAheadChars live events held while a gap before them closes, in characters
    * @param batched the client asked for its backlog as batches of events
    */
-  DeliveryStream(Source source, Client client, Clock clock, LockstepMetrics metrics, String deviceId,
-                 int pageSize, boolean batched) {
+  DeliveryStream(Source source, Client client, Clock clock, LockstepMetrics metrics, String deviceId, String streamId,
+                 int pageSize, int maxAheadChars, boolean batched) {
     this.source = source;
     this.client = client;
     this.clock = clock;
     this.metrics = metrics;
     this.deviceId = deviceId;
+    this.streamId = streamId;
     this.pageSize = pageSize;
+    this.maxAheadChars = maxAheadChars;
     this.batched = batched;
+  }
+
+  /** Continues after this position if it is ahead (a snapshot showed everything up to it). */
+  void skipTo(long position) {
+    if (position > delivered) {
+      delivered = position;
+      highestSeen = Math.max(highestSeen, position);
+      if (started) {
+        drainAhead();
+      }
+    }
   }
 
   /** Starts with a snapshot and continues from its head. */
   void startWithSnapshot() {
+    started = true;
     sendSnapshot();
   }
 
-  /** Starts with the backlog after this seq. */
+  /** Starts with the backlog after this seq (or after a later position {@link #skipTo} gave). */
   void startAfter(long cursor) {
-    delivered = cursor;
+    started = true;
+    delivered = Math.max(delivered, cursor);
     pump();
   }
 
@@ -134,7 +162,7 @@ final class DeliveryStream {
         continue;
       }
       highestSeen = Math.max(highestSeen, seq);
-      if (hold && aheadChars + event.size() <= MAX_AHEAD_CHARS && ahead.putIfAbsent(seq, event) == null) {
+      if (hold && aheadChars + event.size() <= maxAheadChars && ahead.putIfAbsent(seq, event) == null) {
         aheadChars += event.size();
       }
     }
@@ -257,7 +285,12 @@ final class DeliveryStream {
     if (!caughtUp && !fullPage) {
       drainAhead();
       caughtUp = true;
-      write(new JsonObject().put("type", "synced").put("head", delivered).encode());
+      JsonObject synced = new JsonObject().put("type", "synced");
+      if (streamId != null) {
+        synced.put("stream", streamId);
+      }
+      write(synced.put("head", delivered).encode());
+      client.caughtUp();
     }
     pump();
   }
@@ -276,6 +309,8 @@ final class DeliveryStream {
         metrics.deliveryLatency.record(Math.max(0, clock.now() - event.ts()), TimeUnit.MILLISECONDS);
         if (deviceId.equals(event.revokedDevice())) {
           revoked();
+        } else if (Events.CONVERSATION.equals(event.kind())) {
+          client.conversationEvent(event.frame());
         }
       }
     }
@@ -311,6 +346,8 @@ final class DeliveryStream {
       }
       if (revoked) {
         revoked();
+      } else if (Events.CONVERSATION.equals(event.kind())) {
+        client.conversationEvent(event.frame());
       }
     }
     if (batch != null) {
@@ -328,6 +365,8 @@ final class DeliveryStream {
     write(event.frame());
     if (revokesThisDevice(event)) {
       revoked();
+    } else if (Events.CONVERSATION.equals(event.kind())) {
+      client.conversationEvent(event.frame());
     }
   }
 

@@ -20,6 +20,9 @@ import io.lockstep.bus.ConversationCalls.RemoveMember;
 import io.lockstep.bus.LogCalls;
 import io.lockstep.bus.LogCalls.Ack;
 import io.lockstep.bus.LogCalls.Fetch;
+import io.lockstep.bus.LogCalls.FetchStream;
+import io.lockstep.bus.LogCalls.StreamAck;
+import io.lockstep.bus.LogCalls.StreamReset;
 import io.lockstep.bus.LogCalls.Hello;
 import io.lockstep.bus.LogCalls.History;
 import io.lockstep.bus.LogCalls.Page;
@@ -40,14 +43,19 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * The protocol state of one device connection: decodes its frames, serves them over the event bus
  * and writes the answers. From the welcome on, its {@link DeliveryStream} writes the user's log to
- * the connection, each event exactly once and in ascending seq. All of it runs on the connection's
- * event loop.
+ * the connection, each event exactly once and in ascending seq, and (for a client that reads streams)
+ * its {@link StreamReaders} do the same for each large conversation. All of it runs on the
+ * connection's event loop.
  *
  * <p>What one client can make the session hold is bounded: bytes queued for it ({@link Outbound}),
  * requests in flight ({@code limits.max_in_flight}; beyond it the socket is not read, see
@@ -88,13 +96,17 @@ final class DeviceSession {
   private long welcomedAt;
 
   private boolean batchCatchUp;
+  private boolean readsStreams;
   private DeliveryStream stream;
+  private StreamReaders streams;
 
   private final SessionLimits spending;
 
   private Future<?> sendQueue = Future.succeededFuture();
   private long pendingAck = -1;
   private boolean ackInFlight;
+  private final Map<String, Long> pendingStreamAcks = new HashMap<>();
+  private final Set<String> streamAcksInFlight = new HashSet<>();
 
   DeviceSession(Vertx vertx, FrameChannel channel, BusClient bus, TokenAuth auth, SessionHost host,
                 SessionConfig config, RateLimits limits, LockstepMetrics metrics) {
@@ -228,7 +240,8 @@ final class DeviceSession {
   private Future<?> handle(String type, Object id, JsonObject frame) {
     return switch (type) {
       case "send" -> limited(id, "this send", spending.send(userId), () -> send(id, frame));
-      case "ack" -> ack(id, Ack.from(caller(), frame));
+      case "ack" -> frame.containsKey("stream") ? streamAck(id, StreamAck.from(caller(), frame))
+          : ack(id, Ack.from(caller(), frame));
       case "sync" -> reading.trackPage(syncPage(id, frame));
       case "ping" -> {
         reply("pong", id, new JsonObject());
@@ -299,6 +312,7 @@ final class DeviceSession {
       token = Fields.requiredString(frame, "token");
       claim = Hello.from(null, frame);
       batchCatchUp = Fields.optionalBoolean(frame, "batch");
+      readsStreams = claim.streams();
     } catch (LockstepException e) {
       state = State.AWAITING_HELLO;
       error(id, e);
@@ -364,7 +378,8 @@ final class DeviceSession {
     state = State.READY;
     vertx.cancelTimer(helloTimer);
     Delivery delivery = new Delivery();
-    stream = new DeliveryStream(delivery, delivery, clock, metrics, deviceId, config.catchUpPage(), batchCatchUp);
+    stream = new DeliveryStream(delivery, delivery, clock, metrics, deviceId, null, config.catchUpPage(),
+        DeliveryStream.MAX_AHEAD_CHARS, batchCatchUp);
     long stored = hello.cursor();
     long head = hello.head();
     long floor = hello.floor();
@@ -375,14 +390,22 @@ final class DeviceSession {
     if (id != null) {
       welcome.put("id", id);
     }
-    write(welcome
+    welcome
         .put("user_id", userId)
         .put("device_id", deviceId)
         .put("cursor", stored)
         .put("head", head)
         .put("retention_floor", floor)
         .put("reset_required", resetRequired)
-        .put("heartbeat_ms", config.heartbeatMs()));
+        .put("heartbeat_ms", config.heartbeatMs());
+    if (readsStreams) {
+      welcome.put("streams", Welcome.streamsJson(hello.streams()));
+    }
+    write(welcome);
+    if (readsStreams) {
+      streams = new StreamReaders(userId, head, this::openStream, conversationId -> host.stopReading(this, conversationId));
+      streams.openAll(hello.streams());
+    }
     if (resetRequired) {
       metrics.resetsSent.increment();
     }
@@ -408,6 +431,96 @@ final class DeviceSession {
     }
   }
 
+  /** Live events of a stream this session reads. */
+  void onStreamLive(String conversationId, List<LiveEvent> events) {
+    DeliveryStream reader = streams == null ? null : streams.get(conversationId);
+    if (reader != null) {
+      reader.onLive(events);
+    }
+  }
+
+  /** A stream's head as the database last saw it. */
+  void onStreamHead(String conversationId, long head) {
+    DeliveryStream reader = streams == null ? null : streams.get(conversationId);
+    if (reader != null) {
+      reader.onHead(head);
+    }
+  }
+
+  /** The streams this session reads, for the node's periodic head check. */
+  Set<String> streamIds() {
+    return streams == null ? Set.of() : streams.conversationIds();
+  }
+
+  /** Starts reading one stream after the given position: its delivery, registered for live events. */
+  private DeliveryStream openStream(String conversationId, long position) {
+    StreamDelivery delivery = new StreamDelivery(conversationId);
+    DeliveryStream reader = new DeliveryStream(delivery, delivery, clock, metrics, deviceId, conversationId,
+        config.catchUpPage(), DeliveryStream.MAX_STREAM_AHEAD_CHARS, batchCatchUp);
+    host.readStream(this, conversationId);
+    return reader;
+  }
+
+  /** What one stream's delivery reads from the event bus and writes to this connection. */
+  private final class StreamDelivery implements DeliveryStream.Source, DeliveryStream.Client {
+    private final String conversationId;
+
+    StreamDelivery(String conversationId) {
+      this.conversationId = conversationId;
+    }
+
+    @Override
+    public Future<DeliveryStream.Page> fetch(long after, int limit) {
+      return bus.call(new FetchStream(caller(), conversationId, after, limit)).map(DeviceSession::page);
+    }
+
+    /** Behind the stream's retention: the client is told where it continues. */
+    @Override
+    public Future<DeliveryStream.Snapshot> snapshot() {
+      return bus.call(new StreamReset(caller(), conversationId)).map(point -> new DeliveryStream.Snapshot(
+          new JsonObject().put("type", "stream_reset").put("stream", conversationId).put("head", point.head()).encode(),
+          point.head()));
+    }
+
+    @Override
+    public void write(String frame) {
+      writeText(frame);
+    }
+
+    @Override
+    public boolean aboveHighWater() {
+      return outbound.aboveHighWater();
+    }
+
+    @Override
+    public void whenDrained(Runnable action) {
+      outbound.whenDrained(action);
+    }
+
+    @Override
+    public void revoked() {
+      close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
+    }
+
+    /** The user left the stream while it was read: only that stream stops. */
+    @Override
+    public void failed(Throwable cause) {
+      if (LockstepException.of(cause).code() == ErrorCode.NOT_MEMBER) {
+        streams.close(conversationId);
+      } else {
+        failSession(cause);
+      }
+    }
+
+    @Override
+    public void caughtUp() {
+    }
+
+    @Override
+    public void conversationEvent(String frame) {
+    }
+  }
+
   /** What the delivery stream reads from the event bus and writes to this connection. */
   private final class Delivery implements DeliveryStream.Source, DeliveryStream.Client {
 
@@ -420,6 +533,9 @@ final class DeviceSession {
     public Future<DeliveryStream.Snapshot> snapshot() {
       return Future.all(bus.call(new Snapshot(caller())), bus.call(new GetSettings(caller(), null))).map(done -> {
         SnapshotReply snapshot = done.resultAt(0);
+        if (streams != null) {
+          streams.snapshotShowed(streamHeads(snapshot));
+        }
         JsonObject frame = new JsonObject().put("type", "snapshot").mergeIn(snapshot.toJson())
             .put("settings", done.<SettingsReply>resultAt(1).toJson());
         return new DeliveryStream.Snapshot(frame.encode(), snapshot.head());
@@ -450,6 +566,32 @@ final class DeviceSession {
     public void failed(Throwable cause) {
       failSession(cause);
     }
+
+    @Override
+    public void caughtUp() {
+      if (streams != null) {
+        streams.logCaughtUp();
+      }
+    }
+
+    @Override
+    public void conversationEvent(String frame) {
+      if (streams != null) {
+        streams.conversationEvent(new JsonObject(frame));
+      }
+    }
+  }
+
+  /** The head of each stream in a snapshot. */
+  private static Map<String, Long> streamHeads(SnapshotReply snapshot) {
+    Map<String, Long> heads = new HashMap<>();
+    for (Object entry : snapshot.conversations()) {
+      JsonObject conversation = (JsonObject) entry;
+      if (conversation.getBoolean("stream", false)) {
+        heads.put(conversation.getString("conversation_id"), conversation.getLong("head"));
+      }
+    }
+    return heads;
   }
 
   /** A page of the log as the delivery stream reads it. */
@@ -489,6 +631,34 @@ final class DeviceSession {
         error(null, done.cause());
       }
       flushAck();
+    });
+  }
+
+  /** A stream ack: answered with an id; without one coalesced per stream, as user-log acks are. */
+  private Future<?> streamAck(Object id, StreamAck request) {
+    if (id != null) {
+      return request(id, "acked", request);
+    }
+    pendingStreamAcks.merge(request.conversationId(), request.upTo(), Math::max);
+    flushStreamAck(request.conversationId());
+    return null;
+  }
+
+  private void flushStreamAck(String conversationId) {
+    if (state == State.CLOSED || streamAcksInFlight.contains(conversationId)) {
+      return;
+    }
+    Long upTo = pendingStreamAcks.remove(conversationId);
+    if (upTo == null) {
+      return;
+    }
+    streamAcksInFlight.add(conversationId);
+    bus.call(new StreamAck(caller(), conversationId, upTo)).onComplete(done -> {
+      streamAcksInFlight.remove(conversationId);
+      if (done.failed()) {
+        error(null, done.cause());
+      }
+      flushStreamAck(conversationId);
     });
   }
 
@@ -584,6 +754,9 @@ final class DeviceSession {
     vertx.cancelTimer(helloTimer);
     if (stream != null) {
       stream.close();
+    }
+    if (streams != null) {
+      streams.closeAll();
     }
     reading.close();
     outbound.close();

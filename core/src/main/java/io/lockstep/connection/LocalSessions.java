@@ -6,6 +6,8 @@ import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.Events;
 import io.lockstep.presence.PresenceRegistry.LiveConnection;
 import io.lockstep.store.DeviceStore;
+import io.lockstep.store.StreamStore;
+import io.lockstep.protocol.EventFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -22,8 +24,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sessions of one connection-verticle instance, by user, confined to its event loop. It hands
- * delivered events to the sessions of their user, keeps their presence and routes alive in Redis,
+ * The sessions of one connection-verticle instance, by user and by the streams they read, confined to
+ * its event loop. It hands delivered events to the sessions of their user (stream events to the
+ * sessions reading that stream), keeps their presence and routes alive in Redis,
  * and closes connections that stopped sending heartbeats.
  */
 final class LocalSessions implements SessionHost {
@@ -40,10 +43,13 @@ final class LocalSessions implements SessionHost {
   private final LockstepMetrics metrics;
   private final Set<DeviceSession> all = new LinkedHashSet<>();
   private final Map<String, List<DeviceSession>> byUser = new HashMap<>();
+  private final Map<String, Set<DeviceSession>> byStream = new HashMap<>();
+  private final StreamStore streams;
 
-  LocalSessions(Vertx vertx, PresenceRegistry presence, DeviceStore devices, PerDevice perDevice,
+  LocalSessions(Vertx vertx, PresenceRegistry presence, DeviceStore devices, StreamStore streams, PerDevice perDevice,
                 LockstepMetrics metrics) {
     this.vertx = vertx;
+    this.streams = streams;
     this.presence = presence;
     this.devices = devices;
     this.perDevice = perDevice;
@@ -92,6 +98,52 @@ final class LocalSessions implements SessionHost {
     }
     devices.markSeen(List.of(session.deviceId()));
     return presence.unregister(connection(session)).recover(failure -> Future.succeededFuture());
+  }
+
+  @Override
+  public void readStream(DeviceSession session, String conversationId) {
+    byStream.computeIfAbsent(conversationId, id -> new LinkedHashSet<>()).add(session);
+  }
+
+  @Override
+  public void stopReading(DeviceSession session, String conversationId) {
+    Set<DeviceSession> readers = byStream.get(conversationId);
+    if (readers != null && readers.remove(session) && readers.isEmpty()) {
+      byStream.remove(conversationId);
+    }
+  }
+
+  /**
+   * A stream event {conversation_id, seq, ts, sender_user, tail_own, tail_other} (io.lockstep.sync.Delivery):
+   * to each local session reading that stream, its frame built once for the sender's user and once
+   * for everyone else.
+   */
+  void deliverStream(JsonObject event) {
+    String conversationId = event.getString("conversation_id");
+    Set<DeviceSession> readers = byStream.get(conversationId);
+    if (readers == null) {
+      return;
+    }
+    long seq = event.getLong("seq");
+    long ts = event.getLong("ts");
+    String sender = event.getString("sender_user");
+    List<LiveEvent> own = null;
+    List<LiveEvent> other = null;
+    for (DeviceSession session : List.copyOf(readers)) {
+      if (sender.equals(session.userId())) {
+        if (own == null) {
+          own = List.of(new LiveEvent(seq, ts, Events.MESSAGE,
+              EventFrames.streamFrame(conversationId, seq, event.getString("tail_own")), null));
+        }
+        session.onStreamLive(conversationId, own);
+      } else {
+        if (other == null) {
+          other = List.of(new LiveEvent(seq, ts, Events.MESSAGE,
+              EventFrames.streamFrame(conversationId, seq, event.getString("tail_other")), null));
+        }
+        session.onStreamLive(conversationId, other);
+      }
+    }
   }
 
   /**
@@ -151,7 +203,13 @@ final class LocalSessions implements SessionHost {
       byHead.forEach((user, head) -> byUser.getOrDefault(user, List.of()).forEach(session -> session.onHead(head)));
       return null;
     });
-    return Future.all(presence.refresh(live), devices.markSeen(deviceIds), heads).mapEmpty();
+    Future<Void> streamHeads = byStream.isEmpty() ? Future.succeededFuture() : streams.heads(List.copyOf(byStream.keySet()))
+        .map(byHead -> {
+          byHead.forEach((conversation, head) -> List.copyOf(byStream.getOrDefault(conversation, Set.of()))
+              .forEach(session -> session.onStreamHead(conversation, head)));
+          return null;
+        });
+    return Future.all(presence.refresh(live), devices.markSeen(deviceIds), heads, streamHeads).mapEmpty();
   }
 
   /**

@@ -10,4 +10,10 @@ interface SessionHost {
 
   /** Removes the session; registered says whether it had completed {@link #register}. */
   Future<Void> unregister(DeviceSession session, boolean registered);
+
+  /** Registers the session for the live events of a stream. */
+  void readStream(DeviceSession session, String conversationId);
+
+  /** Removes the session from the live events of a stream. */
+  void stopReading(DeviceSession session, String conversationId);
 }

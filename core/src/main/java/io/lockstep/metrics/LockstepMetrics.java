@@ -27,6 +27,7 @@ public final class LockstepMetrics {
   private final AtomicLong pushOutboxDepth = new AtomicLong();
   private final List<Meter> gauges = new ArrayList<>();
   public final Counter eventsWritten;
+  public final Counter streamEventsWritten;
   public final Counter messagesSent;
   public final Counter duplicateSends;
   public final Counter deliveryFallbacks;
@@ -58,6 +59,7 @@ public final class LockstepMetrics {
         .description("Devices whose cursor is below their user's retention floor (they will get a reset)")
         .register(registry));
     eventsWritten = counter("lockstep.events.written", "Events appended to user logs");
+    streamEventsWritten = counter("lockstep.stream.events.written", "Messages written once to the stream of a large conversation");
     messagesSent = counter("lockstep.messages.sent", "Messages committed (each lands in every member's log)");
     duplicateSends = counter("lockstep.sends.duplicate", "Sends answered from the idempotency key instead of written again");
     deliveryFallbacks = counter("lockstep.delivery.fallback", "Live deliveries broadcast to all nodes because Redis routing failed");

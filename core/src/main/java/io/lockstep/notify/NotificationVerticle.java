@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,6 +45,8 @@ public final class NotificationVerticle extends VerticleBase {
   private final PresenceRegistry presence;
   private final LockstepMetrics metrics;
   private PushStore store;
+  /** Streams inside their push window, with the newest message that arrived during it. */
+  private final Map<String, Optional<JsonObject>> streamWindows = new HashMap<>();
 
   public NotificationVerticle(PushConfig config, List<SettingKey> settingKeys, Pool pool, PresenceRegistry presence,
                               LockstepMetrics metrics) {
@@ -69,6 +72,9 @@ public final class NotificationVerticle extends VerticleBase {
   }
 
   private Future<Void> onMessage(JsonObject event) {
+    if (event.getBoolean("stream", false)) {
+      return throttleStream(event);
+    }
     String conversationId = event.getString("conversation_id");
     String sender = event.getJsonObject("sender").getString("user_id");
     Set<String> recipients = new HashSet<>();
@@ -86,6 +92,38 @@ public final class NotificationVerticle extends VerticleBase {
               false, userSeqs(event));
           return enqueue(devices, push);
         }));
+  }
+
+  /**
+   * A stream's messages are pushed at most once per coalescing window per conversation: the first at
+   * once, the newest of those that follow when the window ends. Each push goes to every offline
+   * member device that has not read the message, so a busy large conversation costs one recipient
+   * query per window, not one per message.
+   */
+  private Future<Void> throttleStream(JsonObject event) {
+    String conversationId = event.getString("conversation_id");
+    if (streamWindows.containsKey(conversationId)) {
+      streamWindows.put(conversationId, Optional.of(event));
+      return Future.succeededFuture();
+    }
+    streamWindows.put(conversationId, Optional.empty());
+    vertx.setTimer(Math.max(1, config.coalesceWindow().toMillis()), timer -> {
+      Optional<JsonObject> newest = streamWindows.remove(conversationId);
+      newest.ifPresent(next -> logFailure(throttleStream(next)));
+    });
+    return pushStream(event);
+  }
+
+  private Future<Void> pushStream(JsonObject event) {
+    String conversationId = event.getString("conversation_id");
+    String sender = event.getJsonObject("sender").getString("user_id");
+    String muteKey = "conversation." + conversationId + ".muted";
+    long convSeq = event.getLong("conv_seq");
+    return store.streamRecipients(conversationId, convSeq, sender, muteKey, muteDefault(muteKey))
+        .compose(found -> offline(found.devices()).compose(devices -> enqueue(devices, new Push("message",
+            conversationId, convSeq, sender, config.preview() == Preview.NONE ? null
+            : found.senderName() == null ? sender : found.senderName(),
+            notificationText(event.getJsonObject("body")), false, Map.of()))));
   }
 
   private Future<Void> onReadState(JsonObject event) {

@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The per-user log and the conversation log: appends, sends and catch-up reads.
@@ -66,7 +67,18 @@ public final class LogStore {
    * send's and nothing was appended. A refused send fails with {@link Rejected}.
    */
   public record SendOutcome(boolean duplicate, String conversationId, long convSeq, long seq, Appended own,
-                            Appended others) {
+                            Appended others, StreamMessage stream) {
+    public boolean inStream() {
+      return stream != null || duplicate && seq == 0;
+    }
+  }
+
+  /**
+   * A message written once to a stream: its position (conv_seq), time, sender, and the tails of its
+   * frame for the sender's user's devices (with client_msg_id) and for everyone else's.
+   */
+  public record StreamMessage(String conversationId, long seq, long ts, String senderUser, String tailOwn,
+                              String tailOther) {
   }
 
   /**
@@ -140,11 +152,15 @@ public final class LogStore {
     long convSeq = row.getLong("conv_seq");
     long seq = row.getLong("seq");
     if (outcome.equals("duplicate")) {
-      return new SendOutcome(true, row.getString("conversation_id"), convSeq, seq, Appended.NONE, Appended.NONE);
+      return new SendOutcome(true, row.getString("conversation_id"), convSeq, seq, Appended.NONE, Appended.NONE, null);
+    }
+    long ts = row.getOffsetDateTime("ts").toInstant().toEpochMilli();
+    if (row.getBoolean("stream")) {
+      return new SendOutcome(false, conversationId, convSeq, 0, Appended.NONE, Appended.NONE, new StreamMessage(
+          conversationId, convSeq, ts, userId, row.getString("tail_own"), row.getString("tail_other")));
     }
     String[] members = row.getArrayOfStrings("member_ids");
     Long[] memberSeqs = row.getArrayOfLongs("member_seqs");
-    long ts = row.getOffsetDateTime("ts").toInstant().toEpochMilli();
     List<String> others = new ArrayList<>(members.length);
     List<Long> otherSeqs = new ArrayList<>(members.length);
     for (int i = 0; i < members.length; i++) {
@@ -155,7 +171,7 @@ public final class LogStore {
     }
     return new SendOutcome(false, row.getString("conversation_id"), convSeq, seq,
         new Appended(Events.MESSAGE, List.of(userId), List.of(seq), ts, row.getString("tail_own")),
-        new Appended(Events.MESSAGE, others, otherSeqs, ts, row.getString("tail_other")));
+        new Appended(Events.MESSAGE, others, otherSeqs, ts, row.getString("tail_other")), null);
   }
 
   /** Appends the same event to each user's log inside the caller's transaction. */
@@ -163,6 +179,21 @@ public final class LogStore {
     return tx.preparedQuery("SELECT lockstep_append_json($1, $2, $3) AS appended")
         .execute(Tuple.of(users.toArray(String[]::new), kind, data))
         .map(rows -> Appended.fromJson((JsonObject) rows.iterator().next().getValue("appended")));
+  }
+
+  /** Appends one event to each user's log inside the caller's transaction, each with its own data. */
+  public static Future<List<Appended>> appendEach(SqlClient tx, List<String> users, String kind,
+                                                  Function<String, JsonObject> dataOf) {
+    JsonObject[] data = users.stream().map(dataOf).toArray(JsonObject[]::new);
+    return tx.preparedQuery("""
+            SELECT lockstep_append_json(ARRAY[t.user_id], $2, t.data) AS appended
+              FROM unnest($1::text[], $3::jsonb[]) WITH ORDINALITY AS t (user_id, data, n) ORDER BY t.n""")
+        .execute(Tuple.of(users.toArray(String[]::new), kind, data))
+        .map(rows -> {
+          List<Appended> appended = new ArrayList<>(rows.size());
+          rows.forEach(row -> appended.add(Appended.fromJson((JsonObject) row.getValue("appended"))));
+          return appended;
+        });
   }
 
   /**

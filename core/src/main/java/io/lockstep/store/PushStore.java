@@ -114,6 +114,35 @@ public final class PushStore {
         });
   }
 
+  /**
+   * The devices with a token of the members of a stream, other than the sender's, that have not read
+   * up to the message and have not muted the conversation (as {@link #messageRecipients}).
+   */
+  public Future<MessageRecipients> streamRecipients(String conversationId, long convSeq, String sender, String muteKey,
+                                                    Object muteDefault) {
+    return pool.preparedQuery("""
+            SELECT d.user_id, d.device_id,
+                   (SELECT a.value #>> '{}' FROM account_settings a
+                     WHERE a.user_id = $3 AND a.key = 'profile.display_name') AS sender_name
+              FROM conversation_members cm
+              JOIN devices d ON d.user_id = cm.user_id
+              LEFT JOIN device_settings ds ON ds.device_id = d.device_id AND ds.key = $2
+              LEFT JOIN account_settings acc ON acc.user_id = d.user_id AND acc.key = $2
+             WHERE cm.conversation_id = $1 AND cm.user_id <> $3 AND cm.read_up_to < $5
+               AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
+               AND coalesce(ds.value, acc.value, $4::text::jsonb) IS DISTINCT FROM 'true'::jsonb""")
+        .execute(Tuple.of(conversationId, muteKey, sender, Json.encode(muteDefault), convSeq))
+        .map(rows -> {
+          List<Recipient> devices = new ArrayList<>(rows.size());
+          String senderName = null;
+          for (Row row : rows) {
+            devices.add(new Recipient(row.getString("user_id"), row.getString("device_id")));
+            senderName = row.getString("sender_name");
+          }
+          return new MessageRecipients(devices, senderName);
+        });
+  }
+
   /** The user's devices other than the given one that have a token. */
   public Future<List<Recipient>> otherDevicesWithToken(String userId, String exceptDevice) {
     return pool.preparedQuery("""

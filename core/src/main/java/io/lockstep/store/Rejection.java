@@ -15,7 +15,9 @@ public enum Rejection {
   DEVICE_NOT_FOUND,
   DEVICE_NOT_OWNED,
   ACK_AHEAD,
-  READ_BEYOND_HEAD;
+  READ_BEYOND_HEAD,
+  NOT_A_STREAM,
+  STREAM_ACK_AHEAD;
 
   /** The rejection a SQL function reported as its outcome. */
   public static Rejection fromSql(String outcome) {

@@ -4,6 +4,8 @@ import io.lockstep.bus.BusService;
 import io.lockstep.bus.ConversationCalls.AddMember;
 import io.lockstep.bus.ConversationCalls.ConversationReply;
 import io.lockstep.bus.ConversationCalls.CreateConversation;
+import io.lockstep.bus.ConversationCalls.ListMembers;
+import io.lockstep.bus.ConversationCalls.MembersReply;
 import io.lockstep.bus.ConversationCalls.RemoveMember;
 import io.lockstep.bus.Operation;
 import io.lockstep.config.LockstepConfig;
@@ -23,7 +25,8 @@ import java.util.Set;
 
 /**
  * Conversations and their members: creates direct and group conversations and changes the members
- * of groups. Every change is a `conversation` event in each member's log, delivered after it committed.
+ * of groups. Every change is a `conversation` event in the logs of the members it concerns (all of them,
+ * or in a stream only those who joined or left and who changed it), delivered after it committed.
  */
 public final class ConversationsVerticle extends VerticleBase {
 
@@ -48,7 +51,8 @@ public final class ConversationsVerticle extends VerticleBase {
     return Future.all(List.of(
         BusService.answer(vertx, metrics, Operation.CREATE_CONVERSATION, this::create),
         BusService.answer(vertx, metrics, Operation.ADD_MEMBER, this::addMember),
-        BusService.answer(vertx, metrics, Operation.REMOVE_MEMBER, this::removeMember)));
+        BusService.answer(vertx, metrics, Operation.REMOVE_MEMBER, this::removeMember),
+        BusService.answer(vertx, metrics, Operation.LIST_MEMBERS, this::members)));
   }
 
   /** The caller (a client) is always a member of what it creates; the server API names every member. */
@@ -63,15 +67,22 @@ public final class ConversationsVerticle extends VerticleBase {
     if (members.isEmpty()) {
       throw Fields.invalid("members", "must name at least one user");
     }
-    if (members.size() > config.maxGroupMembers()) {
-      throw Fields.invalid("members", "a conversation has at most " + config.maxGroupMembers() + " members");
+    int max = config.conversations().maxGroupMembers();
+    if (members.size() > max) {
+      throw Fields.invalid("members", "a conversation has at most " + max + " members");
     }
-    return conversations.create(request.kind(), new ArrayList<>(members), request.title()).map(this::committed);
+    return conversations.create(request.kind(), new ArrayList<>(members), request.title(),
+        config.conversations().streamThreshold()).map(this::committed);
   }
 
   private Future<ConversationReply> addMember(AddMember request) {
-    return conversations.addMember(request.caller().userId(), request.conversationId(), request.member(),
-        config.maxGroupMembers()).map(this::committed);
+    return conversations.addMembers(request.caller().userId(), request.conversationId(), request.members(),
+        config.conversations().maxGroupMembers(), config.conversations().streamThreshold()).map(this::committed);
+  }
+
+  private Future<MembersReply> members(ListMembers request) {
+    return conversations.members(request.caller().userId(), request.conversationId(), request.after(), request.limit())
+        .map(page -> new MembersReply(page.members(), page.hasMore(), page.memberCount()));
   }
 
   private Future<ConversationReply> removeMember(RemoveMember request) {
@@ -80,7 +91,7 @@ public final class ConversationsVerticle extends VerticleBase {
   }
 
   private ConversationReply committed(ConversationChange change) {
-    delivery.deliver(change.appended(), null);
-    return new ConversationReply(change.conversation());
+    delivery.deliver(change.appended(), null, null);
+    return new ConversationReply(change.conversation(), change.added());
   }
 }

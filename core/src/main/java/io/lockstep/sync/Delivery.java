@@ -3,6 +3,7 @@ package io.lockstep.sync;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.store.LogStore.Appended;
+import io.lockstep.store.LogStore.StreamMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,12 @@ import java.util.Map;
 public final class Delivery {
 
   public static final String BROADCAST = "lockstep.deliver.all";
+  /**
+   * Where every stream event goes, to every node: {conversation_id, seq, ts, sender_user, tail_own,
+   * tail_other}. Each node hands it to its sessions reading that stream; no per-member lookup, so a
+   * message costs the same whatever the size of its conversation.
+   */
+  public static final String STREAMS = "lockstep.deliver.streams";
   private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
 
   private final Vertx vertx;
@@ -52,6 +59,14 @@ public final class Delivery {
     JsonObject toJson() {
       return new JsonObject().put("device_id", deviceId).put("at", atMillis);
     }
+  }
+
+  /** Delivers a message of a stream to every node's sessions reading that stream. */
+  public void deliverStream(StreamMessage message) {
+    metrics.streamEventsWritten.increment();
+    vertx.eventBus().publish(STREAMS, new JsonObject().put("conversation_id", message.conversationId())
+        .put("seq", message.seq()).put("ts", message.ts()).put("sender_user", message.senderUser())
+        .put("tail_own", message.tailOwn()).put("tail_other", message.tailOther()));
   }
 
   /** Delivers one appended event; revokedDevice names the device it revokes, else null. */

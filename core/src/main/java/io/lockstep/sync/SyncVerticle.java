@@ -6,6 +6,11 @@ import io.lockstep.bus.BusService;
 import io.lockstep.bus.LogCalls.Ack;
 import io.lockstep.bus.LogCalls.Acked;
 import io.lockstep.bus.LogCalls.Fetch;
+import io.lockstep.bus.LogCalls.FetchStream;
+import io.lockstep.bus.LogCalls.StreamAck;
+import io.lockstep.bus.LogCalls.StreamAcked;
+import io.lockstep.bus.LogCalls.StreamReset;
+import io.lockstep.bus.LogCalls.StreamResetPoint;
 import io.lockstep.bus.LogCalls.Hello;
 import io.lockstep.bus.LogCalls.History;
 import io.lockstep.bus.LogCalls.HistoryPage;
@@ -26,6 +31,8 @@ import io.lockstep.store.ConversationStore;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.Device;
 import io.lockstep.store.LogStore;
+import io.lockstep.store.StreamStore;
+import io.lockstep.protocol.Events;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -34,12 +41,13 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * Owns the user logs: hello (which device, from where), sends, acks, catch-up pages, conversation
- * history and snapshots. Replies only after the write committed, then hands the new events to
+ * Owns the user logs and the streams of large conversations: hello (which device, from where, and its
+ * stream positions), sends, acks, catch-up pages of logs and streams, conversation history and snapshots. Replies only after the write committed, then hands the new events to
  * {@link Delivery}. Devices and conversations have verticles of their own.
  */
 public final class SyncVerticle extends VerticleBase {
@@ -50,6 +58,7 @@ public final class SyncVerticle extends VerticleBase {
   private final PresenceRegistry presence;
   private final LockstepMetrics metrics;
   private LogStore log;
+  private StreamStore streams;
   private DeviceStore devices;
   private ConversationStore conversations;
   private Delivery delivery;
@@ -68,6 +77,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     log = new LogStore(pool);
+    streams = new StreamStore(pool);
     devices = new DeviceStore(pool);
     conversations = new ConversationStore(pool);
     delivery = new Delivery(vertx, presence, metrics);
@@ -80,7 +90,10 @@ public final class SyncVerticle extends VerticleBase {
         answer(Operation.ACK, this::ack),
         answer(Operation.FETCH, this::fetch),
         answer(Operation.HISTORY, this::history),
-        answer(Operation.SNAPSHOT, this::snapshot)));
+        answer(Operation.SNAPSHOT, this::snapshot),
+        answer(Operation.FETCH_STREAM, this::fetchStream),
+        answer(Operation.STREAM_RESET, this::streamReset),
+        answer(Operation.STREAM_ACK, this::streamAck)));
   }
 
   private <Q extends BusRequest<R>, R extends BusReply> Future<Void> answer(Operation operation,
@@ -104,7 +117,7 @@ public final class SyncVerticle extends VerticleBase {
         long head = change.appended().seqs().get(0);
         return devices.markHello(change.device().deviceId())
             .compose(v -> devices.position(userId))
-            .map(position -> welcome(change.device(), true, head, position.floor()));
+            .compose(position -> withStreams(request, change.device(), true, head, position.floor()));
       });
     }
     return devices.owned(userId, request.deviceId()).compose(device -> {
@@ -115,7 +128,7 @@ public final class SyncVerticle extends VerticleBase {
       return devices.position(userId).compose(position -> {
         checkCursor(request.cursor(), position.head());
         return devices.markHello(device.deviceId())
-            .map(v -> welcome(device, device.firstHelloAt() == null, position.head(), position.floor()));
+            .compose(v -> withStreams(request, device, device.firstHelloAt() == null, position.head(), position.floor()));
       });
     });
   }
@@ -126,8 +139,12 @@ public final class SyncVerticle extends VerticleBase {
     }
   }
 
-  private static Welcome welcome(Device device, boolean isNew, long head, long floor) {
-    return new Welcome(device.deviceId(), isNew, device.cursor(), head, floor);
+  /** The welcome, with the device's stream positions when the client reads streams. */
+  private Future<Welcome> withStreams(Hello request, Device device, boolean isNew, long head, long floor) {
+    Future<List<StreamStore.Position>> positions = request.streams()
+        ? streams.positions(request.caller().userId(), device.deviceId())
+        : Future.succeededFuture(List.of());
+    return positions.map(list -> new Welcome(device.deviceId(), isNew, device.cursor(), head, floor, list));
   }
 
   private Future<Sent> send(Send request) {
@@ -140,23 +157,29 @@ public final class SyncVerticle extends VerticleBase {
             deliverMessage(request, outcome);
           }
           return new Sent(request.clientMsgId(), outcome.conversationId(), outcome.convSeq(), outcome.seq(),
-              outcome.duplicate());
+              outcome.duplicate(), outcome.inStream());
         });
   }
 
   private void deliverMessage(Send request, LogStore.SendOutcome outcome) {
     metrics.messagesSent.increment();
+    JsonObject event = new JsonObject()
+        .put("conversation_id", request.conversationId())
+        .put("conv_seq", outcome.convSeq())
+        .put("sender", new JsonObject().put("user_id", request.caller().userId())
+            .put("device_id", request.caller().deviceId()))
+        .put("body", request.body());
+    if (outcome.stream() != null) {
+      delivery.deliverStream(outcome.stream());
+      BusService.publishLocally(vertx, ServerEvents.MESSAGE, event.put("ts", outcome.stream().ts()).put("stream", true));
+      return;
+    }
     delivery.deliver(List.of(outcome.own(), outcome.others()), null, null);
     List<Object> members = new ArrayList<>(outcome.own().users());
     members.addAll(outcome.others().users());
     List<Object> memberSeqs = new ArrayList<>(outcome.own().seqs());
     memberSeqs.addAll(outcome.others().seqs());
-    BusService.publishLocally(vertx, ServerEvents.MESSAGE, new JsonObject()
-        .put("conversation_id", request.conversationId())
-        .put("conv_seq", outcome.convSeq())
-        .put("sender", new JsonObject().put("user_id", request.caller().userId())
-            .put("device_id", request.caller().deviceId()))
-        .put("body", request.body()).put("ts", outcome.own().ts())
+    BusService.publishLocally(vertx, ServerEvents.MESSAGE, event.put("ts", outcome.own().ts())
         .put("members", new JsonArray(members))
         .put("member_seqs", new JsonArray(memberSeqs)));
   }
@@ -174,6 +197,22 @@ public final class SyncVerticle extends VerticleBase {
   private Future<Page> fetch(Fetch request) {
     return pages.run(() -> log.fetch(request.caller().userId(), request.after(), request.limit()))
         .map(page -> new Page(page.seqs(), page.kinds(), page.frames(), page.head(), page.floor(), page.truncated()));
+  }
+
+  private Future<Page> fetchStream(FetchStream request) {
+    return pages.run(() -> streams.fetch(request.caller().userId(), request.conversationId(), request.after(),
+            request.limit()))
+        .map(page -> new Page(page.seqs(), Collections.nCopies(page.seqs().size(), Events.MESSAGE), page.frames(),
+            page.head(), 0, page.truncated()));
+  }
+
+  private Future<StreamResetPoint> streamReset(StreamReset request) {
+    return streams.resetPoint(request.conversationId()).map(StreamResetPoint::new);
+  }
+
+  private Future<StreamAcked> streamAck(StreamAck request) {
+    return streams.ack(request.caller().userId(), request.caller().deviceId(), request.conversationId(), request.upTo())
+        .map(position -> new StreamAcked(request.conversationId(), position));
   }
 
   private Future<HistoryPage> history(History request) {

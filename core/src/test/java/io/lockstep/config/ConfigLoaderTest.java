@@ -65,7 +65,7 @@ class ConfigLoaderTest {
   void anEnvironmentVariableOverridesItsKey() {
     assertEquals("777", System.getenv("LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS"), "set by the surefire configuration");
     LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
-    assertEquals(777, config.maxGroupMembers());
+    assertEquals(777, config.conversations().maxGroupMembers());
   }
 
   @Test

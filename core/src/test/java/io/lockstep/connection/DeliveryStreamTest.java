@@ -87,7 +87,20 @@ class DeliveryStreamTest {
     public void failed(Throwable cause) {
       log.add("failed: " + cause.getMessage());
     }
+
+    @Override
+    public void caughtUp() {
+      caughtUpCalls++;
+    }
+
+    @Override
+    public void conversationEvent(String frame) {
+      conversationEvents.add(frame);
+    }
   };
+  private int caughtUpCalls;
+  private final List<String> conversationEvents = new ArrayList<>();
+  private String streamId;
 
   // ---- live events
 
@@ -438,10 +451,48 @@ class DeliveryStreamTest {
     expect("snapshot", "failed: store down");
   }
 
+  // ---- streams and the session's hooks
+
+  @Test
+  void aStreamsSyncedNamesTheStreamAndTheSessionHearsOnceThatTheBacklogIsDone() {
+    streamId = "c1";
+    DeliveryStream stream = stream(PAGE, false);
+    stream.startAfter(4);
+    page(fetched(5));
+    expect("fetch after=4", pageFrame(5), "{\"type\":\"synced\",\"stream\":\"c1\",\"head\":5}");
+    assertEquals(1, caughtUpCalls);
+    stream.onLive(List.of(live(6)));
+    expect(liveFrame(6));
+    assertEquals(1, caughtUpCalls, "caught up once, not per live event");
+  }
+
+  @Test
+  void conversationEventsAreReportedAfterTheyAreWrittenLiveOrFetched() {
+    DeliveryStream stream = stream(PAGE, false);
+    stream.startAfter(0);
+    pages.remove().complete(new Page(List.of(new Fetched(1, "conversation", "{\"seq\":1,\"joined\":1}"),
+        fetched(2)), false));
+    expect("fetch after=0", "{\"seq\":1,\"joined\":1}", pageFrame(2), synced(2));
+    stream.onLive(List.of(new LiveEvent(3, clock.now(), "conversation", "{\"seq\":3,\"joined\":3}", null)));
+    expect("{\"seq\":3,\"joined\":3}");
+    assertEquals(List.of("{\"seq\":1,\"joined\":1}", "{\"seq\":3,\"joined\":3}"), conversationEvents);
+  }
+
+  @Test
+  void skipToDropsWhatASnapshotShowedAndWritesWhatFollows() {
+    DeliveryStream stream = stream(PAGE, false);
+    stream.onLive(List.of(live(3), live(4)));
+    stream.skipTo(3);
+    stream.startAfter(0);
+    page();
+    expect(liveFrame(4), "fetch after=4", synced(4));
+  }
+
   // ---- helpers
 
   private DeliveryStream stream(int pageSize, boolean batched) {
-    return new DeliveryStream(source, client, clock, metrics, DEVICE, pageSize, batched);
+    return new DeliveryStream(source, client, clock, metrics, DEVICE, streamId, pageSize,
+        DeliveryStream.MAX_AHEAD_CHARS, batched);
   }
 
   /** A stream whose backlog ended at this seq. */

@@ -63,6 +63,7 @@ class PushTest {
           .put("push-webpush", new JsonObject().put("subject", "mailto:ops@lockstep.example").put("allow_http", true)
               .put("vapid_public_key", base64Url(uncompressed(VAPID)))
               .put("vapid_private_key", base64Url(fixed32(((ECPrivateKey) VAPID.getPrivate()).getS()))))))
+      .put("conversations", new JsonObject().put("stream_threshold", 3))
       .put("push", new JsonObject().put("coalesce_window", "1500ms").put("poll_interval", "100ms")
           .put("backoff_base", "100ms").put("backoff_max", "400ms").put("max_attempts", 3)));
 
@@ -135,6 +136,28 @@ class PushTest {
     assertTrue(pushesFor("ada-laptop-token").isEmpty(), "the live laptop gets the message over its connection, not a push");
     assertEquals(1, pushesFor("ada-phone-token").size());
     laptop.awaitFrame(f -> "message".equals(f.getString("kind")));
+  }
+
+  @Test
+  void aStreamsBurstReachesItsOfflineMemberAsThrottledPushesEndingWithTheNewest() {
+    TestDevice phone = withToken("kai", "kai-phone-token");
+    phone.disconnect();
+    withToken("lou", "lou-laptop-token");
+    String stream = NODE.group("jax", "kai", "lou", "mia");
+    TestDevice jax = online("jax");
+    for (int n = 1; n <= 6; n++) {
+      jax.sendMessage(stream, "b" + n, n == 6 ? "the newest" : "burst " + n);
+    }
+
+    JsonObject newest = awaitPush(p -> "kai-phone-token".equals(p.getValue("token")) && "the newest".equals(p.getString("body")));
+    assertEquals(stream, newest.getString("collapse_id"));
+    assertEquals("jax", newest.getString("title"));
+    assertEquals(6, newest.getJsonObject("data").getInteger("conv_seq"));
+    assertEquals(6, newest.getInteger("badge"), "the badge counts the stream's unread messages");
+    awaitOutboxEmpty();
+    assertTrue(pushesFor("kai-phone-token").size() <= 2,
+        "one push at the start of the window, one with the newest at its end: " + pushesFor("kai-phone-token"));
+    assertTrue(pushesFor("lou-laptop-token").isEmpty(), "a member online is not pushed");
   }
 
   @Test

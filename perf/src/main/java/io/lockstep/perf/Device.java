@@ -46,7 +46,7 @@ public final class Device {
   Future<Long> connect(Fleet fleet, JsonObject helloFields) {
     closing = false;
     Hello hello = Hello.withToken(fleet.token(userId)).deviceId(deviceId)
-        .cursor(deviceId != null && lastSeq > 0 ? lastSeq : null).extra(helloFields);
+        .cursor(deviceId != null && lastSeq > 0 ? lastSeq : null).extra(helloFields).streams();
     return Future.fromCompletionStage(fleet.clients(sourceAddress).connect()).compose(opened -> {
       connection = opened;
       opened.onFrame(this::onFrame).onEvent(this::onEvent);
@@ -75,11 +75,17 @@ public final class Device {
     listener.accept(frame);
   }
 
-  /** Acks every hundredth event, as a client that stores events in batches would. */
+  /** Acks every hundredth event of its log or of a stream, as a client that stores events in batches would. */
   private void onEvent(Event event) {
-    lastSeq = Math.max(lastSeq, event.seq());
-    if (event.seq() % 100 == 0) {
-      connection.ackQuietly(event.seq());
+    if (event.stream() != null) {
+      if (event.seq() % 100 == 0) {
+        connection.ackStreamQuietly(event.stream(), event.seq());
+      }
+    } else {
+      lastSeq = Math.max(lastSeq, event.seq());
+      if (event.seq() % 100 == 0) {
+        connection.ackQuietly(event.seq());
+      }
     }
     listener.accept(event.frame());
   }

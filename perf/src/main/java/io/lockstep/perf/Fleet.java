@@ -28,6 +28,9 @@ import java.util.function.Function;
  */
 public final class Fleet implements AutoCloseable {
 
+  /** The most members one server API request creates a conversation with or adds. */
+  static final int MEMBERS_PER_REQUEST = 10_000;
+
   private static final long HEARTBEAT_MS = 15_000;
   private static final JsonObject PING = new JsonObject().put("type", "ping");
 
@@ -95,16 +98,33 @@ public final class Fleet implements AutoCloseable {
     return jwt.generateToken(new JsonObject().put("sub", userId));
   }
 
-  /** Creates a conversation through the server API; answers its id. */
+  /**
+   * Creates a conversation through the server API; answers its id. Above {@value #MEMBERS_PER_REQUEST}
+   * members the rest are added that many at a time, as the API takes them.
+   */
   public Future<String> conversation(String kind, List<String> members) {
-    return http.post("/v1/server/conversations").bearerTokenAuthentication(ServerProcess.API_KEY)
-        .sendJsonObject(new JsonObject().put("kind", kind).put("members", new JsonArray(new ArrayList<>(members))))
+    List<String> first = members.subList(0, Math.min(members.size(), MEMBERS_PER_REQUEST));
+    Future<String> created = http.post("/v1/server/conversations").bearerTokenAuthentication(ServerProcess.API_KEY)
+        .sendJsonObject(new JsonObject().put("kind", kind).put("members", new JsonArray(new ArrayList<>(first))))
         .map(response -> {
           if (response.statusCode() != 201) {
             throw new IllegalStateException("conversation not created: " + response.bodyAsString());
           }
           return response.bodyAsJsonObject().getJsonObject("conversation").getString("conversation_id");
         });
+    for (int from = MEMBERS_PER_REQUEST; from < members.size(); from += MEMBERS_PER_REQUEST) {
+      List<String> more = members.subList(from, Math.min(members.size(), from + MEMBERS_PER_REQUEST));
+      created = created.compose(id -> http.post("/v1/server/conversations/" + id + "/members")
+          .bearerTokenAuthentication(ServerProcess.API_KEY)
+          .sendJsonObject(new JsonObject().put("user_ids", new JsonArray(new ArrayList<>(more))))
+          .map(response -> {
+            if (response.statusCode() != 200) {
+              throw new IllegalStateException("members not added: " + response.bodyAsString());
+            }
+            return id;
+          }));
+    }
+    return created;
   }
 
   /** Runs the tasks with at most parallel of them in flight; completes when all did. */

@@ -33,6 +33,7 @@ public final class Connection {
   private final AtomicLong ids = new AtomicLong();
   private final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
   private final CompletableFuture<Long> synced = new CompletableFuture<>();
+  private final Map<String, CompletableFuture<Long>> streamSynced = new ConcurrentHashMap<>();
   private volatile CompletableFuture<JsonObject> helloAnswer;
   private volatile String helloId;
   private volatile Consumer<JsonObject> frameListener = frame -> { };
@@ -126,6 +127,22 @@ public final class Connection {
   /** An ack without id: no reply, and the server coalesces rapid ones. Completes when written. */
   public CompletableFuture<Void> ackQuietly(long upTo) {
     return write(new JsonObject().put("type", "ack").put("up_to", upTo));
+  }
+
+  /** Stores the device's position in a stream at max(stored, upTo); completes with the stored position. */
+  public CompletableFuture<Long> ackStream(String conversationId, long upTo) {
+    return request(new JsonObject().put("type", "ack").put("stream", conversationId).put("up_to", upTo))
+        .thenApply(reply -> reply.getLong("cursor"));
+  }
+
+  /** A stream ack without id: no reply, coalesced by the server. Completes when written. */
+  public CompletableFuture<Void> ackStreamQuietly(String conversationId, long upTo) {
+    return write(new JsonObject().put("type", "ack").put("stream", conversationId).put("up_to", upTo));
+  }
+
+  /** Completes with a stream's {@code synced.head} once its catch-up after the welcome is over (hello with streams). */
+  public CompletableFuture<Long> streamSynced(String conversationId) {
+    return streamSynced.computeIfAbsent(conversationId, id -> new CompletableFuture<>());
   }
 
   /** One page of the user's log after since (at most limit events, 1 to 1000). */
@@ -232,8 +249,13 @@ public final class Connection {
       }
       case "synced" -> {
         long head = frame.getLong("head", 0L);
-        lastSeq = Math.max(lastSeq, head);
-        synced.complete(head);
+        String stream = frame.getString("stream");
+        if (stream != null) {
+          streamSynced(stream).complete(head);
+        } else {
+          lastSeq = Math.max(lastSeq, head);
+          synced.complete(head);
+        }
       }
       case "snapshot" -> lastSeq = Math.max(lastSeq, frame.getLong("head", 0L));
       case "event" -> onEvent(frame);
@@ -259,7 +281,9 @@ public final class Connection {
 
   private void onEvent(JsonObject frame) {
     Event event = Event.of(frame);
-    lastSeq = Math.max(lastSeq, event.seq());
+    if (event.stream() == null) {
+      lastSeq = Math.max(lastSeq, event.seq());
+    }
     eventListener.accept(event);
   }
 

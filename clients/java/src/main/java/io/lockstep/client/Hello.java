@@ -38,6 +38,11 @@ public record Hello(String token, String deviceId, Long cursor, boolean batch, S
     return new Hello(token, deviceId, cursor, batch, deviceName, platform, extra);
   }
 
+  /** Reads large conversations as streams ({@code "streams": true}): their events carry {@link Event#stream()}. */
+  public Hello streams() {
+    return extra((extra == null ? new JsonObject() : extra.copy()).put("streams", true));
+  }
+
   public Hello extra(JsonObject extra) {
     return new Hello(token, deviceId, cursor, batch, deviceName, platform, extra);
   }
