@@ -6,7 +6,7 @@
  */
 
 import { conversationFromWire, messageFromWire } from './apply_snapshot.js';
-import { startStream } from './streams.js';
+import { readStream, startStream } from './streams.js';
 import type { ConversationRecord, MessageRecord, SyncState } from './sync_state.js';
 import type { SyncEvent } from './types.js';
 import { countMessage } from './unread.js';
@@ -31,16 +31,19 @@ export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: num
       return {};
     case 'read_state': {
       const conversation = state.conversations[data.conversation_id];
-      if (conversation) {
+      const position = state.streams[data.conversation_id];
+      if (conversation?.stream && position !== undefined) {
+        readStream(conversation, Number(data.read_up_to), position);
+      } else if (conversation) {
         conversation.readUpTo = Number(data.read_up_to);
         conversation.unread = Number(data.unread);
-        conversation.markedUnread = Boolean(data.marked_unread);
       }
+      if (conversation) conversation.markedUnread = Boolean(data.marked_unread);
       state.serverTotalUnread = Number(data.total_unread);
       return {
         readState: {
-          conversationId: data.conversation_id, readUpTo: Number(data.read_up_to), unread: Number(data.unread),
-          markedUnread: Boolean(data.marked_unread), totalUnread: Number(data.total_unread),
+          conversationId: data.conversation_id, readUpTo: conversation?.readUpTo ?? Number(data.read_up_to),
+          unread: conversation?.unread ?? Number(data.unread), markedUnread: Boolean(data.marked_unread), totalUnread: Number(data.total_unread),
         },
       };
     }

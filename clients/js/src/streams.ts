@@ -6,7 +6,7 @@
  * history of the conversation may have a hole.
  */
 
-import type { SyncState } from './sync_state.js';
+import type { ConversationRecord, SyncState } from './sync_state.js';
 import type { StreamReset } from './types.js';
 
 export type StreamOrder = 'next' | 'repeat' | 'gap';
@@ -55,4 +55,15 @@ export function continueAfter(state: SyncState, id: string, head: number): Strea
 /** A group became a stream: messages from stream_from on arrive through the stream only. */
 export function startStream(state: SyncState, id: string, streamFrom: number): void {
   state.streams[id] = Math.max(state.streams[id] ?? 0, streamFrom - 1);
+}
+
+/**
+ * A read_state of a stream: it comes through the user log, the stream's messages through the
+ * stream, so its unread count is of another moment. The read cursor is taken from it (it never goes
+ * back; an own message applied since may be past it), and every message applied above it is unread
+ * (own messages move the cursor to themselves).
+ */
+export function readStream(conversation: ConversationRecord, readUpTo: number, position: number): void {
+  conversation.readUpTo = Math.max(conversation.readUpTo, readUpTo);
+  conversation.unread = Math.max(0, position - conversation.readUpTo);
 }
