@@ -1,19 +1,18 @@
 /**
  * Large conversations read as streams (docs/protocol.md, "Large conversations"): each stream has
  * its own position, the last conv_seq applied and stored, apart from the user log's cursor. These
- * functions decide whether a stream event is the next one, a repeat or past a gap, and move a
- * position where the server says the stream starts or continues, reporting where the local
- * history of the conversation may have a hole.
+ * functions decide whether an event is the next one, a repeat or past a gap, move a position where
+ * the server says a stream starts or continues (reporting where the local history of the
+ * conversation may have a hole), and keep a stream's unread count.
  */
 
 import type { ConversationRecord, SyncState } from './sync_state.js';
 import type { StreamReset } from './types.js';
 
-export type StreamOrder = 'next' | 'repeat' | 'gap';
+export type EventOrder = 'next' | 'repeat' | 'gap';
 
-/** Where a stream event stands against the stream's position; a stream not known yet starts at it. */
-export function streamOrder(state: SyncState, stream: string, seq: number): StreamOrder {
-  const position = state.streams[stream];
+/** Where an event stands after the user log's cursor or a stream's position (undefined: a stream not known yet starts at it). */
+export function orderAfter(position: number | undefined, seq: number): EventOrder {
   if (position === undefined || seq === position + 1) return 'next';
   return seq <= position ? 'repeat' : 'gap';
 }

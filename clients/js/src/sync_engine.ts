@@ -2,7 +2,7 @@
  * The device's connection to the server and everything that rides on it: hello with the stored
  * device id and cursor, snapshot or backlog, events applied strictly in seq order (a gap resyncs),
  * each stream's events likewise in their own order, state written to the store before it is
- * acknowledged, the outbox and queued requests sent and
+ * acknowledged (the cursor and each stream's position), the outbox and queued requests sent and
  * retried, reconnects with backoff, and what each close code means. One per device (the leader
  * tab in a browser).
  */
@@ -23,7 +23,7 @@ import { Requests } from './requests.js';
 import { transition, wantsConnection, type ConnectionInput } from './state_machine.js';
 import { STATE_KEY, StateWriter } from './state_writer.js';
 import type { Store } from './store.js';
-import { adoptWelcomePositions, continueAfter, streamOrder } from './streams.js';
+import { adoptWelcomePositions, continueAfter, orderAfter } from './streams.js';
 import { emptyState, resetState, storedState, type SyncState } from './sync_state.js';
 import type { OpenTransport, Transport } from './transport.js';
 import type { ClientEvents, ConnectionState, Message, OfflineReason, ResetInfo, SyncEvent } from './types.js';
@@ -484,12 +484,15 @@ export class SyncEngine {
         this.resync(`event ${event.seq} arrived before the snapshot`);
         return;
       }
-      const gap = this.gapBefore(event);
-      if (gap === null) continue;
-      if (gap) {
-        this.resync(gap);
+      const position = event.stream === undefined ? this.state.cursor : this.state.streams[event.stream];
+      const order = orderAfter(position, event.seq);
+      if (order === 'repeat') continue;
+      if (order === 'gap') {
+        const log = event.stream === undefined ? 'the event stream' : `stream ${event.stream}`;
+        this.resync(`gap in ${log}: expected seq ${position! + 1}, got ${event.seq}`);
         break;
       }
+      if (event.stream === undefined) this.serverHead = Math.max(this.serverHead, event.seq);
       const effects = applyEvent(this.state, event, this.options.keepMessages);
       applied++;
       this.events.emit('event', event);
@@ -503,20 +506,6 @@ export class SyncEngine {
       this.model.changed();
     }
     if (revoked) void this.goRevoked();
-  }
-
-  /** Null for a repeat, '' for the next event, else what the gap is. */
-  private gapBefore(event: SyncEvent): string | null {
-    if (event.stream !== undefined) {
-      const order = streamOrder(this.state, event.stream, event.seq);
-      if (order === 'repeat') return null;
-      return order === 'gap' ? `gap in stream ${event.stream}: expected seq ${this.state.streams[event.stream] + 1}, got ${event.seq}` : '';
-    }
-    const cursor = this.state.cursor;
-    if (event.seq <= cursor) return null;
-    if (event.seq !== cursor + 1) return `gap in the event stream: expected seq ${cursor + 1}, got ${event.seq}`;
-    this.serverHead = Math.max(this.serverHead, event.seq);
-    return '';
   }
 
   /** Welcome lists the user's streams with this device's position in each; their catch-up follows the log's. */

@@ -85,6 +85,8 @@ test('a group that grows past the threshold converts: nothing lost or repeated a
   const alicePhone = device(alice, { deviceName: 'phone' });
   const aliceLaptop = device(alice, { deviceName: 'laptop' });
   const bobPhone = device(bob, { deviceName: 'phone' });
+  const errors: string[] = [];
+  for (const client of [alicePhone, aliceLaptop, bobPhone]) client.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
   await Promise.all([alicePhone.start(), aliceLaptop.start(), bobPhone.start()]);
   await bobPhone.send(group, { text: 'before 1' }).sent;
   await bobPhone.send(group, { text: 'before 2' }).sent;
@@ -108,4 +110,5 @@ test('a group that grows past the threshold converts: nothing lost or repeated a
   }
   assert.equal((await serverConversations(alice)).total_unread, 4);
   assert.deepEqual(texts(bobPhone, group), ['before 1', 'before 2', 'after 1', 'after 2']);
+  assert.deepEqual(errors, [], 'no frame of the SDK was refused (acks included)');
 });
