@@ -136,15 +136,74 @@ $$;
 -- Sends several messages to one conversation in one transaction, in array order (a group commit: the
 -- sends that queued on the conversation while the previous batch committed). Each row is what
 -- lockstep_send answered for the send at position ord; their conv_seqs and seqs follow that order.
+-- A batch whose sends are all new, distinct, from live devices of members (the usual case) is written
+-- set-wise: each counter row moves once by the batch's size, and one statement inserts its messages
+-- (and, unless the conversation is a stream, one more its members' log rows). Any other batch goes
+-- send by send through lockstep_send, which answers duplicates and refusals.
 CREATE FUNCTION lockstep_send_batch(p_users text[], p_devices text[], p_conversation text,
                                     p_client_msg_ids text[], p_bodies jsonb[])
 RETURNS TABLE (ord integer, outcome text, conversation_id text, conv_seq bigint, seq bigint, ts timestamptz,
                member_ids text[], member_seqs bigint[], tail_own text, tail_other text, stream boolean)
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_now timestamptz := clock_timestamp();
+  v_n integer := coalesce(cardinality(p_users), 0);
+  v_head bigint;
+  v_stream_from bigint;
+  v_members text[];
+  v_bases bigint[];
 BEGIN
-  FOR i IN 1 .. coalesce(cardinality(p_users), 0) LOOP
-    RETURN QUERY SELECT i, s.* FROM lockstep_send(p_users[i], p_devices[i], p_conversation, p_client_msg_ids[i], p_bodies[i]) s;
-  END LOOP;
+  SELECT c.head, c.stream_from INTO v_head, v_stream_from FROM conversations c
+   WHERE c.conversation_id = p_conversation FOR UPDATE;
+  IF NOT FOUND OR v_n < 2
+     OR (SELECT count(DISTINCT (t.u, t.d, t.k)) FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)) < v_n
+     OR EXISTS (SELECT 1 FROM unnest(p_users, p_devices, p_client_msg_ids) AS t (u, d, k)
+                  JOIN messages m ON m.sender_user = t.u AND m.sender_device = t.d AND m.client_msg_id = t.k)
+     -- EXISTS in the select list stays one index lookup per send; as a join the planner may hash the
+     -- whole membership of the conversation.
+     OR NOT (SELECT bool_and(EXISTS (SELECT 1 FROM devices dv
+                                      WHERE dv.device_id = t.d AND dv.user_id = t.u AND dv.revoked_at IS NULL)
+                             AND EXISTS (SELECT 1 FROM conversation_members cm
+                                          WHERE cm.conversation_id = p_conversation AND cm.user_id = t.u))
+               FROM unnest(p_users, p_devices) AS t (u, d)) THEN
+    FOR i IN 1 .. v_n LOOP
+      RETURN QUERY SELECT i, s.* FROM lockstep_send(p_users[i], p_devices[i], p_conversation, p_client_msg_ids[i], p_bodies[i]) s;
+    END LOOP;
+    RETURN;
+  END IF;
+
+  UPDATE conversations c SET head = c.head + v_n WHERE c.conversation_id = p_conversation;
+  IF v_stream_from IS NULL THEN
+    PERFORM 1 FROM users u
+     WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
+     ORDER BY u.user_id FOR UPDATE;
+    WITH bumped AS (
+      UPDATE users u SET head = u.head + v_n
+       WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
+      RETURNING u.user_id, u.head - v_n AS base
+    )
+    SELECT array_agg(b.user_id ORDER BY b.user_id), array_agg(b.base ORDER BY b.user_id) INTO v_members, v_bases
+      FROM bumped b;
+    INSERT INTO user_events (user_id, seq, kind, ts, conversation_id, conv_seq)
+    SELECT m.user_id, m.base + g.n, 'message', v_now, p_conversation, v_head + g.n
+      FROM unnest(v_members, v_bases) AS m (user_id, base) CROSS JOIN generate_series(1, v_n) AS g (n);
+  END IF;
+  INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
+  SELECT p_conversation, v_head + t.n, t.u, t.d, coalesce(v_bases[array_position(v_members, t.u)] + t.n, 0), t.k, t.b, v_now
+    FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
+  UPDATE conversation_members cm
+     SET read_up_to = GREATEST(cm.read_up_to, (SELECT max(v_head + t.n) FROM unnest(p_users) WITH ORDINALITY AS t (u, n)
+                                                WHERE t.u = cm.user_id)),
+         marked_unread = false
+   WHERE cm.conversation_id = p_conversation AND cm.user_id = ANY (p_users);
+  RETURN QUERY SELECT t.n::integer, 'sent'::text, p_conversation, v_head + t.n,
+      coalesce(v_bases[array_position(v_members, t.u)] + t.n, 0), v_now, v_members,
+      CASE WHEN v_stream_from IS NULL
+           THEN ARRAY(SELECT x.base + t.n FROM unnest(v_bases) WITH ORDINALITY AS x (base, i) ORDER BY x.i) END,
+      lockstep_frame_tail('message', v_now, lockstep_message_data(t.u, p_conversation, v_head + t.n, t.u, t.d, t.b, t.k)),
+      lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_head + t.n, t.u, t.d, t.b, t.k)),
+      v_stream_from IS NOT NULL
+    FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
 END;
 $$;
 

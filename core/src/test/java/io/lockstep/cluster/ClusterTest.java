@@ -38,7 +38,8 @@ class ClusterTest {
 
   @RegisterExtension
   static final LockstepCluster CLUSTER = new LockstepCluster(3,
-      LockstepNode.unlimitedSends().put("presence", new JsonObject().put("ttl", "3s")), () -> REDIS.url());
+      LockstepNode.unlimitedSends().put("presence", new JsonObject().put("ttl", "3s"))
+          .put("conversations", new JsonObject().put("stream_threshold", 3)), () -> REDIS.url());
 
   /** The crashed node's presence TTL: longer than the test waits, so only the survivors' purge removes it. */
   private static final String DOOMED_TTL = "60s";
@@ -134,6 +135,68 @@ class ClusterTest {
       assertEquals(cursor + 1 + i, backlog.get(i).getLong("seq"), "once each, in order, no gap");
       assertEquals("n" + i, backlog.get(i).getJsonObject("data").getJsonObject("body").getString("text"));
     }
+  }
+
+  @Test
+  void aKillMidSendInAStreamLeavesEveryAckedMessageDeliveredOnceToEveryMemberDevice() {
+    ProcessNode doomed = CLUSTER.startProcessNode();
+    String stream = CLUSTER.group("kim", "lev", "max", "ned");
+    JsonObject streams = new JsonObject().put("streams", true);
+    TestDevice sender = CLUSTER.device(doomed.httpPort(), "kim");
+    sender.connectAndSync(streams);
+    List<TestDevice> readers = List.of(CLUSTER.device(CLUSTER.node(0), "lev"), CLUSTER.device(CLUSTER.node(1), "max"),
+        CLUSTER.device(CLUSTER.node(1), "kim"));
+    for (TestDevice reader : readers) {
+      reader.connectAndSync(streams);
+    }
+    TestDevice offline = CLUSTER.device(CLUSTER.node(2), "ned");
+    offline.connectAndSync(streams);
+    offline.disconnect();
+
+    int total = 200;
+    for (int i = 0; i < total; i++) {
+      sender.send(new JsonObject().put("type", "send").put("id", i).put("conversation_id", stream)
+          .put("client_msg_id", "k-" + i).put("body", new JsonObject().put("n", i)));
+    }
+    sender.awaitFrame(f -> "sent".equals(f.getString("type")) && f.getInteger("id") >= 20);
+    doomed.kill();
+    List<JsonObject> acked = sender.frames().stream().filter(f -> "sent".equals(f.getString("type"))).toList();
+    assertTrue(acked.size() < total, "the node died mid-send: " + acked.size() + " of " + total + " answered");
+
+    TestDevice retry = CLUSTER.device(CLUSTER.node(0), "kim").withDeviceId(sender.deviceId());
+    retry.connectAndSync(streams);
+    for (int i = 0; i < total; i++) {
+      JsonObject again = retry.request(new JsonObject().put("type", "send").put("conversation_id", stream)
+          .put("client_msg_id", "k-" + i).put("body", new JsonObject().put("n", i)));
+      int n = i;
+      acked.stream().filter(f -> f.getInteger("id") == n).findFirst().ifPresent(first -> {
+        assertTrue(again.getBoolean("duplicate"), "an acked send is never written twice");
+        assertEquals(first.getLong("conv_seq"), again.getLong("conv_seq"));
+      });
+    }
+    offline.connect();
+    offline.hello(streams);
+    List<TestDevice> everyone = new ArrayList<>(readers);
+    everyone.add(offline);
+    for (TestDevice device : everyone) {
+      List<Long> seqs = Eventually.await(CLUSTER.clientVertx(), Duration.ofSeconds(20), () -> streamSeqs(device, stream),
+          received -> received.size() >= total, "every message reaching " + device.deviceId());
+      for (int i = 0; i < total; i++) {
+        assertEquals(i + 1L, seqs.get(i), "once each, in order, no gap");
+      }
+      assertEquals(total, seqs.size(), "nothing twice");
+    }
+  }
+
+  private static List<Long> streamSeqs(TestDevice device, String stream) {
+    List<Long> seqs = new ArrayList<>();
+    for (JsonObject frame : device.frames()) {
+      List<JsonObject> events = "events".equals(frame.getString("type")) && frame.getValue("id") == null
+          ? frame.getJsonArray("events").stream().map(JsonObject.class::cast).toList() : List.of(frame);
+      events.stream().filter(e -> "event".equals(e.getString("type")) && stream.equals(e.getString("stream")))
+          .forEach(e -> seqs.add(e.getLong("seq")));
+    }
+    return seqs;
   }
 
   @Test

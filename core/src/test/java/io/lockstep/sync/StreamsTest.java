@@ -238,6 +238,60 @@ class StreamsTest {
   }
 
   @Test
+  void concurrentSendersToAStreamCommitTogetherOnceEachWithDuplicatesAnsweredAndCursorsExact() {
+    List<String> users = IntStream.range(0, 6).mapToObj(i -> "s8-u" + i).toList();
+    String stream = NODE.group(users.toArray(String[]::new));
+    List<TestDevice> senders = new ArrayList<>();
+    for (String user : users) {
+      TestDevice device = NODE.device(user);
+      device.connectAndSync(STREAMS);
+      senders.add(device);
+    }
+    TestDevice secondTab = NODE.device("s8-u0").withDeviceId(senders.get(0).deviceId());
+    secondTab.connectAndSync(STREAMS);
+    int each = 30;
+    for (int n = 0; n < each; n++) {
+      for (int s = 0; s < senders.size(); s++) {
+        senders.get(s).send(new JsonObject().put("type", "send").put("id", "s" + n).put("conversation_id", stream)
+            .put("client_msg_id", "k" + s + "-" + n).put("body", new JsonObject().put("n", n)));
+      }
+      secondTab.send(new JsonObject().put("type", "send").put("id", "t" + n).put("conversation_id", stream)
+          .put("client_msg_id", "k0-" + n).put("body", new JsonObject().put("n", n)));
+    }
+    for (TestDevice sender : senders) {
+      sender.awaitFrame(f -> ("s" + (each - 1)).equals(f.getValue("id")));
+    }
+    secondTab.awaitFrame(f -> ("t" + (each - 1)).equals(f.getValue("id")));
+    int total = users.size() * each;
+    assertEquals((long) total, NODE.sql("SELECT count(*) AS n FROM messages WHERE conversation_id = $1", stream)
+        .iterator().next().getLong("n"), "the second tab's repeats wrote nothing");
+    for (int n = 0; n < each; n++) {
+      String sId = "s" + n;
+      String tId = "t" + n;
+      JsonObject first = senders.get(0).awaitFrame(f -> sId.equals(f.getValue("id")));
+      JsonObject again = secondTab.awaitFrame(f -> tId.equals(f.getValue("id")));
+      assertEquals(first.getLong("conv_seq"), again.getLong("conv_seq"), "one message, answered to both tabs");
+      assertTrue(first.getBoolean("duplicate") ^ again.getBoolean("duplicate"));
+    }
+
+    List<JsonObject> received = streamEvents(senders.get(5), stream, total);
+    assertEquals(LongRange.to(total), seqs(received), "gap-free, each once, in order");
+    int[] next = new int[users.size()];
+    for (JsonObject event : received) {
+      String sender = event.getJsonObject("data").getJsonObject("sender").getString("user_id");
+      int s = users.indexOf(sender);
+      assertEquals(next[s]++, event.getJsonObject("data").getJsonObject("body").getInteger("n"),
+          sender + "'s messages keep the order it sent them in");
+    }
+    for (String user : users) {
+      long lastOwn = received.stream().filter(e -> user.equals(e.getJsonObject("data").getJsonObject("sender")
+          .getString("user_id"))).mapToLong(e -> e.getLong("seq")).max().orElseThrow();
+      assertEquals(lastOwn, NODE.sql("SELECT read_up_to FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+          stream, user).iterator().next().getLong("read_up_to"), user + " has read up to its own last message");
+    }
+  }
+
+  @Test
   void badStreamAcksAreRefusedAndChangeNothing() {
     String stream = NODE.group("s6-ann", "s6-ben", "s6-cat", "s6-dan");
     String small = NODE.group("s6-ann", "s6-ben");

@@ -184,6 +184,10 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
     if (presenceTtl != null) {
       env.put("LOCKSTEP_PRESENCE_TTL", presenceTtl);
     }
+    JsonObject conversations = overrides.getJsonObject("conversations");
+    if (conversations != null && conversations.getValue("stream_threshold") != null) {
+      env.put("LOCKSTEP_CONVERSATIONS_STREAM_THRESHOLD", String.valueOf(conversations.getValue("stream_threshold")));
+    }
     try {
       env.put("LOCKSTEP_EMBEDDED_DATA_DIR", Files.createTempDirectory("lockstep-node").toString());
       ProcessBuilder builder = new ProcessBuilder(javaCommand(), "--add-opens", "java.base/java.lang=ALL-UNNAMED",

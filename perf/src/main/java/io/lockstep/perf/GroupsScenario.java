@@ -30,9 +30,9 @@ public final class GroupsScenario {
 
   /** What one size's run does: its shape and how many sends each phase makes. */
   record Shape(int size, int onlineMembers, int devicesPerMember, int warmUpSends, int sequentialSends, int senders,
-               int perSender, int window) {
+               int perSender, int window, int pacedSends) {
     int messages() {
-      return warmUpSends + sequentialSends + senders * perSender;
+      return warmUpSends + sequentialSends + senders * perSender + pacedSends;
     }
   }
 
@@ -45,17 +45,21 @@ public final class GroupsScenario {
       Shape shape = new Shape(size, online,
           Math.max(options.integer("group-devices", 2), (senders + online - 1) / online),
           options.integer("warm-up-sends", 50), options.integer("sends", 500), senders,
-          options.integer("per-sender", 100), options.integer("window", 100));
+          options.integer("per-sender", 100), options.integer("window", 100), options.integer("paced-sends", 1000));
       System.out.printf("groups: %,d members (%d online × %d devices)%n", size, shape.onlineMembers(), shape.devicesPerMember());
       JsonObject result = runSize(fleet, server, shape, runId + "-g" + size);
       results.put(String.valueOf(size), result);
       if (result.containsKey("concurrent")) {
         throughput.put(String.valueOf(size), result.getJsonObject("concurrent").getLong("messages_per_s"));
-        System.out.printf("  sequential send→sent %s%n  concurrent %d msg/s, delivered p50 %.2f ms p99 %.2f ms%n",
+        System.out.printf("  sequential send→sent %s%n  concurrent %d msg/s, delivered p50 %.2f ms p99 %.2f ms%n"
+                + "  paced at %d msg/s: delivered p50 %.2f ms p99 %.2f ms%n",
             result.getJsonObject("sequential").getJsonObject("sent").encode(),
             result.getJsonObject("concurrent").getLong("messages_per_s"),
             result.getJsonObject("concurrent").getJsonObject("delivered_to_all").getDouble("p50_ms"),
-            result.getJsonObject("concurrent").getJsonObject("delivered_to_all").getDouble("p99_ms"));
+            result.getJsonObject("concurrent").getJsonObject("delivered_to_all").getDouble("p99_ms"),
+            result.getJsonObject("paced").getLong("messages_per_s"),
+            result.getJsonObject("paced").getJsonObject("delivered_to_all").getDouble("p50_ms"),
+            result.getJsonObject("paced").getJsonObject("delivered_to_all").getDouble("p99_ms"));
       }
     }
     return new JsonObject().put("sizes", results).put("messages_per_s_by_size", throughput);
@@ -101,9 +105,10 @@ public final class GroupsScenario {
     try {
       JsonObject sequential = traffic.sequential();
       JsonObject concurrent = traffic.concurrent(server);
+      JsonObject paced = traffic.paced(concurrent.getLong("messages_per_s") / 2.0);
       return new JsonObject().put("members", shape.size()).put("online_members", shape.onlineMembers())
           .put("devices_per_online_member", shape.devicesPerMember()).put("create_conversation_s", Latency.round(createSeconds))
-          .put("sequential", sequential).put("concurrent", concurrent).put("counts", traffic.counts());
+          .put("sequential", sequential).put("concurrent", concurrent).put("paced", paced).put("counts", traffic.counts());
     } finally {
       devices.forEach(device -> device.listen(frame -> { }));
       Fleet.closeAll(devices);
@@ -126,7 +131,9 @@ public final class GroupsScenario {
     private final Latency sent = new Latency();
     private final Latency concurrentSent = new Latency();
     private final Latency delivered = new Latency();
+    private final Latency pacedDelivered = new Latency();
     private volatile int firstConcurrent = Integer.MAX_VALUE;
+    private volatile int firstPaced = Integer.MAX_VALUE;
     private volatile Runnable onAnswer = () -> { };
 
     Traffic(Shape shape, String tag, String conversation, List<Device> devices) {
@@ -152,6 +159,10 @@ public final class GroupsScenario {
         if (n < 0 || n >= sentAt.length()) {
           return;
         }
+        if ("sent".equals(type) && n >= firstPaced) {
+          answered.incrementAndGet();
+          return;
+        }
         if ("sent".equals(type) && n >= firstConcurrent) {
           concurrentSent.recordNanos(now - sentAt.get(n));
         } else if ("sent".equals(type) && n >= shape.warmUpSends()) {
@@ -174,7 +185,9 @@ public final class GroupsScenario {
         int n = body.getInteger("n");
         deliveries.incrementAndGet();
         int left = remaining.decrementAndGet(n);
-        if (left == 0 && n >= firstConcurrent) {
+        if (left == 0 && n >= firstPaced) {
+          pacedDelivered.recordNanos(now - sentAt.get(n));
+        } else if (left == 0 && n >= firstConcurrent) {
           delivered.recordNanos(now - sentAt.get(n));
         } else if (left < 0) {
           duplicates.incrementAndGet();
@@ -183,7 +196,12 @@ public final class GroupsScenario {
     }
 
     private void send(int n, int senderDevice) {
-      sentAt.set(n, System.nanoTime());
+      send(n, senderDevice, System.nanoTime());
+    }
+
+    /** Sends message n, its latencies counted from the given time (its intended send time when paced). */
+    private void send(int n, int senderDevice, long from) {
+      sentAt.set(n, from);
       devices.get(senderDevice).send(new JsonObject().put("type", "send").put("id", n).put("client_msg_id", tag + "-" + n)
           .put("conversation_id", conversation).put("body", new JsonObject().put("run", tag).put("n", n).put("text", "hello, group")));
     }
@@ -251,6 +269,27 @@ public final class GroupsScenario {
           .put("delivered_to_all", delivered.toJson())
           .put("server_cpu_ms_per_message", Latency.round(serverCpuUsed * 1000 / total))
           .put("postgres_cpu_ms_per_message", Latency.round(postgresCpuUsed * 1000 / total));
+    }
+
+    /**
+     * Open loop at a fixed rate (half of what the concurrent phase reached), the senders taking turns:
+     * message k is due at start + k / rate and its send→delivered to every other online device is
+     * counted from then, so a stall is charged to every message it delays. The latency a member sees
+     * when the conversation is busy but not saturated.
+     */
+    JsonObject paced(double rate) {
+      int first = shape.warmUpSends() + shape.sequentialSends() + Math.min(shape.senders(), devices.size()) * shape.perSender();
+      int senders = Math.min(shape.senders(), devices.size());
+      firstPaced = first;
+      long start = System.nanoTime() + 50_000_000L;
+      for (int k = 0; k < shape.pacedSends(); k++) {
+        long due = start + (long) (k * 1e9 / rate);
+        ChatScenario.sleepUntil(due);
+        send(first + k, k % senders, due);
+      }
+      awaitDeliveries(first + shape.pacedSends());
+      return new JsonObject().put("messages_per_s", Math.round(rate)).put("messages", shape.pacedSends())
+          .put("delivered_to_all", pacedDelivered.toJson());
     }
 
     /** Sender s's next message, if it has any left; its replies call this again (through the window). */

@@ -76,28 +76,31 @@ class BenchTest {
     assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
   }
 
-  /** Two tiny groups and one the server refuses (its cap lowered to 10 members). */
+  /** Two tiny groups (the one of 10 a stream) and one the server refuses (its cap lowered to 10 members). */
   @Test
   void everyGroupSendIsAnsweredAndReachesEveryOnlineDeviceOnce() throws Exception {
     assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
     JsonObject groups = Bench.run("groups", new Options().with("jar", System.getProperty("lockstep.jar")).with("heap", "256m")
         .with("sizes", "2,10,11").with("sends", "10").with("warm-up-sends", "2").with("per-sender", "10").with("window", "5")
-        .with("server-env", "LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS=10"), stores()).getJsonObject("groups");
+        .with("paced-sends", "20")
+        .with("server-env", "LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS=10,LOCKSTEP_CONVERSATIONS_STREAM_THRESHOLD=5"), stores())
+        .getJsonObject("groups");
 
     for (String size : new String[] {"2", "10"}) {
       JsonObject result = groups.getJsonObject("sizes").getJsonObject(size);
       JsonObject counts = result.getJsonObject("counts");
-      assertEquals(92, counts.getLong("messages"), size);
-      assertEquals(92, counts.getLong("answered"), size + ": every send answered");
+      assertEquals(112, counts.getLong("messages"), size);
+      assertEquals(112, counts.getLong("answered"), size + ": every send answered");
       assertEquals(0, counts.getLong("errors"), size);
       assertEquals(8, counts.getLong("online_devices"), size);
-      assertEquals(92 * 7, counts.getLong("deliveries_expected"), size);
+      assertEquals(112 * 7, counts.getLong("deliveries_expected"), size);
       assertEquals(counts.getLong("deliveries_expected"), counts.getLong("deliveries"), size + ": every message at every other online device");
       assertEquals(0, counts.getLong("duplicates"), size);
       assertEquals(0, counts.getLong("undelivered"), size);
       assertEquals(10, result.getJsonObject("sequential").getJsonObject("sent").getLong("count"), size);
       assertEquals(80, result.getJsonObject("concurrent").getJsonObject("delivered_to_all").getLong("count"), size);
       assertTrue(result.getJsonObject("concurrent").getLong("messages_per_s") > 0, size);
+      assertEquals(20, result.getJsonObject("paced").getJsonObject("delivered_to_all").getLong("count"), size);
     }
     assertTrue(groups.getJsonObject("sizes").getJsonObject("11").getString("skipped").contains("at most 10 members"),
         groups.getJsonObject("sizes").getJsonObject("11").encode());
