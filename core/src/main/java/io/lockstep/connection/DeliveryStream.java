@@ -32,7 +32,7 @@ final class DeliveryStream {
   /** Live events of the user log held while a gap before them closes, in characters; beyond it they are fetched later. */
   static final int MAX_AHEAD_CHARS = 256 * 1024;
   /** The same for each stream a session reads (a user may be in many). */
-  static final int MAX_STREAM_AHEAD_CHARS = 32 * 1024;
+  static final int MAX_STREAM_AHEAD_CHARS = 16 * 1024;
   /** Catch-up batches (hello with batch: true): at most this many events, or about this many characters. */
   static final int BATCH_EVENTS = 500;
   static final int BATCH_CHARS = 60_000;

@@ -634,10 +634,17 @@ final class DeviceSession {
     });
   }
 
-  /** A stream ack: answered with an id; without one coalesced per stream, as user-log acks are. */
+  /**
+   * A stream ack: answered with an id; without one coalesced per stream, as user-log acks are, but only
+   * for the streams this session reads (their number is its user's memberships): any other is served
+   * as a tracked request, so acks naming made-up streams count against the requests in flight.
+   */
   private Future<?> streamAck(Object id, StreamAck request) {
     if (id != null) {
       return request(id, "acked", request);
+    }
+    if (streams == null || streams.get(request.conversationId()) == null) {
+      return bus.call(request).onFailure(failure -> error(null, failure));
     }
     pendingStreamAcks.merge(request.conversationId(), request.upTo(), Math::max);
     flushStreamAck(request.conversationId());

@@ -7,6 +7,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.List;
+
 /**
  * Account-level read state: read cursors (max wins), the explicit unread flag, unread counts and the
  * badge. The writes run in the SQL functions of R__read_state_functions.sql, which append the read_state
@@ -55,10 +57,11 @@ public final class ReadStateStore {
   /** The user's conversations with their read state, and the badge: {conversations, total_unread}. */
   public Future<JsonObject> conversations(String userId) {
     return pool.preparedQuery("""
-            SELECT c.conversation_id, c.kind, c.title, c.head, m.read_up_to, m.marked_unread,
-                   lockstep_total_unread($1) AS total_unread,
-                   (SELECT array_agg(m2.user_id ORDER BY m2.user_id) FROM conversation_members m2
-                     WHERE m2.conversation_id = c.conversation_id) AS members
+            SELECT c.conversation_id, c.kind, c.title, c.head, c.stream_from, c.member_count, m.read_up_to,
+                   m.marked_unread, lockstep_total_unread($1) AS total_unread,
+                   CASE WHEN c.stream_from IS NULL THEN (
+                     SELECT array_agg(m2.user_id ORDER BY m2.user_id) FROM conversation_members m2
+                      WHERE m2.conversation_id = c.conversation_id) END AS members
               FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
              WHERE m.user_id = $1
              ORDER BY c.conversation_id""")
@@ -70,12 +73,10 @@ public final class ReadStateStore {
             long unread = row.getLong("head") - row.getLong("read_up_to");
             boolean marked = row.getBoolean("marked_unread");
             total = row.getLong("total_unread");
-            conversations.add(new JsonObject()
-                .put("conversation_id", row.getString("conversation_id"))
-                .put("kind", row.getString("kind"))
-                .put("title", row.getString("title"))
-                .put("members", new JsonArray(java.util.List.of(row.getArrayOfStrings("members"))))
-                .put("head", row.getLong("head"))
+            String[] members = row.getArrayOfStrings("members");
+            conversations.add(new ConversationStore.Conversation(row.getString("conversation_id"), row.getString("kind"),
+                row.getString("title"), members == null ? List.of() : List.of(members), row.getInteger("member_count"),
+                row.getLong("head"), row.getLong("stream_from")).toJson()
                 .put("read_up_to", row.getLong("read_up_to"))
                 .put("unread", unread)
                 .put("marked_unread", marked));

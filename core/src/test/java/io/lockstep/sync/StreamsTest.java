@@ -226,6 +226,11 @@ class StreamsTest {
     assertEquals(new JsonArray(List.of("s5-u4", "s5-u5")), rest.getJsonArray("members"));
     assertEquals(403, NODE.request(HttpMethod.GET, "/v1/conversations/" + stream + "/members",
         NODE.token("s5-outsider"), null).statusCode());
+    JsonObject listed = NODE.request(HttpMethod.GET, "/v1/conversations", NODE.token("s5-u2"), null).bodyAsJsonObject()
+        .getJsonArray("conversations").getJsonObject(0);
+    assertTrue(listed.getBoolean("stream"));
+    assertEquals(6, listed.getInteger("member_count"));
+    assertFalse(listed.containsKey("members"), "a stream's listing does not carry its members");
 
     first.request(new JsonObject().put("type", "conversation.remove_member").put("conversation_id", stream)
         .put("user_id", "s5-new"));
@@ -305,6 +310,9 @@ class StreamsTest {
     outsider.connectAndSync(STREAMS);
     assertEquals("not_member", outsider.request(ack(stream, 1)).getString("code"));
     assertEquals("invalid_field", ann.request(ack(stream, -1)).getString("code"));
+    ann.send(ack("made-up-stream", 1));
+    JsonObject quiet = ann.awaitFrame(f -> "error".equals(f.getString("type")) && f.getValue("id") == null);
+    assertEquals("not_member", quiet.getString("code"), "a quiet ack of a stream this session does not read is checked too");
     assertEquals(0L, NODE.sql("SELECT count(*) AS n FROM stream_positions WHERE conversation_id = $1", stream)
         .iterator().next().getLong("n"), "nothing was stored");
     assertEquals(1, ann.request(ack(stream, 1)).getLong("cursor"));
