@@ -1,9 +1,12 @@
 /**
- * Applies one event of the user's log to the local state, as docs/protocol.md defines each kind,
- * and says what it changed. The caller guarantees order: this is event cursor + 1.
+ * Applies one event of the user's log or of a stream to the local state, as docs/protocol.md
+ * defines each kind, and says what it changed. The caller guarantees order: this is event cursor + 1,
+ * or the stream's position + 1. A message whose conv_seq the conversation already holds (from a
+ * snapshot, or across a switch to a stream) is neither stored nor counted again.
  */
 
 import { conversationFromWire, messageFromWire } from './apply_snapshot.js';
+import { readStream, startStream } from './streams.js';
 import type { ConversationRecord, MessageRecord, SyncState } from './sync_state.js';
 import type { SyncEvent } from './types.js';
 import { countMessage } from './unread.js';
@@ -17,7 +20,8 @@ export interface Applied {
 }
 
 export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: number): Applied {
-  state.cursor = event.seq;
+  if (event.stream === undefined) state.cursor = event.seq;
+  else state.streams[event.stream] = event.seq;
   const data = event.data;
   switch (event.kind) {
     case 'message':
@@ -27,16 +31,19 @@ export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: num
       return {};
     case 'read_state': {
       const conversation = state.conversations[data.conversation_id];
-      if (conversation) {
+      const position = state.streams[data.conversation_id];
+      if (conversation?.stream && position !== undefined) {
+        readStream(conversation, Number(data.read_up_to), position);
+      } else if (conversation) {
         conversation.readUpTo = Number(data.read_up_to);
         conversation.unread = Number(data.unread);
-        conversation.markedUnread = Boolean(data.marked_unread);
       }
+      if (conversation) conversation.markedUnread = Boolean(data.marked_unread);
       state.serverTotalUnread = Number(data.total_unread);
       return {
         readState: {
-          conversationId: data.conversation_id, readUpTo: Number(data.read_up_to), unread: Number(data.unread),
-          markedUnread: Boolean(data.marked_unread), totalUnread: Number(data.total_unread),
+          conversationId: data.conversation_id, readUpTo: conversation?.readUpTo ?? Number(data.read_up_to),
+          unread: conversation?.unread ?? Number(data.unread), markedUnread: Boolean(data.marked_unread), totalUnread: Number(data.total_unread),
         },
       };
     }
@@ -60,13 +67,14 @@ export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: num
   }
 }
 
-function applyMessage(state: SyncState, data: Record<string, any>, event: SyncEvent, keepMessages: number): MessageRecord {
-  const message = messageFromWire(data, event.seq, event.ts);
+function applyMessage(state: SyncState, data: Record<string, any>, event: SyncEvent, keepMessages: number): MessageRecord | undefined {
+  const message = messageFromWire(data, event.stream === undefined ? event.seq : null, event.ts);
   let conversation = state.conversations[message.conversationId];
   if (!conversation) {
-    conversation = conversationFromWire({ conversation_id: message.conversationId, kind: 'group', members: [] });
+    conversation = conversationFromWire({ conversation_id: message.conversationId, kind: 'group', stream: event.stream !== undefined });
     state.conversations[conversation.id] = conversation;
   }
+  if (conversation.lastMessages.some((known) => known.convSeq === message.convSeq)) return undefined;
   conversation.head = Math.max(conversation.head, message.convSeq);
   countMessage(conversation, message.convSeq, message.sender.userId === state.userId);
   insertMessage(conversation, message, keepMessages);
@@ -75,7 +83,6 @@ function applyMessage(state: SyncState, data: Record<string, any>, event: SyncEv
 
 function insertMessage(conversation: ConversationRecord, message: MessageRecord, keepMessages: number): void {
   const messages = conversation.lastMessages;
-  if (messages.some((known) => known.convSeq === message.convSeq)) return;
   let at = messages.length;
   while (at > 0 && messages[at - 1].convSeq > message.convSeq) at--;
   messages.splice(at, 0, message);
@@ -88,8 +95,10 @@ function applyMembership(state: SyncState, data: Record<string, any>): void {
   const self = state.userId;
   if (data.action === 'member_removed' && data.user_id === self) {
     delete state.conversations[id];
+    delete state.streams[id];
     return;
   }
+  if (data.action === 'converted') startStream(state, id, Number(wire.stream_from));
   const known = state.conversations[id];
   if (!known) {
     const conversation = conversationFromWire(wire);
@@ -99,7 +108,9 @@ function applyMembership(state: SyncState, data: Record<string, any>): void {
   }
   known.kind = wire.kind ?? known.kind;
   known.title = wire.title ?? null;
-  known.members = [...(wire.members ?? known.members)];
+  known.stream = wire.stream === true;
+  known.members = [...(wire.members ?? (known.stream ? [] : known.members))];
+  known.memberCount = Number(wire.member_count ?? known.members.length);
   known.head = Math.max(known.head, Number(wire.head ?? 0));
 }
 

@@ -1,6 +1,7 @@
 /**
  * Builds the local state from a `snapshot` frame (new device, reset after retention): every
- * conversation with its read state and last messages, the settings, and the cursor at its head.
+ * conversation with its read state and last messages, the settings, the cursor at its head, and
+ * each stream's position at its conversation's head.
  */
 
 import { emptyState, type ConversationRecord, type MessageRecord, type SettingsRecord, type SyncState } from './sync_state.js';
@@ -20,6 +21,7 @@ export function applySnapshot(previous: SyncState, snapshot: Record<string, any>
     conversation.lastMessages = (wire.last_messages ?? []).map((data: Record<string, any>) => messageFromWire(data, null, data.ts))
       .slice(-keepMessages);
     state.conversations[conversation.id] = conversation;
+    if (conversation.stream) state.streams[conversation.id] = conversation.head;
   }
   state.serverTotalUnread = snapshot.total_unread === undefined ? null : Number(snapshot.total_unread);
   if (snapshot.settings) state.settings = settingsFromWire(snapshot.settings);
@@ -31,11 +33,14 @@ export function applySnapshot(previous: SyncState, snapshot: Record<string, any>
 
 /** A conversation as the `conversation` object of events and replies carries it, with empty read state. */
 export function conversationFromWire(wire: Record<string, any>): ConversationRecord {
+  const members: string[] = [...(wire.members ?? [])];
   return {
     id: wire.conversation_id,
     kind: wire.kind,
     title: wire.title ?? null,
-    members: [...(wire.members ?? [])],
+    members,
+    memberCount: Number(wire.member_count ?? members.length),
+    stream: wire.stream === true,
     head: Number(wire.head ?? 0),
     readUpTo: 0,
     unread: 0,

@@ -5,7 +5,7 @@
  */
 
 import { ErrorCode } from './codes.js';
-import { messageFromWire } from './apply_snapshot.js';
+import { conversationFromWire, messageFromWire } from './apply_snapshot.js';
 import { DevicesApi } from './devices_api.js';
 import { Emitter } from './emitter.js';
 import { LockstepError } from './errors.js';
@@ -13,16 +13,17 @@ import { newId } from './ids.js';
 import { LocalModel } from './local_model.js';
 import { OpQueue } from './op_queue.js';
 import { Outbox } from './outbox.js';
+import { restCall } from './rest.js';
 import { STATE_KEY } from './state_writer.js';
 import type { Store } from './store.js';
-import { emptyState, type SyncState } from './sync_state.js';
+import { emptyState, storedState, type SyncState } from './sync_state.js';
 import { SyncEngine, type EngineSignals, type SendResult } from './sync_engine.js';
 import { TabHub, type HubMessage } from './tab_hub.js';
 import type { OpenTransport } from './transport.js';
 import { sockJsConstructor, sockJsTransport } from './transport_sockjs.js';
 import { webSocketTransport } from './transport_websocket.js';
 import type {
-  ClientEvents, ClientOptions, Conversation, ConnectionState, Device, Message, OfflineReason, PendingSend, SendHandle,
+  ClientEvents, ClientOptions, Conversation, ConnectionState, Device, MembersPage, Message, OfflineReason, PendingSend, SendHandle,
   SettingScope, SettingWriteResult,
 } from './types.js';
 import { readLocally } from './unread.js';
@@ -286,6 +287,16 @@ export class LockstepClient {
     return conversationOf(reply.conversation);
   }
 
+  /** A page of a conversation's members, sorted by user id (a stream's events carry only its member count). */
+  async members(conversationId: string, options: { after?: string; limit?: number } = {}): Promise<MembersPage> {
+    const query = new URLSearchParams();
+    if (options.after !== undefined) query.set('after', options.after);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const path = `/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
+    const reply = await restCall(this.options.url, await this.options.getToken(), 'GET', path);
+    return { members: reply.members, hasMore: Boolean(reply.has_more), memberCount: Number(reply.member_count) };
+  }
+
   /** Registers this device's push token (see docs/protocol.md, push.register). */
   registerPush(provider: string, token: unknown): Promise<Record<string, any>> {
     return this.call({ type: 'push.register', provider, token });
@@ -305,7 +316,7 @@ export class LockstepClient {
       this.engine.connect();
       return this.engine.whenLive();
     }
-    this.model.state = (await this.store.get<SyncState>(STATE_KEY)) ?? emptyState();
+    this.model.state = storedState(await this.store.get<SyncState>(STATE_KEY));
     await this.outbox.load();
     this.model.changed();
     const hub = new TabHub(this.store.name!, (message) => this.onHubMessage(message));
@@ -318,7 +329,7 @@ export class LockstepClient {
       this.engine.signals.on('sendSettled', (result) => hub.broadcast({ t: 'sendSettled', result: serializableResult(result) }));
       this.engine.signals.on('opSettled', () => hub.broadcast({ t: 'outbox' }));
       this.engine.signals.on('connection', (connection) => hub.broadcast({ t: 'connection', ...connection }));
-      for (const name of ['event', 'message', 'readState', 'reset', 'error'] as const) {
+      for (const name of ['event', 'message', 'readState', 'reset', 'streamReset', 'error'] as const) {
         this.events.on(name, (value) => hub.broadcast({ t: 'public', name, value: serializableEvent(value) }));
       }
       this.engine.connect();
@@ -476,10 +487,8 @@ function transportsFor(options: ClientOptions): OpenTransport[] {
 }
 
 function conversationOf(wire: Record<string, any>): Conversation {
-  return {
-    id: wire.conversation_id, kind: wire.kind, title: wire.title ?? null, members: wire.members ?? [],
-    head: Number(wire.head ?? 0), lastMessages: [], unread: 0, readUpTo: 0, markedUnread: false, receipts: {},
-  };
+  const { id, kind, title, members, memberCount, stream, head } = conversationFromWire(wire);
+  return { id, kind, title, members, memberCount, stream, head, lastMessages: [], unread: 0, readUpTo: 0, markedUnread: false, receipts: {} };
 }
 
 function serializableResult(result: SendResult): Record<string, unknown> {

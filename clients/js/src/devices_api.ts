@@ -1,8 +1,7 @@
 /** The user's devices over the REST API (GET, PATCH, DELETE /v1/devices), with the client's token. */
 
-import { LockstepError } from './errors.js';
+import { restCall } from './rest.js';
 import type { Device } from './types.js';
-import { httpUrl } from './url.js';
 
 export class DevicesApi {
   constructor(
@@ -39,13 +38,6 @@ export class DevicesApi {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Record<string, any>> {
-    const response = await fetch(httpUrl(this.baseUrl, path), {
-      method,
-      headers: { Authorization: `Bearer ${await this.token()}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const reply = await response.json().catch(() => ({})) as Record<string, any>;
-    if (!response.ok) throw new LockstepError(reply.code ?? `http_${response.status}`, reply.message ?? response.statusText);
-    return reply;
+    return restCall(this.baseUrl, await this.token(), method, path, body);
   }
 }

@@ -38,6 +38,8 @@ export class LocalModel {
         kind: record.kind,
         title: record.title,
         members: [...record.members],
+        memberCount: record.memberCount,
+        stream: record.stream,
         head: record.head,
         lastMessages: [...confirmed, ...optimistic],
         unread: record.unread,

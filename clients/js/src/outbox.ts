@@ -1,10 +1,11 @@
 /**
  * The outbox: sends written to the store before they go out, kept until the server answered
- * `sent` and the message's own event was applied. Each entry has its own key, ordered by creation,
+ * `sent` and the message's own event was applied (in the user's log, or in its stream). Each entry has its own key, ordered by creation,
  * so every tab of a device can add to it without overwriting another's.
  */
 
 import type { Store } from './store.js';
+import type { SyncState } from './sync_state.js';
 import type { PendingSend } from './types.js';
 
 export const OUTBOX_PREFIX = 'outbox/';
@@ -64,14 +65,20 @@ export class Outbox {
     await this.store.delete(found.key);
   }
 
-  /** Drops sent entries whose event is applied (seq at or below the cursor). */
-  async prune(cursor: number): Promise<void> {
+  /** Drops sent entries whose event is applied. */
+  async prune(state: SyncState): Promise<void> {
     for (const entry of this.ordered()) {
-      if (entry.state === 'sent' && entry.seq !== undefined && entry.seq <= cursor) await this.remove(entry.clientMsgId);
+      if (entry.state === 'sent' && isApplied(entry, state)) await this.remove(entry.clientMsgId);
     }
   }
 
   private ordered(): PendingSend[] {
     return [...this.entries.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((found) => found.entry);
   }
+}
+
+/** A sent entry's event is applied: its seq is at or below the cursor, or, in a stream, its conv_seq at or below the stream's position. */
+export function isApplied(entry: PendingSend, state: SyncState): boolean {
+  if (entry.stream) return entry.convSeq! <= (state.streams[entry.conversationId] ?? 0);
+  return entry.seq !== undefined && entry.seq <= state.cursor;
 }

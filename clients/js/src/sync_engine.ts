@@ -1,7 +1,8 @@
 /**
  * The device's connection to the server and everything that rides on it: hello with the stored
  * device id and cursor, snapshot or backlog, events applied strictly in seq order (a gap resyncs),
- * state written to the store before it is acknowledged, the outbox and queued requests sent and
+ * each stream's events likewise in their own order, state written to the store before it is
+ * acknowledged (the cursor and each stream's position), the outbox and queued requests sent and
  * retried, reconnects with backoff, and what each close code means. One per device (the leader
  * tab in a browser).
  */
@@ -17,12 +18,13 @@ import { Heartbeat } from './heartbeat.js';
 import { HybridClock } from './hlc.js';
 import type { LocalModel } from './local_model.js';
 import type { OpQueue, QueuedOp } from './op_queue.js';
-import type { Outbox } from './outbox.js';
+import { isApplied, type Outbox } from './outbox.js';
 import { Requests } from './requests.js';
 import { transition, wantsConnection, type ConnectionInput } from './state_machine.js';
 import { STATE_KEY, StateWriter } from './state_writer.js';
 import type { Store } from './store.js';
-import { emptyState, resetState, type SyncState } from './sync_state.js';
+import { adoptWelcomePositions, continueAfter, orderAfter } from './streams.js';
+import { emptyState, resetState, storedState, type SyncState } from './sync_state.js';
 import type { OpenTransport, Transport } from './transport.js';
 import type { ClientEvents, ConnectionState, Message, OfflineReason, ResetInfo, SyncEvent } from './types.js';
 import { encodeFrame, parseFrame } from './wire_json.js';
@@ -79,6 +81,11 @@ export class SyncEngine {
   private resetReason: ResetInfo['reason'] | null = null;
   private welcomed = false;
   private acked = 0;
+  /** Per stream: the position the server holds for this device (welcome) or that was acked since. */
+  private ackedStreams = new Map<string, number>();
+  /** Streams whose catch-up has not ended yet; the client is live once the log and these are synced. */
+  private awaitingStreams = new Set<string>();
+  private logSynced = false;
   private transportIndex = 0;
   private failedOpens = 0;
   private authFailures = 0;
@@ -115,7 +122,7 @@ export class SyncEngine {
 
   /** Reads the device's state, outbox and queued requests from the store. */
   async load(): Promise<void> {
-    this.model.state = (await this.store.get<SyncState>(STATE_KEY)) ?? emptyState();
+    this.model.state = storedState(await this.store.get<SyncState>(STATE_KEY));
     await this.outbox.load();
     await this.ops.load();
     this.clock = new HybridClock(BigInt(this.model.state.hlc));
@@ -245,8 +252,10 @@ export class SyncEngine {
     this.inFlightSends.delete(clientMsgId);
     const seq = Number(reply.seq);
     const convSeq = Number(reply.conv_seq);
-    if (seq <= this.state.cursor) await this.outbox.remove(clientMsgId);
-    else await this.outbox.update(clientMsgId, { state: 'sent', seq, convSeq });
+    const sent = reply.stream === true ? { state: 'sent' as const, convSeq, stream: true } : { state: 'sent' as const, seq, convSeq };
+    const entry = this.outbox.get(clientMsgId);
+    if (entry && isApplied({ ...entry, ...sent }, this.state)) await this.outbox.remove(clientMsgId);
+    else await this.outbox.update(clientMsgId, sent);
     this.signals.emit('sendSettled', { clientMsgId, seq, convSeq });
     this.model.changed();
   }
@@ -359,7 +368,7 @@ export class SyncEngine {
     this.failedOpens = 0;
     this.token = token;
     const state = this.state;
-    const hello: Record<string, unknown> = { type: 'hello', id: HELLO_ID, token, batch: true };
+    const hello: Record<string, unknown> = { type: 'hello', id: HELLO_ID, token, batch: true, streams: true };
     if (state.deviceId) {
       hello.device_id = state.deviceId;
       hello.cursor = state.cursor;
@@ -399,8 +408,15 @@ export class SyncEngine {
         this.onEvents(frame.events as SyncEvent[]);
         return;
       case 'synced':
+        if (frame.stream !== undefined) {
+          this.settleStream(frame.stream);
+          return;
+        }
         this.serverHead = Math.max(this.serverHead, Number(frame.head ?? 0));
         this.onSynced();
+        return;
+      case 'stream_reset':
+        this.onStreamReset(frame.stream, Number(frame.head));
         return;
       case 'error':
         this.onErrorFrame(frame);
@@ -438,6 +454,7 @@ export class SyncEngine {
     this.acked = 0;
     this.expectSnapshot = isNew || frame.reset_required === true;
     if (frame.reset_required) this.resetReason = 'reset_required';
+    this.welcomeStreams(frame.streams ?? []);
     this.heartbeat.start(Number(frame.heartbeat_ms ?? 30_000));
     this.move('welcome');
     this.connectWaiters.splice(0).forEach((waiter) => waiter.resolve());
@@ -467,14 +484,16 @@ export class SyncEngine {
         this.resync(`event ${event.seq} arrived before the snapshot`);
         return;
       }
-      const cursor = this.state.cursor;
-      if (event.seq <= cursor) continue;
-      if (event.seq !== cursor + 1) {
-        this.resync(`gap in the event stream: expected seq ${cursor + 1}, got ${event.seq}`);
+      const position = event.stream === undefined ? this.state.cursor : this.state.streams[event.stream];
+      const order = orderAfter(position, event.seq);
+      if (order === 'repeat') continue;
+      if (order === 'gap') {
+        const log = event.stream === undefined ? 'the event stream' : `stream ${event.stream}`;
+        this.resync(`gap in ${log}: expected seq ${position! + 1}, got ${event.seq}`);
         break;
       }
+      if (event.stream === undefined) this.serverHead = Math.max(this.serverHead, event.seq);
       const effects = applyEvent(this.state, event, this.options.keepMessages);
-      this.serverHead = Math.max(this.serverHead, event.seq);
       applied++;
       this.events.emit('event', event);
       if (effects.message) this.onMessageApplied(effects.message);
@@ -489,6 +508,28 @@ export class SyncEngine {
     if (revoked) void this.goRevoked();
   }
 
+  /** Welcome lists the user's streams with this device's position in each; their catch-up follows the log's. */
+  private welcomeStreams(streams: Array<Record<string, any>>): void {
+    this.logSynced = false;
+    this.ackedStreams = new Map(streams.map((wire) => [wire.conversation_id, Number(wire.position)]));
+    this.awaitingStreams = new Set(streams.map((wire) => wire.conversation_id));
+    if (this.expectSnapshot) return;
+    const holes = adoptWelcomePositions(this.state, streams);
+    if (holes.length === 0) return;
+    this.writer.schedule();
+    this.model.changed();
+    holes.forEach((hole) => this.events.emit('streamReset', hole));
+  }
+
+  private onStreamReset(stream: string, head: number): void {
+    const hole = continueAfter(this.state, stream, head);
+    this.settleStream(stream);
+    if (!hole) return;
+    this.writer.schedule();
+    this.model.changed();
+    this.events.emit('streamReset', hole);
+  }
+
   private onMessageApplied(record: Message | Omit<Message, 'state'>): void {
     const message: Message = { ...record, state: 'sent' } as Message;
     const own = message.clientMsgId !== undefined && message.sender.deviceId === this.state.deviceId;
@@ -497,7 +538,7 @@ export class SyncEngine {
       if (entry) {
         void this.outbox.remove(message.clientMsgId!);
         if (entry.state !== 'sent') {
-          this.signals.emit('sendSettled', { clientMsgId: message.clientMsgId!, seq: message.seq!, convSeq: message.convSeq! });
+          this.signals.emit('sendSettled', { clientMsgId: message.clientMsgId!, seq: message.seq ?? 0, convSeq: message.convSeq! });
         }
       }
     }
@@ -507,24 +548,43 @@ export class SyncEngine {
   private onSynced(): void {
     this.state.baseline = true;
     this.authFailures = 0;
-    this.move('synced');
+    this.logSynced = true;
     this.writer.schedule();
+    this.goLiveWhenCaughtUp();
+  }
+
+  /** A stream's catch-up ended (its synced, or a stream_reset in place of its backlog). */
+  private settleStream(stream: string): void {
+    this.awaitingStreams.delete(stream);
+    this.goLiveWhenCaughtUp();
+  }
+
+  private goLiveWhenCaughtUp(): void {
+    if (!this.logSynced || this.awaitingStreams.size > 0 || this.connectionState === 'live') return;
+    this.move('synced');
     this.liveWaiters.splice(0).forEach((waiter) => waiter.resolve());
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => this.backoff.reset(), STABLE_CONNECTION_MS);
   }
 
-  private onWritten(cursor: number, _state: SyncState): void {
+  private onWritten(cursor: number, state: SyncState): void {
     this.durableCursor = cursor;
-    if (this.welcomed && this.transport && cursor > this.acked) {
-      this.acked = cursor;
+    if (this.welcomed && this.transport) {
       try {
-        this.write({ type: 'ack', up_to: cursor });
+        if (cursor > this.acked) {
+          this.acked = cursor;
+          this.write({ type: 'ack', up_to: cursor });
+        }
+        for (const [stream, position] of Object.entries(state.streams)) {
+          if (position <= (this.ackedStreams.get(stream) ?? 0)) continue;
+          this.ackedStreams.set(stream, position);
+          this.write({ type: 'ack', stream, up_to: position });
+        }
       } catch {
-        // the connection just ended; the next hello carries the cursor
+        // the connection just ended; the next hello carries the cursor, and the server keeps the stream positions acked so far
       }
     }
-    void this.outbox.prune(cursor);
+    void this.outbox.prune(state);
     this.settleSyncedWaiters(cursor);
     this.signals.emit('persisted', this.state);
   }

@@ -17,7 +17,11 @@ export interface ConversationRecord {
   id: string;
   kind: 'direct' | 'group';
   title: string | null;
+  /** Empty for a stream: its members are paged over REST, not sent in events. */
   members: string[];
+  memberCount: number;
+  /** A large conversation read as a stream (docs/protocol.md, "Large conversations"). */
+  stream: boolean;
   head: number;
   readUpTo: number;
   unread: number;
@@ -45,6 +49,8 @@ export interface SyncState {
   deviceId: string | null;
   /** The last seq applied and stored; what hello sends as `cursor` and ack confirms. */
   cursor: number;
+  /** Per stream (conversation id): the last conv_seq applied and stored, what its acks confirm. */
+  streams: Record<string, number>;
   /** True once a snapshot or a backlog from seq 0 built the state. */
   baseline: boolean;
   conversations: Record<string, ConversationRecord>;
@@ -60,12 +66,23 @@ export function emptyState(): SyncState {
     userId: null,
     deviceId: null,
     cursor: 0,
+    streams: {},
     baseline: false,
     conversations: {},
     settings: { account: {}, device: {}, effective: {} },
     serverTotalUnread: null,
     hlc: '0',
   };
+}
+
+/** The state as a store holds it; one written before streams existed gets their fields. */
+export function storedState(stored: SyncState | undefined): SyncState {
+  const state = { ...emptyState(), ...stored };
+  for (const conversation of Object.values(state.conversations)) {
+    conversation.memberCount ??= conversation.members.length;
+    conversation.stream ??= false;
+  }
+  return state;
 }
 
 /** The state with everything the user's log built dropped, keeping who the device is. */

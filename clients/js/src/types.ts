@@ -52,7 +52,7 @@ export interface Message {
   conversationId: string;
   /** Null while the message is pending or failed. */
   convSeq: number | null;
-  /** The message's seq in this user's log; null while pending or failed. */
+  /** The message's seq in this user's log; null while pending or failed, and for a stream's messages. */
   seq: number | null;
   sender: { userId: string; deviceId: string | null };
   body: Record<string, unknown>;
@@ -67,7 +67,11 @@ export interface Conversation {
   id: string;
   kind: 'direct' | 'group';
   title: string | null;
+  /** Empty for a stream: page its members with client.members(). */
   members: string[];
+  memberCount: number;
+  /** A large conversation whose messages arrive through its own stream, not the user's log. */
+  stream: boolean;
   /** Highest conv_seq of the conversation. */
   head: number;
   /** Newest messages, oldest first, followed by this device's pending and failed sends. */
@@ -87,6 +91,8 @@ export interface PendingSend {
   state: MessageState;
   seq?: number;
   convSeq?: number;
+  /** The server answered it as a stream message: it has a convSeq and no seq. */
+  stream?: boolean;
   error?: { code: string; message: string };
 }
 
@@ -94,7 +100,7 @@ export interface SendHandle {
   clientMsgId: string;
   /** Resolves once the send is written to the store (before it goes out). */
   queued: Promise<void>;
-  /** Resolves when the server committed it (a duplicate answer counts as success). */
+  /** Resolves when the server committed it (a duplicate answer counts as success); seq is 0 in a stream. */
   sent: Promise<{ seq: number; convSeq: number }>;
 }
 
@@ -121,9 +127,10 @@ export interface Device {
   current: boolean;
 }
 
-/** Events of a user's log as the client applied them. */
+/** Events of a user's log, or of a stream (then `stream` names the conversation and seq is its conv_seq), as the client applied them. */
 export interface SyncEvent {
   seq: number;
+  stream?: string;
   kind: 'message' | 'conversation' | 'device' | 'read_state' | 'receipt' | 'settings' | string;
   ts: number;
   data: Record<string, any>;
@@ -142,11 +149,26 @@ export interface ResetInfo {
   reason: 'reset_required' | 'snapshot' | 'device_unknown' | 'device_not_owned' | 'cursor_ahead';
 }
 
+/** A stream continues after `head`: its messages after `from` up to `head` may be missing locally (page them with client.history). */
+export interface StreamReset {
+  conversationId: string;
+  from: number;
+  head: number;
+}
+
+export interface MembersPage {
+  /** Sorted by user id; pass the last one as `after` for the next page. */
+  members: string[];
+  hasMore: boolean;
+  memberCount: number;
+}
+
 export interface ClientEvents {
   state: { state: ConnectionState; previous: ConnectionState; reason: OfflineReason };
   event: SyncEvent;
   message: Message;
   readState: ReadStateChange;
   reset: ResetInfo;
+  streamReset: StreamReset;
   error: LockstepError;
 }

@@ -14,9 +14,12 @@ export function sockJsUrl(base: string): string {
   return url.toString();
 }
 
+/** path may end in a query (`?after=…`). */
 export function httpUrl(base: string, path: string): string {
   const url = new URL(base);
+  const [pathname, query = ''] = path.split('?');
   url.protocol = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
-  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+  url.pathname = `${url.pathname.replace(/\/$/, '')}${pathname}`;
+  url.search = query;
   return url.toString();
 }

@@ -56,13 +56,16 @@ export class FakeSocket implements WebSocketLike {
     return this.sent.find(predicate)!;
   }
 
-  /** Answers hello with welcome (and, for a new device, an empty snapshot) and synced. */
-  async greet(options: { deviceId?: string; head?: number; snapshot?: Record<string, unknown>; resetRequired?: boolean } = {}): Promise<Record<string, any>> {
+  /** Answers hello with welcome (listing the given streams) and, for a new device, an empty snapshot. */
+  async greet(options: {
+    deviceId?: string; head?: number; snapshot?: Record<string, unknown>; resetRequired?: boolean;
+    streams?: Array<{ conversation_id: string; position: number; head: number }>;
+  } = {}): Promise<Record<string, any>> {
     const hello = await this.frame((frame) => frame.type === 'hello', 'hello');
     const head = options.head ?? 0;
     this.push({
       type: 'welcome', user_id: 'alice', device_id: hello.device_id ?? options.deviceId ?? 'dev-1', cursor: hello.cursor ?? 0,
-      head, retention_floor: 0, reset_required: options.resetRequired ?? false, heartbeat_ms: 30_000,
+      head, retention_floor: 0, reset_required: options.resetRequired ?? false, heartbeat_ms: 30_000, streams: options.streams ?? [],
     });
     if (!hello.device_id || options.resetRequired) {
       this.push({ type: 'snapshot', head, conversations: [], total_unread: 0, settings: { account: {}, device: {}, effective: {} }, ...options.snapshot });
@@ -119,6 +122,17 @@ export function messageEvent(seq: number, conversationId: string, convSeq: numbe
     type: 'event', seq, kind: 'message', ts: 1_700_000_000_000 + seq,
     data: { conversation_id: conversationId, conv_seq: convSeq, sender: { user_id: from, device_id: `${from}-dev` }, body: { text: `m${convSeq}` }, ...extra },
   };
+}
+
+/** A message event of a stream: its seq is the message's conv_seq. */
+export function streamEvent(stream: string, convSeq: number, from: string, extra: Record<string, unknown> = {}) {
+  return { ...messageEvent(convSeq, stream, convSeq, from, extra), stream };
+}
+
+/** A snapshot entry of a stream: member_count and no members. */
+export function streamSnapshot(id: string, head: number, readUpTo: number, memberCount = 1500) {
+  const { members: _members, ...rest } = conversationSnapshot(id, head, readUpTo);
+  return { ...rest, stream: true, member_count: memberCount };
 }
 
 export function conversationSnapshot(id: string, head: number, readUpTo: number, markedUnread = false) {
