@@ -222,8 +222,8 @@ async function conversation(conversationId, before) {
   const c = await api(`/conversations/${encodeURIComponent(conversationId)}?limit=50${before ? '&before=' + before : ''}`);
   const oldest = c.messages.length ? c.messages[c.messages.length - 1].conv_seq : 0;
   view.innerHTML = `<h2>Conversation <code>${escape(c.conversation_id)}</code></h2>
-    <p>${escape(c.kind)} · ${escape(c.title || 'untitled')} · head ${c.head}</p>
-    <h3>Members</h3>${table([
+    <p>${escape(c.kind)}${c.stream ? ' (stream)' : ''} · ${escape(c.title || 'untitled')} · head ${c.head} · ${c.member_count} members</p>
+    <h3>Members${c.member_count > c.members.length ? ` (the first ${c.members.length})` : ''}</h3>${table([
       {title: 'User', html: m => `<a href="#/user/${encodeURIComponent(m.user_id)}">${escape(m.user_id)}</a>`},
       {title: 'Read up to', num: true, value: m => m.read_up_to}, {title: 'Delivered up to', num: true, value: m => m.delivered_up_to},
       {title: 'Unread', num: true, value: m => m.unread + (m.marked_unread ? ' (marked)' : '')}, {title: 'Joined', value: m => time(m.joined)}

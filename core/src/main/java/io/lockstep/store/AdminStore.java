@@ -13,6 +13,9 @@ import java.time.OffsetDateTime;
 /** The read models of the operators' console (users, devices, conversations, sync health) and its audit log. */
 public final class AdminStore {
 
+  /** Members listed with a conversation; the rest are counted. */
+  static final int MEMBERS_SHOWN = 200;
+
   private static final String DEVICE_HEALTH = """
       SELECT d.device_id, d.user_id, d.name, d.platform, d.cursor, u.head, u.floor, u.head - d.cursor AS lag,
              d.duplicate_sends, d.last_seen_at
@@ -73,24 +76,26 @@ public final class AdminStore {
   /** Conversations whose id starts with the query or whose title contains it. */
   public Future<JsonArray> searchConversations(String query, int limit) {
     return pool.preparedQuery("""
-            SELECT c.conversation_id, c.kind, c.title, c.head,
-                   (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.conversation_id) AS members
+            SELECT c.conversation_id, c.kind, c.title, c.head, c.member_count AS members, c.stream_from IS NOT NULL AS stream
               FROM conversations c
              WHERE c.conversation_id ILIKE $1 OR c.title ILIKE $2
              ORDER BY c.created_at DESC LIMIT $3""")
         .execute(Tuple.of(likePrefix(query), "%" + escapeLike(query) + "%", limit))
         .map(rows -> array(rows, row -> new JsonObject().put("conversation_id", row.getString("conversation_id"))
             .put("kind", row.getString("kind")).put("title", row.getString("title")).put("head", row.getLong("head"))
-            .put("members", row.getLong("members"))));
+            .put("members", row.getLong("members")).put("stream", row.getBoolean("stream"))));
   }
 
-  /** A conversation, its members' read and delivery state, and a page of its log (newest first, below before). */
+  /**
+   * A conversation, the read and delivery state of its first {@value #MEMBERS_SHOWN} members (a stream
+   * may have 100,000), and a page of its log (newest first, below before).
+   */
   public Future<JsonObject> conversation(String conversationId, long before, int limit) {
-    Future<RowSet<Row>> conversation = pool.preparedQuery("SELECT kind, title, head FROM conversations WHERE conversation_id = $1")
-        .execute(Tuple.of(conversationId));
+    Future<RowSet<Row>> conversation = pool.preparedQuery("SELECT kind, title, head, member_count, stream_from "
+        + "FROM conversations WHERE conversation_id = $1").execute(Tuple.of(conversationId));
     Future<RowSet<Row>> members = pool.preparedQuery("""
             SELECT user_id, read_up_to, delivered_up_to, marked_unread, joined_at FROM conversation_members
-             WHERE conversation_id = $1 ORDER BY user_id""").execute(Tuple.of(conversationId));
+             WHERE conversation_id = $1 ORDER BY user_id LIMIT $2""").execute(Tuple.of(conversationId, MEMBERS_SHOWN));
     Future<RowSet<Row>> messages = pool.preparedQuery("""
             SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM messages
              WHERE conversation_id = $1 AND conv_seq < $2 ORDER BY conv_seq DESC LIMIT $3""")
@@ -103,6 +108,7 @@ public final class AdminStore {
       Row row = conversationRows.iterator().next();
       return new JsonObject().put("conversation_id", conversationId).put("kind", row.getString("kind"))
           .put("title", row.getString("title")).put("head", row.getLong("head"))
+          .put("member_count", row.getInteger("member_count")).put("stream", row.getLong("stream_from") != null)
           .put("members", array(all.resultAt(1), member -> new JsonObject().put("user_id", member.getString("user_id"))
               .put("read_up_to", member.getLong("read_up_to")).put("delivered_up_to", member.getLong("delivered_up_to"))
               .put("unread", row.getLong("head") - member.getLong("read_up_to"))

@@ -151,7 +151,10 @@ public final class ConversationStore {
         })));
   }
 
-  /** A stream's new members: only their own logs (and the actor's) hear of it. */
+  /**
+   * A stream's new members: only their own logs (and the actor's) hear of it, each event naming the
+   * one member it is for (a list of all of them in each of 10,000 events would be 10,000² ids).
+   */
   private static Future<ConversationChange> joinStream(SqlClient tx, String actor, Conversation conversation,
                                                        List<String> joining, int count) {
     Conversation changed = conversation.with(List.of(), count, conversation.streamFrom());
@@ -162,8 +165,8 @@ public final class ConversationStore {
     }
     return DeviceStore.ensureAndLockUsers(tx, told)
         .compose(locked -> insertMembers(tx, conversation, joining, conversation.head()))
-        .compose(inserted -> LogStore.appendEach(tx, told, Events.CONVERSATION,
-            user -> joinedData(changed, joining.contains(user) ? user : joining.get(0), joining)))
+        .compose(inserted -> LogStore.appendEach(tx, told, Events.CONVERSATION, user -> joinedData(changed,
+            joining.contains(user) ? user : joining.get(0), List.of())))
         .map(appended -> new ConversationChange(changed, appended, joining.size()));
   }
 
@@ -179,7 +182,7 @@ public final class ConversationStore {
         .compose(v -> tx.preparedQuery("UPDATE conversations SET stream_from = $2 WHERE conversation_id = $1")
             .execute(Tuple.of(conversation.conversationId(), streamFrom)))
         .compose(v -> LogStore.appendEach(tx, members, Events.CONVERSATION, user -> joining.contains(user)
-            ? joinedData(changed, user, joining)
+            ? joinedData(changed, user, List.of())
             : new JsonObject().put("action", "converted").put("conversation", changed.toJson())))
         .map(appended -> new ConversationChange(changed, appended, joining.size()));
   }

@@ -310,6 +310,24 @@ class StreamsTest {
   }
 
   @Test
+  void theServerApiAddsManyMembersToAStreamEachHearingOnlyOfItself() {
+    String stream = NODE.group("s9-a", "s9-b", "s9-c", "s9-d");
+    List<String> joining = IntStream.range(0, 50).mapToObj(i -> "s9-new" + i).toList();
+    JsonObject added = NODE.request(HttpMethod.POST, "/v1/server/conversations/" + stream + "/members",
+        LockstepNode.API_KEY, new JsonObject().put("user_ids", new JsonArray(new ArrayList<>(joining))
+            .add("s9-a").add("s9-new0"))).bodyAsJsonObject();
+    assertEquals(50, added.getInteger("added"), "members already in, and repeats, are left alone");
+    assertEquals(54, added.getJsonObject("conversation").getInteger("member_count"));
+    JsonObject event = NODE.sql("SELECT data FROM user_events WHERE user_id = 's9-new7' AND kind = 'conversation'")
+        .iterator().next().getJsonObject("data");
+    assertEquals("member_added", event.getString("action"));
+    assertEquals("s9-new7", event.getString("user_id"));
+    assertFalse(event.containsKey("user_ids"), "no event carries the whole list");
+    assertEquals(0L, NODE.sql("SELECT count(*) AS n FROM user_events WHERE user_id = 's9-b' AND kind = 'conversation' "
+        + "AND data->>'action' = 'member_added'").iterator().next().getLong("n"), "the members already in hear nothing");
+  }
+
+  @Test
   void badStreamAcksAreRefusedAndChangeNothing() {
     String stream = NODE.group("s6-ann", "s6-ben", "s6-cat", "s6-dan");
     String small = NODE.group("s6-ann", "s6-ben");
