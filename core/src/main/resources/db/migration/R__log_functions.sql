@@ -152,6 +152,8 @@ DECLARE
   v_stream_from bigint;
   v_members text[];
   v_bases bigint[];
+  v_sender text;
+  v_last bigint;
 BEGIN
   SELECT c.head, c.stream_from INTO v_head, v_stream_from FROM conversations c
    WHERE c.conversation_id = p_conversation FOR UPDATE;
@@ -191,11 +193,14 @@ BEGIN
   INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
   SELECT p_conversation, v_head + t.n, t.u, t.d, coalesce(v_bases[array_position(v_members, t.u)] + t.n, 0), t.k, t.b, v_now
     FROM unnest(p_users, p_devices, p_client_msg_ids, p_bodies) WITH ORDINALITY AS t (u, d, k, b, n);
-  UPDATE conversation_members cm
-     SET read_up_to = GREATEST(cm.read_up_to, (SELECT max(v_head + t.n) FROM unnest(p_users) WITH ORDINALITY AS t (u, n)
-                                                WHERE t.u = cm.user_id)),
-         marked_unread = false
-   WHERE cm.conversation_id = p_conversation AND cm.user_id = ANY (p_users);
+  -- One primary-key update per sender: as one statement over user_id = ANY (...), a planner with stale
+  -- statistics (a conversation that just got 100,000 members) walked every membership of the conversation.
+  FOR v_sender, v_last IN
+    SELECT t.u, max(v_head + t.n) FROM unnest(p_users) WITH ORDINALITY AS t (u, n) GROUP BY t.u
+  LOOP
+    UPDATE conversation_members cm SET read_up_to = GREATEST(cm.read_up_to, v_last), marked_unread = false
+     WHERE cm.conversation_id = p_conversation AND cm.user_id = v_sender;
+  END LOOP;
   RETURN QUERY SELECT t.n::integer, 'sent'::text, p_conversation, v_head + t.n,
       coalesce(v_bases[array_position(v_members, t.u)] + t.n, 0), v_now, v_members,
       CASE WHEN v_stream_from IS NULL
