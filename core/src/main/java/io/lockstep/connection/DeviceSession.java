@@ -506,27 +506,8 @@ final class DeviceSession {
     return reader;
   }
 
-  /** What one stream's delivery reads from the event bus and writes to this connection. */
-  private final class StreamDelivery implements DeliveryStream.Source, DeliveryStream.Client {
-    private final String conversationId;
-
-    StreamDelivery(String conversationId) {
-      this.conversationId = conversationId;
-    }
-
-    @Override
-    public Future<DeliveryStream.Page> fetch(long after, int limit) {
-      return bus.call(new FetchStream(caller(), conversationId, after, limit)).map(DeviceSession::page);
-    }
-
-    /** Behind the stream's retention: the client is told where it continues. */
-    @Override
-    public Future<DeliveryStream.Snapshot> snapshot() {
-      return bus.call(new StreamReset(caller(), conversationId)).map(point -> new DeliveryStream.Snapshot(
-          new JsonObject().put("type", "stream_reset").put("stream", conversationId).put("head", point.head()).encode(),
-          point.head()));
-    }
-
+  /** What every delivery stream of this session writes to: the connection, its queue and its close. */
+  private abstract class ConnectionClient implements DeliveryStream.Client {
     @Override
     public void write(String frame) {
       writeText(frame);
@@ -545,6 +526,28 @@ final class DeviceSession {
     @Override
     public void revoked() {
       close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
+    }
+  }
+
+  /** What one stream's delivery reads from the event bus and writes to this connection. */
+  private final class StreamDelivery extends ConnectionClient implements DeliveryStream.Source {
+    private final String conversationId;
+
+    StreamDelivery(String conversationId) {
+      this.conversationId = conversationId;
+    }
+
+    @Override
+    public Future<DeliveryStream.Page> fetch(long after, int limit) {
+      return bus.call(new FetchStream(caller(), conversationId, after, limit)).map(DeviceSession::page);
+    }
+
+    /** Behind the stream's retention: the client is told where it continues. */
+    @Override
+    public Future<DeliveryStream.Snapshot> snapshot() {
+      return bus.call(new StreamReset(caller(), conversationId)).map(point -> new DeliveryStream.Snapshot(
+          new JsonObject().put("type", "stream_reset").put("stream", conversationId).put("head", point.head()).encode(),
+          point.head()));
     }
 
     /** The user left the stream while it was read: only that stream stops. */
@@ -567,7 +570,7 @@ final class DeviceSession {
   }
 
   /** What the delivery stream reads from the event bus and writes to this connection. */
-  private final class Delivery implements DeliveryStream.Source, DeliveryStream.Client {
+  private final class Delivery extends ConnectionClient implements DeliveryStream.Source {
 
     @Override
     public Future<DeliveryStream.Page> fetch(long after, int limit) {
@@ -585,26 +588,6 @@ final class DeviceSession {
             .put("settings", done.<SettingsReply>resultAt(1).toJson());
         return new DeliveryStream.Snapshot(frame.encode(), snapshot.head());
       });
-    }
-
-    @Override
-    public void write(String frame) {
-      writeText(frame);
-    }
-
-    @Override
-    public boolean aboveHighWater() {
-      return outbound.aboveHighWater();
-    }
-
-    @Override
-    public void whenDrained(Runnable action) {
-      outbound.whenDrained(action);
-    }
-
-    @Override
-    public void revoked() {
-      close(ErrorCode.DEVICE_REVOKED.closeCode(), "device revoked");
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
@@ -103,15 +104,7 @@ public final class PushStore {
              WHERE d.user_id = ANY ($1) AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
                AND coalesce(ds.value, acc.value, $4::text::jsonb) IS DISTINCT FROM 'true'::jsonb""")
         .execute(Tuple.of(users.toArray(String[]::new), muteKey, sender, Json.encode(muteDefault)))
-        .map(rows -> {
-          List<Recipient> devices = new ArrayList<>(rows.size());
-          String senderName = null;
-          for (Row row : rows) {
-            devices.add(new Recipient(row.getString("user_id"), row.getString("device_id")));
-            senderName = row.getString("sender_name");
-          }
-          return new MessageRecipients(devices, senderName);
-        });
+        .map(PushStore::recipients);
   }
 
   /**
@@ -132,15 +125,18 @@ public final class PushStore {
                AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
                AND coalesce(ds.value, acc.value, $4::text::jsonb) IS DISTINCT FROM 'true'::jsonb""")
         .execute(Tuple.of(conversationId, muteKey, sender, Json.encode(muteDefault), convSeq))
-        .map(rows -> {
-          List<Recipient> devices = new ArrayList<>(rows.size());
-          String senderName = null;
-          for (Row row : rows) {
-            devices.add(new Recipient(row.getString("user_id"), row.getString("device_id")));
-            senderName = row.getString("sender_name");
-          }
-          return new MessageRecipients(devices, senderName);
-        });
+        .map(PushStore::recipients);
+  }
+
+  /** Rows of (user_id, device_id, sender_name) as the devices to push and the sender's display name. */
+  private static MessageRecipients recipients(RowSet<Row> rows) {
+    List<Recipient> devices = new ArrayList<>(rows.size());
+    String senderName = null;
+    for (Row row : rows) {
+      devices.add(new Recipient(row.getString("user_id"), row.getString("device_id")));
+      senderName = row.getString("sender_name");
+    }
+    return new MessageRecipients(devices, senderName);
   }
 
   /** The user's devices other than the given one that have a token. */
