@@ -301,6 +301,7 @@ final class DeviceSession {
 
   private void nextSends() {
     if (state == State.CLOSED) {
+      waitingSends.forEach(send -> send.answered().complete());
       waitingSends.clear();
       return;
     }

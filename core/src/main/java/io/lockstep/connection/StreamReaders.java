@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The streams one session reads (a client that said "streams": true), one {@link DeliveryStream} per
@@ -18,25 +19,21 @@ import java.util.function.BiFunction;
  */
 final class StreamReaders {
 
-  /** Opens the delivery of one stream (not started) and registers it for live events. */
-  interface Opener extends BiFunction<String, Long, DeliveryStream> {
-  }
-
-  /** Removes the session from the live events of a stream. */
-  interface Closer {
-    void close(String conversationId);
-  }
-
   private final String userId;
   private final long welcomeHead;
-  private final Opener opener;
-  private final Closer closer;
+  private final BiFunction<String, Long, DeliveryStream> opener;
+  private final Consumer<String> closer;
   private final Map<String, DeliveryStream> open = new HashMap<>();
   private final Map<String, Long> startAfter = new HashMap<>();
   private boolean logCaughtUp;
 
-  /** @param welcomeHead the user's head when the welcome's positions were read: earlier events are in them */
-  StreamReaders(String userId, long welcomeHead, Opener opener, Closer closer) {
+  /**
+   * @param welcomeHead the user's head when the welcome's positions were read: earlier events are in them
+   * @param opener opens the delivery of one stream after a position (not started), registered for live events
+   * @param closer removes the session from the live events of a stream
+   */
+  StreamReaders(String userId, long welcomeHead, BiFunction<String, Long, DeliveryStream> opener,
+                Consumer<String> closer) {
     this.userId = userId;
     this.welcomeHead = welcomeHead;
     this.opener = opener;
@@ -109,7 +106,7 @@ final class StreamReaders {
 
   void closeAll() {
     open.values().forEach(DeliveryStream::close);
-    open.keySet().forEach(closer::close);
+    open.keySet().forEach(closer);
     open.clear();
     startAfter.clear();
   }
@@ -133,7 +130,7 @@ final class StreamReaders {
     startAfter.remove(conversationId);
     if (stream != null) {
       stream.close();
-      closer.close(conversationId);
+      closer.accept(conversationId);
     }
   }
 }

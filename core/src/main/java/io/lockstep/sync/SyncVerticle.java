@@ -29,6 +29,7 @@ import io.lockstep.config.LockstepConfig;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.plugin.ServerEvents;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.protocol.Events;
 import io.lockstep.protocol.ErrorCode;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.store.ConversationStore;
@@ -36,7 +37,6 @@ import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.Device;
 import io.lockstep.store.LogStore;
 import io.lockstep.store.StreamStore;
-import io.lockstep.protocol.Events;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -51,8 +51,9 @@ import java.util.function.Function;
 
 /**
  * Owns the user logs and the streams of large conversations: hello (which device, from where, and its
- * stream positions), sends, acks, catch-up pages of logs and streams, conversation history and snapshots. Replies only after the write committed, then hands the new events to
- * {@link Delivery}. Devices and conversations have verticles of their own.
+ * stream positions), sends, acks, catch-up pages of logs and streams, conversation history and
+ * snapshots. Replies only after the write committed, then hands the new events to {@link Delivery}.
+ * Devices and conversations have verticles of their own.
  */
 public final class SyncVerticle extends VerticleBase {
 
