@@ -3,11 +3,11 @@ package io.lockstep.connection;
 import io.lockstep.config.LockstepConfig.PerDevice;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.presence.PresenceRegistry;
+import io.lockstep.protocol.EventFrames;
 import io.lockstep.protocol.Events;
 import io.lockstep.presence.PresenceRegistry.LiveConnection;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.StreamStore;
-import io.lockstep.protocol.EventFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -124,25 +124,13 @@ final class LocalSessions implements SessionHost {
     if (readers == null) {
       return;
     }
-    long seq = event.getLong("seq");
-    long ts = event.getLong("ts");
     String sender = event.getString("sender_user");
-    List<LiveEvent> own = null;
-    List<LiveEvent> other = null;
+    Map<String, List<LiveEvent>> byTail = new HashMap<>(2);
     for (DeviceSession session : List.copyOf(readers)) {
-      if (sender.equals(session.userId())) {
-        if (own == null) {
-          own = List.of(new LiveEvent(seq, ts, Events.MESSAGE,
-              EventFrames.streamFrame(conversationId, seq, event.getString("tail_own")), null));
-        }
-        session.onStreamLive(conversationId, own);
-      } else {
-        if (other == null) {
-          other = List.of(new LiveEvent(seq, ts, Events.MESSAGE,
-              EventFrames.streamFrame(conversationId, seq, event.getString("tail_other")), null));
-        }
-        session.onStreamLive(conversationId, other);
-      }
+      String tail = sender.equals(session.userId()) ? "tail_own" : "tail_other";
+      session.onStreamLive(conversationId, byTail.computeIfAbsent(tail, key -> List.of(new LiveEvent(
+          event.getLong("seq"), event.getLong("ts"), Events.MESSAGE,
+          EventFrames.streamFrame(conversationId, event.getLong("seq"), event.getString(key)), null))));
     }
   }
 

@@ -85,13 +85,20 @@ public final class NotificationVerticle extends VerticleBase {
     }
     String muteKey = "conversation." + conversationId + ".muted";
     return store.messageRecipients(recipients, sender, muteKey, muteDefault(muteKey))
-        .compose(found -> offline(found.devices()).compose(devices -> {
-          String senderName = found.senderName() == null ? sender : found.senderName();
-          Push push = new Push("message", conversationId, event.getLong("conv_seq"), sender,
-              config.preview() == Preview.NONE ? null : senderName, notificationText(event.getJsonObject("body")),
-              false, userSeqs(event));
-          return enqueue(devices, push);
-        }));
+        .compose(found -> pushMessage(event, found, userSeqs(event)));
+  }
+
+  /**
+   * The message push to the found devices that are offline; userSeqs orders it against a pending push
+   * (a stream's message has none and replaces what is pending).
+   */
+  private Future<Void> pushMessage(JsonObject event, PushStore.MessageRecipients found, Map<String, Long> userSeqs) {
+    String sender = event.getJsonObject("sender").getString("user_id");
+    String senderName = found.senderName() == null ? sender : found.senderName();
+    Push push = new Push("message", event.getString("conversation_id"), event.getLong("conv_seq"), sender,
+        config.preview() == Preview.NONE ? null : senderName, notificationText(event.getJsonObject("body")),
+        false, userSeqs);
+    return offline(found.devices()).compose(devices -> enqueue(devices, push));
   }
 
   /**
@@ -118,12 +125,8 @@ public final class NotificationVerticle extends VerticleBase {
     String conversationId = event.getString("conversation_id");
     String sender = event.getJsonObject("sender").getString("user_id");
     String muteKey = "conversation." + conversationId + ".muted";
-    long convSeq = event.getLong("conv_seq");
-    return store.streamRecipients(conversationId, convSeq, sender, muteKey, muteDefault(muteKey))
-        .compose(found -> offline(found.devices()).compose(devices -> enqueue(devices, new Push("message",
-            conversationId, convSeq, sender, config.preview() == Preview.NONE ? null
-            : found.senderName() == null ? sender : found.senderName(),
-            notificationText(event.getJsonObject("body")), false, Map.of()))));
+    return store.streamRecipients(conversationId, event.getLong("conv_seq"), sender, muteKey, muteDefault(muteKey))
+        .compose(found -> pushMessage(event, found, Map.of()));
   }
 
   private Future<Void> onReadState(JsonObject event) {

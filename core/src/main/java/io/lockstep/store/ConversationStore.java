@@ -158,7 +158,7 @@ public final class ConversationStore {
   private static Future<ConversationChange> joinStream(SqlClient tx, String actor, Conversation conversation,
                                                        List<String> joining, int count) {
     Conversation changed = conversation.with(List.of(), count, conversation.streamFrom());
-    List<String> told = new ArrayList<>(new TreeSet<>(joining));
+    List<String> told = new ArrayList<>(joining);
     if (actor != null && !told.contains(actor)) {
       told.add(actor);
       told.sort(null);
