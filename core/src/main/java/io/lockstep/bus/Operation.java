@@ -31,6 +31,7 @@ public enum Operation {
   READ("lockstep.readstate.read"),
   MARK_UNREAD("lockstep.readstate.mark_unread"),
   LIST_CONVERSATIONS("lockstep.readstate.conversations"),
+  REPAIR("lockstep.readstate.repair"),
   // SettingsVerticle: account and device settings (SettingsCalls)
   SET_SETTING("lockstep.settings.set"),
   GET_SETTINGS("lockstep.settings.get"),

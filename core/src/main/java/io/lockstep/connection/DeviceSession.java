@@ -35,6 +35,7 @@ import io.lockstep.bus.PushCalls.RegisterToken;
 import io.lockstep.bus.PushCalls.UnregisterToken;
 import io.lockstep.bus.ReadStateCalls.MarkUnread;
 import io.lockstep.bus.ReadStateCalls.Read;
+import io.lockstep.bus.ReadStateCalls.Repair;
 import io.lockstep.bus.SettingsCalls.GetSettings;
 import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
@@ -70,6 +71,10 @@ final class DeviceSession {
 
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
+  /** A connection's repairs: at most one a second, each read again this many times if the log outruns it. */
+  private static final long REPAIR_INTERVAL_MS = 1_000;
+  private static final int REPAIR_ATTEMPTS = 3;
+  private static final String REPAIRS_LIMIT = "repairs_connection";
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
 
@@ -101,6 +106,8 @@ final class DeviceSession {
   private boolean batchCatchUp;
   private boolean readsStreams;
   private DeliveryStream stream;
+  private boolean repairing;
+  private long lastRepairAt = Long.MIN_VALUE / 2;
   private StreamReaders streams;
 
   private final SessionLimits spending;
@@ -253,6 +260,7 @@ final class DeviceSession {
       }
       case "read" -> request(id, "result", Read.from(caller(), frame, lastFrameAt));
       case "mark_unread" -> request(id, "result", MarkUnread.from(caller(), frame, lastFrameAt));
+      case "repair" -> repair(id, Repair.from(caller(), frame));
       case "settings.set" -> limited(id, "this settings write", spending.settingsWrite(userId),
           () -> request(id, "result", SetSetting.from(caller(), frame)));
       case "settings.get" -> request(id, "settings", GetSettings.from(caller(), frame));
@@ -328,6 +336,47 @@ final class DeviceSession {
         send.answered().complete();
       }
       nextSends();
+    });
+  }
+
+  /**
+   * Answers a repair with the user's read state and account settings, written in its place among the
+   * events: right after the event it reflects. When the stream is already past that event, the state
+   * is read again (a few times). One repair per connection at a time, and at most one a second: each
+   * reads the user's whole state.
+   */
+  private Future<?> repair(Object id, Repair request) {
+    long now = clock.now();
+    if (repairing || now - lastRepairAt < REPAIR_INTERVAL_MS) {
+      error(id, new Refusal(REPAIRS_LIMIT, repairing ? REPAIR_INTERVAL_MS
+          : REPAIR_INTERVAL_MS - (now - lastRepairAt)).toError("this repair"));
+      return null;
+    }
+    repairing = true;
+    lastRepairAt = now;
+    return placeState(id, request, null, REPAIR_ATTEMPTS)
+        .onFailure(failure -> error(id, failure))
+        .onComplete(done -> repairing = false);
+  }
+
+  private Future<Void> placeState(Object id, Repair request, Boolean diverged, int attempts) {
+    return bus.call(request).compose(state -> {
+      boolean divergence = diverged == null ? state.diverged() : diverged;
+      JsonObject frame = new JsonObject().put("type", "state");
+      if (id != null) {
+        frame.put("id", id);
+      }
+      frame.mergeIn(state.toJson()).put("diverged", divergence);
+      return stream.placeAfter(state.seq(), frame.encode()).compose(placed -> {
+        if (placed || this.state == State.CLOSED) {
+          return Future.succeededFuture();
+        }
+        if (attempts <= 1) {
+          return Future.failedFuture(new LockstepException(ErrorCode.UNAVAILABLE,
+              "your log moved on faster than your state could be read; ask again"));
+        }
+        return placeState(id, new Repair(request.caller(), null), divergence, attempts - 1);
+      });
     });
   }
 
@@ -586,7 +635,7 @@ final class DeviceSession {
           streams.snapshotShowed(streamHeads(snapshot));
         }
         JsonObject frame = new JsonObject().put("type", "snapshot").mergeIn(snapshot.toJson())
-            .put("settings", done.<SettingsReply>resultAt(1).toJson());
+            .put("settings", asOfSnapshot(done.<SettingsReply>resultAt(1).toJson(), snapshot.accountSettings()));
         return new DeliveryStream.Snapshot(frame.encode(), snapshot.head());
       });
     }
@@ -609,6 +658,14 @@ final class DeviceSession {
         streams.conversationEvent(new JsonObject(frame));
       }
     }
+  }
+
+  /**
+   * The settings with the account values read with the snapshot in place of those read beside it (which
+   * may be newer), so that the snapshot agrees with its state_digest.
+   */
+  private static JsonObject asOfSnapshot(JsonObject settings, JsonObject accountAtHead) {
+    return settings.put("account", accountAtHead);
   }
 
   /** The head of each stream in a snapshot. */

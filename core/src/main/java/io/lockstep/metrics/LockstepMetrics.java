@@ -38,6 +38,7 @@ public final class LockstepMetrics {
   public final Counter ackFailures;
   public final Counter readsUnchanged;
   public final Counter settingsShadowed;
+  public final Counter stateDivergence;
   public final Timer readPropagation;
   public final Timer deliveryLatency;
   public final DistributionSummary syncLag;
@@ -70,6 +71,8 @@ public final class LockstepMetrics {
     ackFailures = counter("lockstep.cursor.advance.failures", "Acks rejected or failed");
     settingsShadowed = counter("lockstep.settings.shadowed",
         "Account setting changes that a device keeps its own value over (local versus account conflicts)");
+    stateDivergence = counter("lockstep.state.divergence",
+        "Repairs asked by devices whose state digest differed from the server's (local state that drifted)");
     readsUnchanged = counter("lockstep.readstate.reads.unchanged", "Read frames that changed nothing");
     readPropagation = Timer.builder("lockstep.readstate.propagation")
         .description("From a read frame arriving to its read_state event reaching each other online device of the user")

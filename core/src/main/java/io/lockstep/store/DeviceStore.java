@@ -28,7 +28,8 @@ public final class DeviceStore {
 
   private static final String DEVICE_COLUMNS =
       "device_id, user_id, name, platform, cursor, duplicate_sends, created_at, last_seen_at, first_hello_at, revoked_at,"
-      + " push_provider, push_token_at";
+      + " push_provider, push_token_at, attention, attention_at, last_attentive_at, last_ack_at, drain_up_to,"
+      + " drain_deadline, divergences, last_divergence_at";
 
   private final Pool pool;
 
@@ -40,7 +41,7 @@ public final class DeviceStore {
   public record Device(String deviceId, String userId, String name, String platform, long cursor,
                        long duplicateSends, OffsetDateTime createdAt, OffsetDateTime lastSeenAt,
                        OffsetDateTime firstHelloAt, OffsetDateTime revokedAt, String pushProvider,
-                       OffsetDateTime pushTokenAt) {
+                       OffsetDateTime pushTokenAt, Lifecycle lifecycle) {
 
     public boolean revoked() {
       return revokedAt != null;
@@ -64,7 +65,8 @@ public final class DeviceStore {
           .put("created", createdAt.toInstant().toEpochMilli())
           .put("last_seen", lastSeenAt == null ? null : lastSeenAt.toInstant().toEpochMilli())
           .put("cursor", cursor)
-          .put("push", pushJson());
+          .put("push", pushJson())
+          .mergeIn(lifecycle.toJson());
     }
 
     /** The device's push registration without the token itself: {provider, registered, token_age_seconds}. */
@@ -217,18 +219,41 @@ public final class DeviceStore {
 
   /**
    * Moves the device cursor forward to upTo (never back) and appends delivered receipts for the
-   * messages of others it passes first. Fails with cursor_ahead when upTo is above the user's head.
+   * messages of others it passes first. Fails with cursor_ahead when upTo is above the user's head, and
+   * with device_revoked for a revoked device (its cursor is frozen).
    */
   public Future<Acked> ack(String userId, String deviceId, long upTo) {
     return pool.preparedQuery("SELECT * FROM lockstep_ack($1, $2, $3)")
         .execute(Tuple.of(userId, deviceId, upTo))
         .map(rows -> {
           Row row = rows.iterator().next();
-          if (row.getString("outcome").equals("cursor_ahead")) {
-            throw Rejection.ACK_AHEAD.of(deviceId, upTo);
+          String outcome = row.getString("outcome");
+          if (!outcome.equals("acked")) {
+            throw Rejection.fromSql(outcome).of(deviceId, upTo);
           }
           return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"));
         });
+  }
+
+  /**
+   * What a device said of its user's attention and when, when it was last focused and last acked, a
+   * pending unlink after drain, and how often its state digest disagreed with the server's.
+   */
+  public record Lifecycle(String attention, OffsetDateTime attentionAt, OffsetDateTime lastAttentiveAt,
+                          OffsetDateTime lastAckAt, Long drainUpTo, OffsetDateTime drainDeadline, int divergences,
+                          OffsetDateTime lastDivergenceAt) {
+
+    JsonObject toJson() {
+      JsonObject json = new JsonObject().put("attention", attention).put("attention_at", millis(attentionAt))
+          .put("last_attentive", millis(lastAttentiveAt)).put("last_ack_at", millis(lastAckAt))
+          .put("divergences", divergences).put("last_divergence_at", millis(lastDivergenceAt));
+      return drainUpTo == null ? json
+          : json.put("drain", new JsonObject().put("up_to", drainUpTo).put("deadline", millis(drainDeadline)));
+    }
+
+    private static Long millis(OffsetDateTime time) {
+      return time == null ? null : time.toInstant().toEpochMilli();
+    }
   }
 
   private static List<Device> toDevices(RowSet<Row> rows) {
@@ -244,6 +269,10 @@ public final class DeviceStore {
         row.getString("platform"), row.getLong("cursor"), row.getLong("duplicate_sends"),
         row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_seen_at"),
         row.getOffsetDateTime("first_hello_at"), row.getOffsetDateTime("revoked_at"), row.getString("push_provider"),
-        row.getOffsetDateTime("push_token_at"));
+        row.getOffsetDateTime("push_token_at"),
+        new Lifecycle(row.getString("attention"), row.getOffsetDateTime("attention_at"),
+            row.getOffsetDateTime("last_attentive_at"), row.getOffsetDateTime("last_ack_at"), row.getLong("drain_up_to"),
+            row.getOffsetDateTime("drain_deadline"), row.getInteger("divergences"),
+            row.getOffsetDateTime("last_divergence_at")));
   }
 }
