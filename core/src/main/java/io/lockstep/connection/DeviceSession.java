@@ -75,6 +75,8 @@ final class DeviceSession {
   private static final long REPAIR_INTERVAL_MS = 1_000;
   private static final int REPAIR_ATTEMPTS = 3;
   private static final String REPAIRS_LIMIT = "repairs_connection";
+  static final String FOCUSED = "focused";
+  private static final java.util.Set<String> ATTENTION_STATES = java.util.Set.of(FOCUSED, "background", "idle");
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
 
@@ -107,6 +109,7 @@ final class DeviceSession {
   private boolean readsStreams;
   private DeliveryStream stream;
   private boolean repairing;
+  private String attention;
   private long lastRepairAt = Long.MIN_VALUE / 2;
   private StreamReaders streams;
 
@@ -180,6 +183,11 @@ final class DeviceSession {
 
   long lastFrameAt() {
     return lastFrameAt;
+  }
+
+  /** What this connection's client last said of its user's attention; null until it says. */
+  String attention() {
+    return attention;
   }
 
   boolean isReady() {
@@ -261,6 +269,7 @@ final class DeviceSession {
       case "read" -> request(id, "result", Read.from(caller(), frame, lastFrameAt));
       case "mark_unread" -> request(id, "result", MarkUnread.from(caller(), frame, lastFrameAt));
       case "repair" -> repair(id, Repair.from(caller(), frame));
+      case "attention" -> attention(id, frame);
       case "settings.set" -> limited(id, "this settings write", spending.settingsWrite(userId),
           () -> request(id, "result", SetSetting.from(caller(), frame)));
       case "settings.get" -> request(id, "settings", GetSettings.from(caller(), frame));
@@ -337,6 +346,34 @@ final class DeviceSession {
       }
       nextSends();
     });
+  }
+
+  /**
+   * Records the user's attention on this connection (in its presence and on the device) and answers
+   * once both are written; the same state again writes nothing.
+   */
+  private Future<?> attention(Object id, JsonObject frame) {
+    String declared = Fields.optionalString(frame, "state");
+    if (declared == null || !ATTENTION_STATES.contains(declared)) {
+      throw Fields.invalid("state", "must be \"focused\", \"background\" or \"idle\"");
+    }
+    String previous = attention;
+    JsonObject answer = new JsonObject().put("attention", declared);
+    if (declared.equals(previous)) {
+      answerAttention(id, answer);
+      return null;
+    }
+    attention = declared;
+    return host.attention(this, previous)
+        .onSuccess(v -> answerAttention(id, answer))
+        .onFailure(failure -> error(id, failure));
+  }
+
+  /** Attention frames are often sent without an id (on every focus change): those get no reply. */
+  private void answerAttention(Object id, JsonObject answer) {
+    if (id != null) {
+      reply("result", id, answer);
+    }
   }
 
   /**

@@ -171,6 +171,20 @@ public final class DeviceStore {
   }
 
   /** Marks the devices seen now, a thousand rows per statement so no statement holds many row locks for long. */
+  /**
+   * Records what the device said of its user's attention (null: a focused connection closed, the
+   * declared state stays). The device counts as attentive (last_attentive_at) whenever it enters or
+   * leaves focus, so the push ladder can tell which device was looked at last.
+   */
+  public Future<Void> markAttention(String deviceId, String attention, String previous) {
+    boolean attentive = "focused".equals(attention) || "focused".equals(previous);
+    return pool.preparedQuery("""
+            UPDATE devices SET attention = coalesce($2, attention), attention_at = CASE WHEN $2 IS NULL THEN attention_at ELSE now() END,
+                   last_attentive_at = CASE WHEN $3 THEN now() ELSE last_attentive_at END
+             WHERE device_id = $1""")
+        .execute(Tuple.of(deviceId, attention, attentive)).mapEmpty();
+  }
+
   public Future<Void> markSeen(List<String> deviceIds) {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < deviceIds.size(); from += 1000) {
