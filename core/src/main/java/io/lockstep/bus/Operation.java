@@ -27,6 +27,7 @@ public enum Operation {
   LIST_DEVICES("lockstep.sync.device.list"),
   RENAME_DEVICE("lockstep.sync.device.rename"),
   REVOKE_DEVICE("lockstep.sync.device.revoke"),
+  UNLINK_AFTER_DRAIN("lockstep.sync.device.drain"),
   // ReadStateVerticle: account-level read cursors (ReadStateCalls)
   READ("lockstep.readstate.read"),
   MARK_UNREAD("lockstep.readstate.mark_unread"),

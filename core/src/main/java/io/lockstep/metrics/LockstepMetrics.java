@@ -48,6 +48,7 @@ public final class LockstepMetrics {
   public final Counter pushEnqueued;
   public final Counter pushCoalesced;
   public final Counter pushSkippedLive;
+  public final Counter pushSkippedRead;
   public final Timer pushLatency;
 
   public LockstepMetrics(MeterRegistry registry) {
@@ -103,6 +104,8 @@ public final class LockstepMetrics {
         .register(registry));
     pushEnqueued = counter("lockstep.push.enqueued", "Pushes added to the outbox for devices that are not connected");
     pushCoalesced = counter("lockstep.push.coalesced", "Events folded into a device's pending push instead of a new one");
+    pushSkippedRead = counter("lockstep.push.skipped.read",
+        "Due message pushes dropped because the message had been read on another device by then");
     pushSkippedLive = counter("lockstep.push.skipped.live", "Due pushes dropped because the device was connected by then");
     pushLatency = Timer.builder("lockstep.push.latency")
         .description("From a push entering the outbox to its provider accepting it")
@@ -126,6 +129,12 @@ public final class LockstepMetrics {
   }
 
   /** Token churn: registered, replaced, moved, unregistered, pruned. */
+  /** A device revoked by the lifecycle sweep: drained, drain_deadline or idle. */
+  public void deviceExpired(String reason) {
+    Counter.builder("lockstep.devices.expired").description("Devices the lifecycle sweep revoked, by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
   public void pushToken(String event) {
     Counter.builder("lockstep.push.tokens").description("Push token changes by kind (token churn)")
         .tag("event", event).register(registry).increment();

@@ -200,10 +200,102 @@ public final class DeviceStore {
         "UPDATE devices SET name = $2 WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId, name));
   }
 
+  /**
+   * Revokes the device in one transaction: it is marked revoked (its cursor frozen: acks are refused),
+   * its token and every push waiting or being sent to it are deleted, with what it showed, and the
+   * `revoked` event is appended.
+   */
   public Future<DeviceChange> revoke(String userId, String deviceId) {
-    return changeOwned(userId, deviceId, "revoked",
-        "UPDATE devices SET revoked_at = now(), push_provider = NULL, push_token = NULL, push_token_key = NULL,"
-            + " push_token_at = NULL WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId));
+    return changeOwned(userId, deviceId, "revoked", """
+        WITH outbox AS (DELETE FROM push_outbox WHERE device_id = $1 AND state IN ('pending', 'sending')),
+             shown AS (DELETE FROM push_shown WHERE device_id = $1)
+        UPDATE devices SET revoked_at = now(), push_provider = NULL, push_token = NULL, push_token_key = NULL,
+               push_token_at = NULL, drain_up_to = NULL, drain_deadline = NULL
+         WHERE device_id = $1 RETURNING\s""" + DEVICE_COLUMNS, Tuple.of(deviceId));
+  }
+
+  /**
+   * Unlink after drain: the device is to be revoked once its cursor reaches the user's head as it is now
+   * (or at the deadline). Answers the device with its drain; one whose cursor is there already is
+   * revoked at once (the change is then present).
+   */
+  public record Drain(Device device, DeviceChange revoked) {
+  }
+
+  public Future<Drain> drain(String userId, String deviceId, Duration timeout) {
+    return owned(userId, deviceId).compose(device -> {
+      if (device.revoked()) {
+        return Future.failedFuture(Rejection.DEVICE_NOT_FOUND.of(deviceId));
+      }
+      return pool.preparedQuery("""
+              UPDATE devices d SET drain_up_to = u.head, drain_deadline = now() + $3 * interval '1 millisecond'
+                FROM users u
+               WHERE d.device_id = $1 AND d.user_id = $2 AND d.revoked_at IS NULL AND u.user_id = d.user_id
+              RETURNING d.cursor >= d.drain_up_to AS drained""")
+          .execute(Tuple.of(deviceId, userId, timeout.toMillis()))
+          .compose(rows -> {
+            if (rows.size() == 0) {
+              return Future.failedFuture(Rejection.DEVICE_NOT_FOUND.of(deviceId));
+            }
+            if (rows.iterator().next().getBoolean("drained")) {
+              return revoke(userId, deviceId).map(change -> new Drain(change.device(), change));
+            }
+            return find(deviceId).map(draining -> new Drain(draining, null));
+          });
+    });
+  }
+
+  /** A device the sweep revokes, and why. */
+  public record Expired(String userId, String deviceId, String reason) {
+  }
+
+  /**
+   * Devices due for revocation: drained (acked up to the head of their unlink request), past their drain
+   * deadline, or without a hello for maxIdle (zero: never). At most limit.
+   */
+  public Future<List<Expired>> expired(Duration maxIdle, int limit) {
+    return pool.preparedQuery("""
+            SELECT user_id, device_id,
+                   CASE WHEN drain_up_to IS NOT NULL AND cursor >= drain_up_to THEN 'drained'
+                        WHEN drain_up_to IS NOT NULL AND drain_deadline <= now() THEN 'drain_deadline'
+                        ELSE 'idle' END AS reason
+              FROM devices
+             WHERE revoked_at IS NULL
+               AND ((drain_up_to IS NOT NULL AND (cursor >= drain_up_to OR drain_deadline <= now()))
+                    OR ($1 > 0 AND greatest(last_seen_at, created_at) < now() - $1 * interval '1 millisecond'))
+             ORDER BY device_id LIMIT $2""")
+        .execute(Tuple.of(maxIdle.toMillis(), limit))
+        .map(rows -> {
+          List<Expired> expired = new ArrayList<>(rows.size());
+          rows.forEach(row -> expired.add(new Expired(row.getString("user_id"), row.getString("device_id"),
+              row.getString("reason"))));
+          return expired;
+        });
+  }
+
+  /**
+   * Drops push tokens not registered again for maxAge (zero: never), with the pushes waiting for them;
+   * answers the providers of the tokens dropped.
+   */
+  public Future<List<String>> dropStaleTokens(Duration maxAge) {
+    if (maxAge.isZero()) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            WITH stale AS (
+              SELECT device_id, push_provider FROM devices
+               WHERE push_token_at < now() - $1 * interval '1 millisecond' AND revoked_at IS NULL
+               ORDER BY device_id LIMIT 1000 FOR UPDATE),
+            outbox AS (DELETE FROM push_outbox o USING stale WHERE o.device_id = stale.device_id AND o.state = 'pending')
+            UPDATE devices d SET push_provider = NULL, push_token = NULL, push_token_key = NULL, push_token_at = NULL
+              FROM stale WHERE d.device_id = stale.device_id
+            RETURNING stale.push_provider""")
+        .execute(Tuple.of(maxAge.toMillis()))
+        .map(rows -> {
+          List<String> providers = new ArrayList<>(rows.size());
+          rows.forEach(row -> providers.add(row.getString("push_provider")));
+          return providers;
+        }));
   }
 
   private Future<DeviceChange> changeOwned(String userId, String deviceId, String action, String update, Tuple args) {
