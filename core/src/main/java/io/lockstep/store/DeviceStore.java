@@ -262,7 +262,7 @@ public final class DeviceStore {
               FROM devices
              WHERE revoked_at IS NULL
                AND ((drain_up_to IS NOT NULL AND (cursor >= drain_up_to OR drain_deadline <= now()))
-                    OR ($1 > 0 AND greatest(last_seen_at, created_at) < now() - $1 * interval '1 millisecond'))
+                    OR ($1::bigint > 0 AND greatest(last_seen_at, created_at) < now() - $1::bigint * interval '1 millisecond'))
              ORDER BY device_id LIMIT $2""")
         .execute(Tuple.of(maxIdle.toMillis(), limit))
         .map(rows -> {
