@@ -72,6 +72,7 @@ public final class LockstepMetrics {
     ackFailures = counter("lockstep.cursor.advance.failures", "Acks rejected or failed");
     settingsShadowed = counter("lockstep.settings.shadowed",
         "Account setting changes that a device keeps its own value over (local versus account conflicts)");
+    List.of("drained", "drain_deadline", "idle").forEach(this::expired);
     stateDivergence = counter("lockstep.state.divergence",
         "Repairs asked by devices whose state digest differed from the server's (local state that drifted)");
     readsUnchanged = counter("lockstep.readstate.reads.unchanged", "Read frames that changed nothing");
@@ -131,8 +132,12 @@ public final class LockstepMetrics {
   /** Token churn: registered, replaced, moved, unregistered, pruned. */
   /** A device revoked by the lifecycle sweep: drained, drain_deadline or idle. */
   public void deviceExpired(String reason) {
-    Counter.builder("lockstep.devices.expired").description("Devices the lifecycle sweep revoked, by reason")
-        .tag("reason", reason).register(registry).increment();
+    expired(reason).increment();
+  }
+
+  private Counter expired(String reason) {
+    return Counter.builder("lockstep.devices.expired").description("Devices the lifecycle sweep revoked, by reason")
+        .tag("reason", reason).register(registry);
   }
 
   public void pushToken(String event) {
