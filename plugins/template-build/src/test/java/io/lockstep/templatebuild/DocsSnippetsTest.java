@@ -1,4 +1,4 @@
-package com.example.lockstep;
+package io.lockstep.templatebuild;
 
 import org.junit.jupiter.api.Test;
 
