@@ -50,6 +50,17 @@ class TestkitTest {
   }
 
   @Test
+  void oneServicesFileMayNameSeveralPluginsEachWithItsOwnIdAndServices() {
+    JsonObject counter = NODE.plugin("probe-counter");
+    assertEquals("running", counter.getString("state"));
+    assertEquals("extension", counter.getJsonArray("services").getJsonObject(0).getString("contract"));
+    long before = NODE.request("probe.messages", new JsonObject()).getLong("count");
+    String group = NODE.group("hal", "ida");
+    NODE.device("hal").connect().sendMessage(group, "counted");
+    assertEquals(before + 1, NODE.request("probe.messages", new JsonObject()).getLong("count"));
+  }
+
+  @Test
   void nestedValuesReachThePolicyAsJsonObjectsAndArraysAfterAStoreToo() {
     TestDevice phone = NODE.device("ann").connect();
     JsonObject card = new JsonObject().put("name", "Ann").put("tags", new JsonArray().add("a").add(1));
