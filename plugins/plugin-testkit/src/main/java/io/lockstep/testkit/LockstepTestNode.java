@@ -172,10 +172,10 @@ public final class LockstepTestNode implements BeforeAllCallback, AfterAllCallba
   @Override
   public void beforeAll(ExtensionContext context) {
     vertx = Vertx.vertx();
-    database = TestServices.createDatabase();
     redisPrefix = TestServices.newRedisPrefix();
     port = freePort();
     try {
+      database = TestServices.createDatabase();
       pluginsDir = pluginsDirectory();
       server = await(defaultSettingKeys()
           .compose(keys -> ConfigLoader.load(vertx, configuration(keys)))
@@ -365,7 +365,9 @@ public final class LockstepTestNode implements BeforeAllCallback, AfterAllCallba
     } finally {
       redis.close();
       await(vertx.close());
-      TestServices.dropDatabase(database);
+      if (database != null) {
+        TestServices.dropDatabase(database);
+      }
       deleteQuietly(pluginsDir);
     }
   }
