@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ class TemplateJarInTheServerIT {
     assertTrue(Files.isRegularFile(jar), "the invoker's build of plugins/template made no " + jar);
     Path node = Path.of("target", "template-node").toAbsolutePath();
     Path plugins = Files.createDirectories(node.resolve("plugins"));
-    Files.copy(jar, plugins.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
     Path config = node.resolve("lockstep.yaml");
     Files.writeString(config, """
         plugins:
