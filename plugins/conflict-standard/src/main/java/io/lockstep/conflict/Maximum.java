@@ -17,7 +17,7 @@ public final class Maximum extends ConflictPolicyVerticle {
   @Override
   protected ConflictDecision decide(ConflictRequest request) {
     if (!(request.incoming().value() instanceof Number incoming)) {
-      throw new IllegalArgumentException("key " + request.key() + " takes a number");
+      throw new IllegalArgumentException("must be a number: key " + request.key() + " keeps the largest value written");
     }
     ConflictRequest.Stored stored = request.stored();
     if (stored == null || !(stored.value() instanceof Number current)) {

@@ -31,7 +31,7 @@ public final class ObservedRemoveSet extends ConflictPolicyVerticle {
     if (!(request.incoming().value() instanceof JsonObject operations)
         || !(operations.getValue("add", new JsonArray()) instanceof JsonArray adds)
         || !(operations.getValue("remove", new JsonArray()) instanceof JsonArray removes)) {
-      throw new IllegalArgumentException("key " + request.key() + " takes set operations {\"add\": [...], \"remove\": [...]}");
+      throw new IllegalArgumentException("must be set operations {\"add\": [...], \"remove\": [...]} for key " + request.key());
     }
     ConflictRequest.Stored stored = request.stored();
     long current = stored == null ? 0 : stored.version();

@@ -23,7 +23,6 @@ import java.util.function.Supplier;
  * {@code META-INF/services/io.lockstep.plugin.LockstepPlugin}, calls {@link #init} with the
  * section {@code plugins.config.example-plugin} of its configuration, then deploys {@link #verticles()}.
  */
-// snippet:begin spi
 public final class ExamplePlugin implements LockstepPlugin {
 
   private String countAddress;
@@ -34,6 +33,11 @@ public final class ExamplePlugin implements LockstepPlugin {
   }
 
   @Override
+  public int apiVersion() {
+    return API_VERSION;   // compiled in from the API this plugin is built against
+  }
+
+  @Override
   public List<PluginService> services() {
     return List.of(PluginService.conflictPolicy(FirstWriterWins.NAME), PluginService.extension("message-counter"));
   }
@@ -41,12 +45,10 @@ public final class ExamplePlugin implements LockstepPlugin {
   /** Reads the plugin's own configuration; throwing here keeps the plugin out, with the reason logged. */
   @Override
   public void init(PluginContext context) {
-    // snippet:begin config
     ConfigTree config = ConfigTree.pluginSection(id(), context.config());   // plugins.config.example-plugin
     config.onlyKeys(Set.of("count_address"));                               // a misspelt key is refused, not ignored
     countAddress = config.string("count_address", MessageCounter.DEFAULT_ADDRESS);  // blank is refused
-    // snippet:end
-  }
+      }
 
   /** One supplier per verticle; the server deploys each once on every node. */
   @Override
@@ -54,4 +56,3 @@ public final class ExamplePlugin implements LockstepPlugin {
     return List.of(FirstWriterWins::new, () -> new MessageCounter(countAddress));
   }
 }
-// snippet:end

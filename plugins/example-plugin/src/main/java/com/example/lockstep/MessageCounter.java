@@ -13,6 +13,7 @@ import java.util.Map;
  * conversation, answering {@code {conversation_id}} with {@code {count}} on its address. A real
  * integration would forward the events to a search index or an analytics pipeline instead.
  */
+// snippet:begin extension
 public final class MessageCounter extends VerticleBase {
 
   static final String DEFAULT_ADDRESS = "example.messages.count";
@@ -34,3 +35,4 @@ public final class MessageCounter extends VerticleBase {
             .completion());
   }
 }
+// snippet:end

@@ -35,32 +35,62 @@ public final class ConfigTree {
   private final JsonObject json;
   private final String path;
 
-  /** A tree over {@code json}, whose keys are named below {@code path} ("" for the root). */
+  /**
+   * A tree over a section of the configuration.
+   *
+   * @param json the section; null reads as empty
+   * @param path the section's full name, by which refusals name its keys ("" for the root)
+   */
   public ConfigTree(JsonObject json, String path) {
     this.json = json == null ? new JsonObject() : json;
     this.path = path;
   }
 
-  /** A plugin's section, {@code plugins.config.<plugin id>}. */
+  /**
+   * A plugin's section, {@code plugins.config.<plugin id>}: wrap {@link PluginContext#config()} in it.
+   *
+   * @param pluginId the plugin's id
+   * @param section the section as the server handed it
+   * @return the tree, naming its keys {@code plugins.config.<pluginId>.<key>}
+   */
   public static ConfigTree pluginSection(String pluginId, JsonObject section) {
     return new ConfigTree(section, "plugins.config." + pluginId);
   }
 
-  /** The full name of this section. */
+  /**
+   * The full name of this section.
+   *
+   * @return e.g. {@code plugins.config.push-webhook}
+   */
   public String path() {
     return path;
   }
 
+  /**
+   * Whether the section has no keys: a plugin whose section is empty usually serves nothing.
+   *
+   * @return true when empty (or absent)
+   */
   public boolean isEmpty() {
     return json.isEmpty();
   }
 
-  /** The key is present with a value other than null. */
+  /**
+   * Whether the key is present with a value other than null.
+   *
+   * @param key a key of this section
+   * @return true when it has a value
+   */
   public boolean has(String key) {
     return json.getValue(key) != null;
   }
 
-  /** Refuses keys this section does not know, so that a misspelt setting is not silently ignored. */
+  /**
+   * Refuses keys this section does not know, so that a misspelt setting is not silently ignored.
+   *
+   * @param known every key the section may have
+   * @throws IllegalArgumentException naming the unknown keys and the known ones
+   */
   public void onlyKeys(Collection<String> known) {
     Set<String> unknown = new TreeSet<>(json.fieldNames());
     unknown.removeAll(known);
@@ -71,8 +101,13 @@ public final class ConfigTree {
   }
 
   /**
-   * Which of two alternative keys is given ({@code key_file} or {@code key}, say); refused unless exactly
-   * one is, with {@code what} saying what they hold.
+   * Which of two alternative keys is given ({@code key_file} or {@code key}, say).
+   *
+   * @param first one key
+   * @param second the other
+   * @param what what they hold, for the refusal
+   * @return the key that is given
+   * @throws IllegalArgumentException unless exactly one of them is
    */
   public String exactlyOne(String first, String second, String what) {
     if (has(first) == has(second)) {
@@ -82,7 +117,13 @@ public final class ConfigTree {
     return has(first) ? first : second;
   }
 
-  /** A subsection; an empty one when absent. */
+  /**
+   * A subsection.
+   *
+   * @param key the key holding it
+   * @return its tree, named below this one; an empty one when absent
+   * @throws IllegalArgumentException when the key holds something other than a section
+   */
   public ConfigTree section(String key) {
     Object value = json.getValue(key);
     if (value == null) {
@@ -94,11 +135,25 @@ public final class ConfigTree {
     return new ConfigTree(section, key(key));
   }
 
+  /**
+   * The text of a required key (numbers and booleans as their text).
+   *
+   * @param key the key
+   * @return its text
+   * @throws IllegalArgumentException when it is missing
+   */
   public String string(String key) {
     return required(key).toString();
   }
 
-  /** The text of the key, or {@code fallback} when it is absent; present but blank is refused. */
+  /**
+   * The text of an optional key, stripped of surrounding blanks.
+   *
+   * @param key the key
+   * @param fallback the answer when the key is absent
+   * @return its text, or {@code fallback}
+   * @throws IllegalArgumentException when it is present but blank
+   */
   public String string(String key, String fallback) {
     Object value = json.getValue(key);
     if (value == null) {
@@ -111,6 +166,13 @@ public final class ConfigTree {
     return text;
   }
 
+  /**
+   * A required whole number that fits an {@code int}.
+   *
+   * @param key the key
+   * @return its value
+   * @throws IllegalArgumentException when it is missing, not a whole number or out of range
+   */
   public int integer(String key) {
     long value = longValue(key);
     if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
@@ -119,6 +181,13 @@ public final class ConfigTree {
     return (int) value;
   }
 
+  /**
+   * A required whole number, from a number or its text.
+   *
+   * @param key the key
+   * @return its value
+   * @throws IllegalArgumentException when it is missing or not a whole number
+   */
   public long longValue(String key) {
     Object value = required(key);
     if (value instanceof Number number) {
@@ -134,7 +203,16 @@ public final class ConfigTree {
     }
   }
 
-  /** A whole number from {@code min} to {@code max}, {@code fallback} when absent. */
+  /**
+   * An optional whole number within bounds.
+   *
+   * @param key the key
+   * @param fallback the answer when the key is absent (not checked against the bounds)
+   * @param min the smallest value taken
+   * @param max the largest value taken
+   * @return its value, or {@code fallback}
+   * @throws IllegalArgumentException when it is not a whole number from {@code min} to {@code max}
+   */
   public long longValue(String key, long fallback, long min, long max) {
     if (!has(key)) {
       return fallback;
@@ -151,6 +229,13 @@ public final class ConfigTree {
     return value;
   }
 
+  /**
+   * A required boolean, from {@code true}/{@code false} or their text (in any case).
+   *
+   * @param key the key
+   * @return its value
+   * @throws IllegalArgumentException when it is missing or neither true nor false
+   */
   public boolean bool(String key) {
     Object value = required(key);
     if (value instanceof Boolean flag) {
@@ -163,10 +248,26 @@ public final class ConfigTree {
     throw invalid(key, "must be true or false, not '" + value + "'");
   }
 
+  /**
+   * An optional boolean.
+   *
+   * @param key the key
+   * @param fallback the answer when the key is absent
+   * @return its value, or {@code fallback}
+   * @throws IllegalArgumentException when it is neither true nor false
+   */
   public boolean bool(String key, boolean fallback) {
     return has(key) ? bool(key) : fallback;
   }
 
+  /**
+   * A required duration: text such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 12h}, {@code 30d}
+   * or {@code 0}, or a number of milliseconds.
+   *
+   * @param key the key
+   * @return its value
+   * @throws IllegalArgumentException when it is missing or not a duration
+   */
   public Duration duration(String key) {
     Object value = required(key);
     if (value instanceof Number number) {
@@ -190,7 +291,13 @@ public final class ConfigTree {
     };
   }
 
-  /** A list: a YAML sequence, or (from an environment variable) a JSON array or comma-separated text. */
+  /**
+   * A required list: a YAML sequence, or (from an environment variable) a JSON array or comma-separated text.
+   *
+   * @param key the key
+   * @return its items
+   * @throws IllegalArgumentException when it is missing or its text starts like a JSON array but is not one
+   */
   public JsonArray list(String key) {
     Object value = required(key);
     if (value instanceof JsonArray array) {
@@ -213,7 +320,13 @@ public final class ConfigTree {
     return items;
   }
 
-  /** A free-form section handed on as JSON (a section, or JSON object text); empty when absent. */
+  /**
+   * A free-form section handed on as JSON (a section, or the text of a JSON object).
+   *
+   * @param key the key
+   * @return the object; an empty one when absent
+   * @throws IllegalArgumentException when it holds something else
+   */
   public JsonObject object(String key) {
     Object value = json.getValue(key);
     if (value == null) {
@@ -229,6 +342,16 @@ public final class ConfigTree {
     }
   }
 
+  /**
+   * A required enum constant, named in lower case with {@code -} for {@code _} ({@code key-file} for
+   * {@code KEY_FILE}), in any case.
+   *
+   * @param key the key
+   * @param type the enum
+   * @param <E> the enum's type
+   * @return the constant
+   * @throws IllegalArgumentException when it is missing or names no constant
+   */
   public <E extends Enum<E>> E enumValue(String key, Class<E> type) {
     String text = string(key).trim().toUpperCase(Locale.ROOT).replace('-', '_');
     try {
@@ -238,7 +361,14 @@ public final class ConfigTree {
     }
   }
 
-  /** An absolute http or https URL; {@code fallback} (not checked) when absent. */
+  /**
+   * An optional absolute {@code http} or {@code https} URL.
+   *
+   * @param key the key
+   * @param fallback the URL when the key is absent (not checked); may be null
+   * @return the URL, or {@code fallback} parsed, or null
+   * @throws IllegalArgumentException when the value is not an absolute http(s) URL with a host
+   */
   public URI httpUrl(String key, String fallback) {
     String text = string(key, null);
     if (text == null) {
@@ -255,7 +385,13 @@ public final class ConfigTree {
     throw invalid(key, "must be an absolute http or https URL, not '" + text + "'");
   }
 
-  /** The path of a readable file, or null when the key is absent. */
+  /**
+   * An optional path of a readable file.
+   *
+   * @param key the key
+   * @return the path, or null when the key is absent
+   * @throws IllegalArgumentException when it names no readable regular file
+   */
   public Path readableFile(String key) {
     String text = string(key, null);
     if (text == null) {
@@ -272,7 +408,13 @@ public final class ConfigTree {
     throw invalid(key, "names " + text + ", which is not a readable file (it cannot be read)");
   }
 
-  /** The text of the file the key names, or null when the key is absent. */
+  /**
+   * The text of the file an optional key names (a key file, a certificate).
+   *
+   * @param key the key
+   * @return the file's text, or null when the key is absent
+   * @throws IllegalArgumentException when it names no readable file
+   */
   public String fileText(String key) {
     Path file = readableFile(key);
     if (file == null) {
@@ -285,7 +427,13 @@ public final class ConfigTree {
     }
   }
 
-  /** A refusal of the key's value: "configuration key a.b.c " + problem. */
+  /**
+   * A refusal of a key's value, for checks of your own: throw it from {@code init}.
+   *
+   * @param key the key
+   * @param problem what is wrong, e.g. {@code "must be at least 16 characters"}
+   * @return {@code configuration key <section>.<key> <problem>}
+   */
   public IllegalArgumentException invalid(String key, String problem) {
     return new IllegalArgumentException("configuration key " + key(key) + " " + problem);
   }

@@ -1,4 +1,4 @@
-package com.example.lockstep;
+package io.lockstep.templatebuild;
 
 import org.junit.jupiter.api.Test;
 
@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,26 +16,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * docs/plugins.md shows compiled code: every Java block marked {@code <!-- snippet: path#name -->} is
- * the region {@code // snippet:begin name} … {@code // snippet:end} of that source file (nested
- * markers dropped, indentation removed), so the documented plugin is the one CI builds.
+ * docs/plugins.md shows compiled code: every block marked {@code <!-- snippet: path#name -->} is the
+ * region between {@code snippet:begin name} and {@code snippet:end} of that file (Java comments
+ * {@code // snippet:...} or XML comments {@code <!-- snippet:... -->}; nested markers dropped,
+ * indentation removed). The sources are plugins/template, which this module builds as an author
+ * would, and plugins/example-plugin, so the documented code is the code CI builds and tests.
  */
 class DocsSnippetsTest {
 
-  private static final Pattern SNIPPET = Pattern.compile("<!-- snippet: (\\S+)#(\\S+) -->\\n```java\\n(.*?)\\n```",
+  private static final Pattern SNIPPET = Pattern.compile("<!-- snippet: (\\S+)#(\\S+) -->\\n```(?:java|xml)\\n(.*?)\\n```",
       Pattern.DOTALL);
+  private static final Pattern BEGIN = Pattern.compile("(?://|<!--) snippet:begin (\\S+)(?: -->)?");
+  private static final Pattern END = Pattern.compile("(?://|<!--) snippet:end(?: -->)?");
 
   @Test
-  void everySnippetInPluginsMdIsItsCompiledSource() throws IOException {
-    Path root = repositoryRoot();
+  void everySnippetInPluginsMdIsItsSource() throws IOException {
+    Path root = RepositoryRoot.find();
     Matcher snippets = SNIPPET.matcher(Files.readString(root.resolve("docs/plugins.md")));
-    int checked = 0;
+    Set<String> checked = new TreeSet<>();
     while (snippets.find()) {
       String expected = region(Files.readAllLines(root.resolve(snippets.group(1))), snippets.group(2));
       assertEquals(expected, snippets.group(3), "docs/plugins.md snippet " + snippets.group(1) + "#" + snippets.group(2));
-      checked++;
+      checked.add(Path.of(snippets.group(1)).getFileName() + "#" + snippets.group(2));
     }
-    assertEquals(2, checked, "the SPI and configuration snippets are both marked");
+    assertEquals(Set.of("pom.xml#pom", "MyPlugin.java#plugin", "RelayConfig.java#config", "FieldMerge.java#policy",
+        "RelayProvider.java#provider", "MyPluginTest.java#test", "MessageCounter.java#extension"), checked,
+        "every snippet is marked, so none can drift unnoticed");
   }
 
   @Test
@@ -43,6 +51,9 @@ class DocsSnippetsTest {
     assertEquals("void f() {\n  g();\n}", region(source, "outer"));
     assertEquals("g();", region(source, "inner"));
     assertFalse(region(source, "inner").contains("snippet"));
+    List<String> pom = List.of("<project>", "  <!-- snippet:begin deps -->", "  <dependencies/>", "  <!-- snippet:end -->",
+        "</project>");
+    assertEquals("<dependencies/>", region(pom, "deps"));
   }
 
   static String region(List<String> source, String name) {
@@ -50,11 +61,12 @@ class DocsSnippetsTest {
     int depth = -1;
     for (String line : source) {
       String marker = line.strip();
+      Matcher begin = BEGIN.matcher(marker);
       if (depth < 0) {
-        depth = marker.equals("// snippet:begin " + name) ? 0 : -1;
-      } else if (marker.startsWith("// snippet:begin ")) {
+        depth = begin.matches() && begin.group(1).equals(name) ? 0 : -1;
+      } else if (begin.matches()) {
         depth++;
-      } else if (marker.equals("// snippet:end")) {
+      } else if (END.matcher(marker).matches()) {
         if (depth-- == 0) {
           break;
         }
@@ -68,16 +80,5 @@ class DocsSnippetsTest {
     int indent = lines.stream().filter(line -> !line.isBlank())
         .mapToInt(line -> line.length() - line.stripLeading().length()).min().orElse(0);
     return String.join("\n", lines.stream().map(line -> line.isBlank() ? "" : line.substring(indent)).toList());
-  }
-
-  private static Path repositoryRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("docs/plugins.md"))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new AssertionError("docs/plugins.md not found above " + Path.of("").toAbsolutePath());
-    }
-    return dir;
   }
 }
