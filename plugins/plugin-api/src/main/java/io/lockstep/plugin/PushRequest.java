@@ -1,6 +1,9 @@
 package io.lockstep.plugin;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.List;
 
 /**
  * A typed view of a push request, the body {@link PushProviderVerticle#push} receives. Fields the
@@ -121,8 +124,20 @@ public final class PushRequest {
   }
 
   /**
+   * The conversations whose notification this device showed and that have been read since: deliver
+   * them so that the app removes those notifications (also in {@link #data()} as {@code dismiss}).
+   *
+   * @return the conversation ids; empty when there is nothing to dismiss
+   */
+  public List<String> dismiss() {
+    JsonArray dismiss = json.getJsonArray("dismiss");
+    return dismiss == null ? List.of() : dismiss.stream().map(String.class::cast).toList();
+  }
+
+  /**
    * The data for the app: {@code kind}, {@code conversation_id}, {@code badge}, {@code coalesced} (how
-   * many events this push stands for) and, for a message, {@code conv_seq} and {@code sender_user_id}.
+   * many events this push stands for), for a message {@code conv_seq} and {@code sender_user_id}, and
+   * {@code dismiss} when there are notifications to remove.
    *
    * @return the data object
    */
