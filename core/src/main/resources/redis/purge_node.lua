@@ -10,7 +10,7 @@ for _, entry in ipairs(entries) do
   if user then
     local presence = ARGV[1] .. 'presence:' .. user .. ':' .. device
     redis.call('HDEL', ARGV[1] .. 'routes:' .. user, conn)
-    redis.call('HDEL', presence, 'c:' .. conn)
+    redis.call('HDEL', presence, 'c:' .. conn, 'a:' .. conn)
     local fields = redis.call('HGETALL', presence)
     local remaining = nil
     for i = 1, #fields, 2 do

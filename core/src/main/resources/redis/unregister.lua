@@ -2,7 +2,8 @@
 -- stays present while another of its connections is alive (several sockets of one device); the
 -- presence key goes only with the last one.
 -- KEYS[1]: presence key         {prefix}presence:{user_id}:{device_id}, hash with node, conn, since,
---                               last_seen (the newest connection) and c:{connection_id} = "node|expires_at_ms"
+--                               last_seen (the newest connection), c:{connection_id} = "node|expires_at_ms"
+--                               and a:{connection_id} = the attention that connection declared
 -- KEYS[2]: routes key           {prefix}routes:{user_id}, hash {connection_id} = "node|connection_id|expires_at_ms"
 -- KEYS[3]: node connection set  {prefix}node:{node_id}
 -- ARGV[1]: connection id
@@ -10,7 +11,7 @@
 -- ARGV[3]: now, in epoch milliseconds
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[2])
-redis.call('HDEL', KEYS[1], 'c:' .. ARGV[1])
+redis.call('HDEL', KEYS[1], 'c:' .. ARGV[1], 'a:' .. ARGV[1])
 local fields = redis.call('HGETALL', KEYS[1])
 local remaining = nil
 for i = 1, #fields, 2 do
@@ -20,7 +21,7 @@ for i = 1, #fields, 2 do
     if expires and tonumber(expires) > tonumber(ARGV[3]) then
       remaining = {string.sub(name, 3), node}
     else
-      redis.call('HDEL', KEYS[1], name)
+      redis.call('HDEL', KEYS[1], name, 'a:' .. string.sub(name, 3))
     end
   end
 end

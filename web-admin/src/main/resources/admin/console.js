@@ -172,8 +172,12 @@ async function user(userId) {
     {title: 'Cursor', num: true, value: d => d.cursor},
     {title: 'Lag', num: true, html: d => `<span class="${d.behind_retention ? 'bad' : ''}" data-lag="${d.lag}">${d.lag}${d.behind_retention ? ' (behind retention)' : ''}</span>`},
     {title: 'Last seen', value: d => ago(d.last_seen)},
+    {title: 'Last ack', value: d => d.last_ack_at ? ago(d.last_ack_at) : 'never'},
+    {title: 'Attention', html: d => d.attention ? `<span data-attention="${escape(d.attention)}">${escape(d.attention)}</span> <span class="muted">${escape(ago(d.attention_at))}</span>` : '<span class="muted">never said</span>'},
     {title: 'Push', html: d => d.push ? `${escape(d.push.provider)} <span class="muted">token ${escape(age(d.push.token_age_seconds))} old</span>` : '<span class="muted">none</span>'},
     {title: 'Duplicates caught', num: true, value: d => d.duplicate_sends},
+    {title: 'Divergences', num: true, html: d => d.divergences ? `<span class="bad">${d.divergences}</span>` : '0'},
+    {title: 'Drain', html: d => d.drain_up_to != null ? `unlink at ${d.drain_up_to} <span class="muted">(deadline ${escape(new Date(d.drain_deadline).toISOString())})</span>` : ''},
     {title: 'Overrides', html: d => d.overrides ? `<code>${escape(JSON.stringify(d.overrides))}</code>` : '<span class="muted">none</span>'},
     {title: '', html: d => d.revoked ? '' : `<button class="danger" data-revoke="${escape(d.device_id)}">Revoke</button>`}
   ], u.devices, 'No devices.');
@@ -251,6 +255,9 @@ async function health() {
     <h3>Furthest behind</h3>${table(deviceColumns, h.laggards, 'No devices.')}
     <h3>Stuck behind the retention window (will get a reset)</h3>${table(deviceColumns, h.behind_retention, 'None: every device is inside the window.')}
     <h3>Duplicate senders (retries caught)</h3>${table(deviceColumns, h.duplicate_senders, 'No duplicate sends.')}
+    <h3>Divergent state (repaired after a digest mismatch)</h3>${table(deviceColumns.concat([
+      {title: 'Divergences', num: true, value: d => d.divergences}, {title: 'Last', value: d => ago(d.last_divergence_at)}
+    ]), h.divergent, 'No device reported a divergence.')}
     <p>Push tokens and deliveries: see <a href="#/push">Push</a>.</p>`;
   const buckets = Object.keys(h.lag_distribution);
   new uPlot({title: 'Devices by lag (events behind)', width: 640, height: 220,

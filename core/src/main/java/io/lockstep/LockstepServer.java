@@ -42,6 +42,7 @@ import io.lockstep.store.PostgresTarget;
 import io.lockstep.sync.RetentionVerticle;
 import io.lockstep.store.LogStore;
 import io.lockstep.sync.ConversationsVerticle;
+import io.lockstep.sync.DeviceSweepVerticle;
 import io.lockstep.sync.DevicesVerticle;
 import io.lockstep.sync.SendLanes;
 import io.lockstep.sync.SyncVerticle;
@@ -288,7 +289,9 @@ public final class LockstepServer {
     SendLanes sendLanes = new SendLanes(vertx, new LogStore(pool), metrics);
     return checkStores()
         .compose(v -> deploy(() -> new SyncVerticle(config, pool, sendLanes, presence, metrics), cores))
-        .compose(v -> deploy(() -> new DevicesVerticle(pool, presence, metrics), cores))
+        .compose(v -> deploy(() -> new DevicesVerticle(pool, config.devices().drainTimeout(), presence, metrics), cores))
+        .compose(v -> deploy(() -> new DeviceSweepVerticle(config.devices(), config.push().tokenMaxAge(), pool, presence,
+            metrics), 1))
         .compose(v -> deploy(() -> new ConversationsVerticle(config, pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new ReadStateVerticle(pool, presence, metrics), cores))
         .compose(v -> deploy(() -> new SettingsVerticle(config.settings(), pool, presence, metrics, clock), cores))

@@ -24,12 +24,19 @@ $$;
 
 -- lockstep_append, answered as the one JSON shape in which every appended event reaches the server:
 -- {kind, users, seqs (in the same order), ts (epoch ms), tail (lockstep_frame_tail of the event)}.
+-- A read_state or settings event of one user carries state_digest: the user's digest with this event
+-- applied (the counter row is locked first, and every change to the digest locks it too).
 CREATE OR REPLACE FUNCTION lockstep_append_json(p_users text[], p_kind text, p_data jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   v_appended jsonb;
+  v_digest bigint;
 BEGIN
+  IF p_kind IN ('read_state', 'settings') AND cardinality(p_users) = 1 THEN
+    SELECT u.state_digest INTO v_digest FROM users u WHERE u.user_id = p_users[1] FOR UPDATE;
+    p_data := p_data || jsonb_build_object('state_digest', lockstep_digest_hex(v_digest));
+  END IF;
   SELECT jsonb_build_object('kind', p_kind,
                             'users', coalesce(jsonb_agg(a.user_id ORDER BY a.user_id), '[]'::jsonb),
                             'seqs', coalesce(jsonb_agg(a.seq ORDER BY a.user_id), '[]'::jsonb),

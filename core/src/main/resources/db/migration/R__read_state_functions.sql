@@ -146,9 +146,16 @@ DECLARE
   v_news bigint[];
   v_senders text[];
   v_receipt jsonb;
+  v_revoked boolean;
 BEGIN
   SELECT u.head INTO v_head FROM users u WHERE u.user_id = p_user;
-  SELECT d.cursor INTO v_old FROM devices d WHERE d.device_id = p_device AND d.user_id = p_user FOR UPDATE;
+  SELECT d.cursor, d.revoked_at IS NOT NULL INTO v_old, v_revoked FROM devices d
+   WHERE d.device_id = p_device AND d.user_id = p_user FOR UPDATE;
+  IF v_revoked THEN
+    -- a revoked device's cursor is frozen where the revoke left it
+    RETURN QUERY SELECT 'device_revoked'::text, v_old, NULL::jsonb;
+    RETURN;
+  END IF;
   IF v_old IS NULL OR v_head IS NULL OR p_up_to > v_head THEN
     RETURN QUERY SELECT 'cursor_ahead'::text, v_old, NULL::jsonb;
     RETURN;
@@ -157,7 +164,7 @@ BEGIN
     RETURN QUERY SELECT 'acked'::text, v_old, v_events;
     RETURN;
   END IF;
-  UPDATE devices d SET cursor = p_up_to WHERE d.device_id = p_device;
+  UPDATE devices d SET cursor = p_up_to, last_ack_at = now() WHERE d.device_id = p_device;
 
   -- conversations in which this ack passes messages of others that no device of the user had acked
   SELECT array_agg(m.conversation_id ORDER BY m.conversation_id), array_agg(m.delivered_up_to ORDER BY m.conversation_id),

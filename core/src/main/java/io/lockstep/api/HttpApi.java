@@ -19,6 +19,7 @@ import io.lockstep.bus.DeviceCalls.ListDevices;
 import io.lockstep.bus.DeviceCalls.RegisterDevice;
 import io.lockstep.bus.DeviceCalls.RenameDevice;
 import io.lockstep.bus.DeviceCalls.RevokeDevice;
+import io.lockstep.bus.DeviceCalls.UnlinkAfterDrain;
 import io.lockstep.bus.PluginCalls.ListPlugins;
 import io.lockstep.bus.ReadStateCalls.ListConversations;
 import io.lockstep.bus.SettingsCalls.GetSettings;
@@ -77,8 +78,21 @@ public final class HttpApi {
     router.get("/v1/devices").handler(ctx -> respond(ctx, bus.call(new ListDevices(caller(ctx))), 200));
     router.patch("/v1/devices/:device_id").handler(ctx ->
         respond(ctx, bus.call(RenameDevice.from(caller(ctx), ctx.pathParam("device_id"), body(ctx))), 200));
-    router.delete("/v1/devices/:device_id").handler(ctx ->
-        respond(ctx, bus.call(RevokeDevice.of(caller(ctx), ctx.pathParam("device_id"))), 200));
+    router.delete("/v1/devices/:device_id").handler(ctx -> {
+      String afterDrain = ctx.queryParams().get("after_drain");
+      if (afterDrain != null && !afterDrain.equals("true") && !afterDrain.equals("false")) {
+        HttpErrors.respond(ctx, Fields.invalid("after_drain", "must be true or false"));
+        return;
+      }
+      if ("true".equals(afterDrain)) {
+        bus.call(UnlinkAfterDrain.of(caller(ctx), ctx.pathParam("device_id")))
+            .onSuccess(drain -> ctx.response().setStatusCode(drain.revoked() ? 200 : 202)
+                .putHeader("content-type", "application/json").end(drain.toJson().encode()))
+            .onFailure(failure -> HttpErrors.respond(ctx, failure));
+        return;
+      }
+      respond(ctx, bus.call(RevokeDevice.of(caller(ctx), ctx.pathParam("device_id"))), 200);
+    });
 
     router.route("/v1/conversations*").handler(this::requireClient);
     router.get("/v1/conversations").handler(ctx -> respond(ctx, bus.call(new ListConversations(caller(ctx))), 200));

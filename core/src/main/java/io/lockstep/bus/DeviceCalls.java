@@ -51,6 +51,27 @@ public final class DeviceCalls {
     }
   }
 
+  /** Unlink after drain: revoke the device once it has acked up to the user's head as it is now. */
+  public record UnlinkAfterDrain(Caller caller, String deviceId) implements BusRequest<DrainReply> {
+    public static UnlinkAfterDrain of(Caller caller, String deviceId) {
+      return new UnlinkAfterDrain(caller, checkedId(deviceId));
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.UNLINK_AFTER_DRAIN;
+    }
+  }
+
+  /** The device, revoked when it had drained already, else with its drain {up_to, deadline}. */
+  public record DrainReply(Device device, boolean revoked) implements BusReply {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("device", device.toJson()).mergeIn(revoked
+          ? new JsonObject() : new JsonObject().put("drain", device.toJson().getJsonObject("drain")));
+    }
+  }
+
   /** One device after a change; a revoked device says so. */
   public record DeviceReply(Device device) implements BusReply {
     @Override

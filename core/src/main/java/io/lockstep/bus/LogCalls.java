@@ -221,10 +221,16 @@ public final class LogCalls {
     }
   }
 
-  public record SnapshotReply(long head, JsonArray conversations, long totalUnread) implements BusReply {
+  /**
+   * The conversations, the badge, the state digest and the account settings (key → stored value), all
+   * as of head.
+   */
+  public record SnapshotReply(long head, JsonArray conversations, long totalUnread, String stateDigest,
+                              JsonObject accountSettings) implements BusReply {
     @Override
     public JsonObject toJson() {
-      return new JsonObject().put("head", head).put("conversations", conversations).put("total_unread", totalUnread);
+      return new JsonObject().put("head", head).put("conversations", conversations).put("total_unread", totalUnread)
+          .put("state_digest", stateDigest);
     }
   }
 }

@@ -27,10 +27,12 @@ public enum Operation {
   LIST_DEVICES("lockstep.sync.device.list"),
   RENAME_DEVICE("lockstep.sync.device.rename"),
   REVOKE_DEVICE("lockstep.sync.device.revoke"),
+  UNLINK_AFTER_DRAIN("lockstep.sync.device.drain"),
   // ReadStateVerticle: account-level read cursors (ReadStateCalls)
   READ("lockstep.readstate.read"),
   MARK_UNREAD("lockstep.readstate.mark_unread"),
   LIST_CONVERSATIONS("lockstep.readstate.conversations"),
+  REPAIR("lockstep.readstate.repair"),
   // SettingsVerticle: account and device settings (SettingsCalls)
   SET_SETTING("lockstep.settings.set"),
   GET_SETTINGS("lockstep.settings.get"),

@@ -26,6 +26,7 @@ public record LockstepConfig(
     String apiKey,
     SessionConfig session,
     ConversationsConfig conversations,
+    DevicesConfig devices,
     RetentionConfig retention,
     Duration presenceTtl,
     PluginsConfig plugins,
@@ -41,6 +42,13 @@ public record LockstepConfig(
    * written once and read by its members' devices, instead of copied into every member's log).
    */
   public record ConversationsConfig(int maxGroupMembers, int streamThreshold) {
+  }
+
+  /**
+   * The device lifecycle: a device without a hello for maxIdle is revoked (zero: never); an unlink
+   * after drain waits at most drainTimeout; sweepInterval is how often each node looks for both.
+   */
+  public record DevicesConfig(Duration maxIdle, Duration drainTimeout, Duration sweepInterval) {
   }
 
   /** dev mints tokens and generates secrets; production requires them. */
@@ -122,13 +130,25 @@ public record LockstepConfig(
   /** What a notification may show: the sender and the text, the sender only, or neither. */
   public enum Preview { TEXT, SENDER, NONE }
 
+  /** Whom a message is pushed to: the attention ladder, or every device that is not connected at once. */
+  public enum Routing {
+    LADDER, ALL;
+
+    /** The routing a user's notifications.routing setting names, if it names one. */
+    public static java.util.Optional<Routing> named(Object value) {
+      return value instanceof String name && (name.equals("ladder") || name.equals("all"))
+          ? java.util.Optional.of(valueOf(name.toUpperCase(java.util.Locale.ROOT))) : java.util.Optional.empty();
+    }
+  }
+
   /**
    * Notifications: what they show, how long a burst is folded into one push, and how the outbox
    * retries (exponential backoff from backoffBase to backoffMax with jitter, dead after maxAttempts).
    */
   public record PushConfig(Preview preview, int previewLength, String genericText, Duration coalesceWindow,
                            int maxAttempts, Duration backoffBase, Duration backoffMax, Duration sendTimeout,
-                           Duration lease, Duration pollInterval, int batch, Duration deadLetterRetention) {}
+                           Duration lease, Duration pollInterval, int batch, Duration deadLetterRetention,
+                           Routing routing, Duration escalateAfter, Duration tokenMaxAge) {}
 
   /** Zero for either limit switches it off. */
   public record RetentionConfig(long maxEvents, Duration maxAge, Duration pruneInterval) {}
@@ -164,6 +184,7 @@ public record LockstepConfig(
             session.enumValue("per_device", PerDevice.class)),
         new ConversationsConfig(root.section("conversations").integer("max_group_members"),
             root.section("conversations").integer("stream_threshold")),
+        devices(root.section("devices")),
         new RetentionConfig(retention.longValue("max_events"), retention.duration("max_age"),
             retention.duration("prune_interval")),
         root.section("presence").duration("ttl"),
@@ -176,12 +197,22 @@ public record LockstepConfig(
         LimitsConfig.from(root.section("limits")));
   }
 
+  private static DevicesConfig devices(ConfigTree devices) {
+    DevicesConfig config = new DevicesConfig(devices.duration("max_idle"), devices.duration("drain_timeout"),
+        devices.duration("sweep_interval"));
+    if (config.sweepInterval().isZero() || config.drainTimeout().isZero()) {
+      throw devices.invalid(config.sweepInterval().isZero() ? "sweep_interval" : "drain_timeout", "must be above zero");
+    }
+    return config;
+  }
+
   private static PushConfig push(ConfigTree push) {
     PushConfig config = new PushConfig(push.enumValue("preview", Preview.class), push.integer("preview_length"),
         push.string("generic_text"), push.duration("coalesce_window"), push.integer("max_attempts"),
         push.duration("backoff_base"), push.duration("backoff_max"), push.duration("send_timeout"),
         push.duration("lease"), push.duration("poll_interval"), push.integer("batch"),
-        push.duration("dead_letter_retention"));
+        push.duration("dead_letter_retention"), push.enumValue("routing", Routing.class), push.duration("escalate_after"),
+        push.duration("token_max_age"));
     if (config.maxAttempts() < 1) {
       throw push.invalid("max_attempts", "must be at least 1");
     }
@@ -193,6 +224,9 @@ public record LockstepConfig(
     }
     if (config.pollInterval().isZero() || config.backoffBase().isZero()) {
       throw push.invalid(config.pollInterval().isZero() ? "poll_interval" : "backoff_base", "must be above zero");
+    }
+    if (config.escalateAfter().isZero()) {
+      throw push.invalid("escalate_after", "must be above zero");
     }
     if (config.lease().compareTo(config.sendTimeout()) <= 0) {
       throw push.invalid("lease", "must be longer than send_timeout, or a push could be sent twice at once");
@@ -259,18 +293,18 @@ public record LockstepConfig(
   public LockstepConfig withSecrets(String jwtSecret, String apiKey, String adminPassword) {
     return new LockstepConfig(mode, nodeId, http, pg, redis, embedded,
         new JwtConfig(jwtSecret, jwt.publicKey(), jwt.algorithm(), jwt.leewaySeconds()),
-        apiKey, session, conversations, retention, presenceTtl, plugins, settings, cluster,
+        apiKey, session, conversations, devices, retention, presenceTtl, plugins, settings, cluster,
         admin.withPassword(adminPassword),
         metricsPath, push, limits);
   }
 
   public LockstepConfig withNodeId(String id) {
     return new LockstepConfig(mode, id, http, pg, redis, embedded, jwt, apiKey, session, conversations,
-        retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
+        devices, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 
   public LockstepConfig withStores(PostgresConfig pgConfig, RedisConfig redisConfig) {
     return new LockstepConfig(mode, nodeId, http, pgConfig, redisConfig, embedded, jwt, apiKey, session,
-        conversations, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
+        conversations, devices, retention, presenceTtl, plugins, settings, cluster, admin, metricsPath, push, limits);
   }
 }

@@ -18,7 +18,7 @@ record ClientFrame(Object id, String type, JsonObject json) {
 
   static final Set<String> TYPES = Set.of("hello", "send", "ack", "sync", "ping", "read",
       "mark_unread", "settings.set", "settings.get", "conversation.create", "conversation.add_member",
-      "conversation.remove_member", "push.register", "push.unregister");
+      "conversation.remove_member", "push.register", "push.unregister", "repair", "attention");
 
   /** Frames above maxBytes of UTF-8 are refused before they are parsed. */
   static boolean tooLarge(String text, int maxBytes) {

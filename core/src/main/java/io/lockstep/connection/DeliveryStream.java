@@ -4,6 +4,7 @@ import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.protocol.Events;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -103,6 +104,10 @@ final class DeliveryStream {
   private boolean fetching;
   private boolean closed;
   private long gapTimer = -1;
+  /** A frame waiting to be written right after the event with seq {@code placedAfter}, and who waits for it. */
+  private long placedAfter = -1;
+  private String placedFrame;
+  private Promise<Boolean> placed;
 
   /**
    * @param streamId the conversation whose stream this delivers, or null for the user's log
@@ -127,11 +132,54 @@ final class DeliveryStream {
   void skipTo(long position) {
     if (position > delivered) {
       delivered = position;
+      passedWithoutWriting();
       highestSeen = Math.max(highestSeen, position);
       if (started) {
         drainAhead();
       }
     }
+  }
+
+  /**
+   * Writes a frame in its place among the events: right after the one with this seq (at once if that is
+   * the last written). Completes true once written; false, with nothing written, when the stream is
+   * already past that seq or passes it without writing it (a snapshot), or closes first. One at a time.
+   */
+  Future<Boolean> placeAfter(long seq, String frame) {
+    if (closed || seq < delivered || placed != null) {
+      return Future.succeededFuture(false);
+    }
+    if (seq == delivered) {
+      write(frame);
+      return Future.succeededFuture(true);
+    }
+    placedAfter = seq;
+    placedFrame = frame;
+    placed = Promise.promise();
+    return placed.future();
+  }
+
+  /** The event with this seq was just written: a frame placed after it goes now. */
+  private void written(long seq) {
+    if (placed != null && seq == placedAfter) {
+      write(placedFrame);
+      settlePlacement(true);
+    }
+  }
+
+  /** The stream moved past a placed frame's seq without writing the event (a snapshot or skip). */
+  private void passedWithoutWriting() {
+    if (placed != null && delivered >= placedAfter) {
+      settlePlacement(false);
+    }
+  }
+
+  private void settlePlacement(boolean written) {
+    Promise<Boolean> waiting = placed;
+    placed = null;
+    placedFrame = null;
+    placedAfter = -1;
+    waiting.complete(written);
   }
 
   /** Starts with a snapshot and continues from its head. */
@@ -144,6 +192,7 @@ final class DeliveryStream {
   void startAfter(long cursor) {
     started = true;
     delivered = Math.max(delivered, cursor);
+    passedWithoutWriting();
     pump();
   }
 
@@ -195,6 +244,9 @@ final class DeliveryStream {
     }
     ahead.clear();
     aheadChars = 0;
+    if (placed != null) {
+      settlePlacement(false);
+    }
   }
 
   private void sendSnapshot() {
@@ -210,6 +262,7 @@ final class DeliveryStream {
       }
       write(done.result().frame());
       delivered = Math.max(delivered, done.result().head());
+      passedWithoutWriting();
       pump();
     });
   }
@@ -306,6 +359,7 @@ final class DeliveryStream {
       if (first == delivered + 1) {
         delivered = first;
         write(event.frame());
+        written(first);
         metrics.deliveryLatency.record(Math.max(0, clock.now() - event.ts()), TimeUnit.MILLISECONDS);
         if (deviceId.equals(event.revokedDevice())) {
           revoked();
@@ -339,11 +393,13 @@ final class DeliveryStream {
       batch.append(event.frame());
       inBatch++;
       boolean revoked = revokesThisDevice(event);
-      if (revoked || inBatch == BATCH_EVENTS || batch.length() >= BATCH_CHARS || i == events.size() - 1) {
+      boolean placedHere = placed != null && event.seq() == placedAfter;
+      if (revoked || placedHere || inBatch == BATCH_EVENTS || batch.length() >= BATCH_CHARS || i == events.size() - 1) {
         write(batch.append("]}").toString());
         batch = null;
         inBatch = 0;
       }
+      written(event.seq());
       if (revoked) {
         revoked();
       } else if (Events.CONVERSATION.equals(event.kind())) {
@@ -363,6 +419,7 @@ final class DeliveryStream {
     delivered = event.seq();
     highestSeen = Math.max(highestSeen, event.seq());
     write(event.frame());
+    written(event.seq());
     if (revokesThisDevice(event)) {
       revoked();
     } else if (Events.CONVERSATION.equals(event.kind())) {

@@ -35,6 +35,7 @@ import io.lockstep.bus.PushCalls.RegisterToken;
 import io.lockstep.bus.PushCalls.UnregisterToken;
 import io.lockstep.bus.ReadStateCalls.MarkUnread;
 import io.lockstep.bus.ReadStateCalls.Read;
+import io.lockstep.bus.ReadStateCalls.Repair;
 import io.lockstep.bus.SettingsCalls.GetSettings;
 import io.lockstep.bus.SettingsCalls.SetSetting;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
@@ -70,6 +71,12 @@ final class DeviceSession {
 
   /** What a client refused for having too many connections is told to wait. */
   private static final long CONNECTIONS_RETRY_MS = 5_000;
+  /** A connection's repairs: at most one a second, each read again this many times if the log outruns it. */
+  private static final long REPAIR_INTERVAL_MS = 1_000;
+  private static final int REPAIR_ATTEMPTS = 3;
+  private static final String REPAIRS_LIMIT = "repairs_connection";
+  static final String FOCUSED = "focused";
+  private static final java.util.Set<String> ATTENTION_STATES = java.util.Set.of(FOCUSED, "background", "idle");
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
 
@@ -101,6 +108,9 @@ final class DeviceSession {
   private boolean batchCatchUp;
   private boolean readsStreams;
   private DeliveryStream stream;
+  private boolean repairing;
+  private String attention;
+  private long lastRepairAt = Long.MIN_VALUE / 2;
   private StreamReaders streams;
 
   private final SessionLimits spending;
@@ -173,6 +183,11 @@ final class DeviceSession {
 
   long lastFrameAt() {
     return lastFrameAt;
+  }
+
+  /** What this connection's client last said of its user's attention; null until it says. */
+  String attention() {
+    return attention;
   }
 
   boolean isReady() {
@@ -253,6 +268,8 @@ final class DeviceSession {
       }
       case "read" -> request(id, "result", Read.from(caller(), frame, lastFrameAt));
       case "mark_unread" -> request(id, "result", MarkUnread.from(caller(), frame, lastFrameAt));
+      case "repair" -> repair(id, Repair.from(caller(), frame));
+      case "attention" -> attention(id, frame);
       case "settings.set" -> limited(id, "this settings write", spending.settingsWrite(userId),
           () -> request(id, "result", SetSetting.from(caller(), frame)));
       case "settings.get" -> request(id, "settings", GetSettings.from(caller(), frame));
@@ -328,6 +345,75 @@ final class DeviceSession {
         send.answered().complete();
       }
       nextSends();
+    });
+  }
+
+  /**
+   * Records the user's attention on this connection (in its presence and on the device) and answers
+   * once both are written; the same state again writes nothing.
+   */
+  private Future<?> attention(Object id, JsonObject frame) {
+    String declared = Fields.optionalString(frame, "state");
+    if (declared == null || !ATTENTION_STATES.contains(declared)) {
+      throw Fields.invalid("state", "must be \"focused\", \"background\" or \"idle\"");
+    }
+    String previous = attention;
+    JsonObject answer = new JsonObject().put("attention", declared);
+    if (declared.equals(previous)) {
+      answerAttention(id, answer);
+      return null;
+    }
+    attention = declared;
+    return host.attention(this, previous)
+        .onSuccess(v -> answerAttention(id, answer))
+        .onFailure(failure -> error(id, failure));
+  }
+
+  /** Attention frames are often sent without an id (on every focus change): those get no reply. */
+  private void answerAttention(Object id, JsonObject answer) {
+    if (id != null) {
+      reply("result", id, answer);
+    }
+  }
+
+  /**
+   * Answers a repair with the user's read state and account settings, written in its place among the
+   * events: right after the event it reflects. When the stream is already past that event, the state
+   * is read again (a few times). One repair per connection at a time, and at most one a second: each
+   * reads the user's whole state.
+   */
+  private Future<?> repair(Object id, Repair request) {
+    long now = clock.now();
+    if (repairing || now - lastRepairAt < REPAIR_INTERVAL_MS) {
+      error(id, new Refusal(REPAIRS_LIMIT, repairing ? REPAIR_INTERVAL_MS
+          : REPAIR_INTERVAL_MS - (now - lastRepairAt)).toError("this repair"));
+      return null;
+    }
+    repairing = true;
+    lastRepairAt = now;
+    return placeState(id, request, null, REPAIR_ATTEMPTS)
+        .onFailure(failure -> error(id, failure))
+        .onComplete(done -> repairing = false);
+  }
+
+  private Future<Void> placeState(Object id, Repair request, Boolean diverged, int attempts) {
+    return bus.call(request).compose(state -> {
+      boolean divergence = diverged == null ? state.diverged() : diverged;
+      JsonObject frame = new JsonObject().put("type", "state");
+      if (id != null) {
+        frame.put("id", id);
+      }
+      frame.mergeIn(state.toJson()).put("diverged", divergence);
+      return stream.placeAfter(state.seq(), frame.encode()).compose(placed -> {
+        if (placed || this.state == State.CLOSED) {
+          return Future.succeededFuture();
+        }
+        if (attempts <= 1) {
+          return Future.failedFuture(new LockstepException(ErrorCode.UNAVAILABLE,
+              "your log moved on faster than your state could be read; ask again"));
+        }
+        return placeState(id, new Repair(request.caller(), null), divergence, attempts - 1);
+      });
     });
   }
 
@@ -586,7 +672,7 @@ final class DeviceSession {
           streams.snapshotShowed(streamHeads(snapshot));
         }
         JsonObject frame = new JsonObject().put("type", "snapshot").mergeIn(snapshot.toJson())
-            .put("settings", done.<SettingsReply>resultAt(1).toJson());
+            .put("settings", asOfSnapshot(done.<SettingsReply>resultAt(1).toJson(), snapshot.accountSettings()));
         return new DeliveryStream.Snapshot(frame.encode(), snapshot.head());
       });
     }
@@ -609,6 +695,14 @@ final class DeviceSession {
         streams.conversationEvent(new JsonObject(frame));
       }
     }
+  }
+
+  /**
+   * The settings with the account values read with the snapshot in place of those read beside it (which
+   * may be newer), so that the snapshot agrees with its state_digest.
+   */
+  private static JsonObject asOfSnapshot(JsonObject settings, JsonObject accountAtHead) {
+    return settings.put("account", accountAtHead);
   }
 
   /** The head of each stream in a snapshot. */

@@ -97,7 +97,16 @@ final class LocalSessions implements SessionHost {
       return Future.succeededFuture();
     }
     devices.markSeen(List.of(session.deviceId()));
+    if (DeviceSession.FOCUSED.equals(session.attention())) {
+      devices.markAttention(session.deviceId(), null, DeviceSession.FOCUSED);
+    }
     return presence.unregister(connection(session)).recover(failure -> Future.succeededFuture());
+  }
+
+  @Override
+  public Future<Void> attention(DeviceSession session, String previous) {
+    return Future.all(presence.register(connection(session)), devices.markAttention(session.deviceId(),
+        session.attention(), previous)).mapEmpty();
   }
 
   @Override
@@ -239,6 +248,6 @@ final class LocalSessions implements SessionHost {
 
   private static LiveConnection connection(DeviceSession session) {
     return new LiveConnection(session.userId(), session.deviceId(), session.connectionId(), session.openedAt(),
-        session.lastFrameAt());
+        session.lastFrameAt(), session.attention());
   }
 }

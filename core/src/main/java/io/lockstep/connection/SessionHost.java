@@ -11,6 +11,12 @@ interface SessionHost {
   /** Removes the session; registered says whether it had completed {@link #register}. */
   Future<Void> unregister(DeviceSession session, boolean registered);
 
+  /**
+   * The session's user said where their attention is (focused, background or idle): recorded in its
+   * presence and on its device. Completes once both are written.
+   */
+  Future<Void> attention(DeviceSession session, String previous);
+
   /** Registers the session for the live events of a stream. */
   void readStream(DeviceSession session, String conversationId);
 

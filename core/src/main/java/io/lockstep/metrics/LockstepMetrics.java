@@ -38,6 +38,7 @@ public final class LockstepMetrics {
   public final Counter ackFailures;
   public final Counter readsUnchanged;
   public final Counter settingsShadowed;
+  public final Counter stateDivergence;
   public final Timer readPropagation;
   public final Timer deliveryLatency;
   public final DistributionSummary syncLag;
@@ -47,6 +48,7 @@ public final class LockstepMetrics {
   public final Counter pushEnqueued;
   public final Counter pushCoalesced;
   public final Counter pushSkippedLive;
+  public final Counter pushSkippedRead;
   public final Timer pushLatency;
 
   public LockstepMetrics(MeterRegistry registry) {
@@ -70,6 +72,9 @@ public final class LockstepMetrics {
     ackFailures = counter("lockstep.cursor.advance.failures", "Acks rejected or failed");
     settingsShadowed = counter("lockstep.settings.shadowed",
         "Account setting changes that a device keeps its own value over (local versus account conflicts)");
+    List.of("drained", "drain_deadline", "idle").forEach(this::expired);
+    stateDivergence = counter("lockstep.state.divergence",
+        "Repairs asked by devices whose state digest differed from the server's (local state that drifted)");
     readsUnchanged = counter("lockstep.readstate.reads.unchanged", "Read frames that changed nothing");
     readPropagation = Timer.builder("lockstep.readstate.propagation")
         .description("From a read frame arriving to its read_state event reaching each other online device of the user")
@@ -100,6 +105,8 @@ public final class LockstepMetrics {
         .register(registry));
     pushEnqueued = counter("lockstep.push.enqueued", "Pushes added to the outbox for devices that are not connected");
     pushCoalesced = counter("lockstep.push.coalesced", "Events folded into a device's pending push instead of a new one");
+    pushSkippedRead = counter("lockstep.push.skipped.read",
+        "Due message pushes dropped because the message had been read on another device by then");
     pushSkippedLive = counter("lockstep.push.skipped.live", "Due pushes dropped because the device was connected by then");
     pushLatency = Timer.builder("lockstep.push.latency")
         .description("From a push entering the outbox to its provider accepting it")
@@ -123,6 +130,16 @@ public final class LockstepMetrics {
   }
 
   /** Token churn: registered, replaced, moved, unregistered, pruned. */
+  /** A device revoked by the lifecycle sweep: drained, drain_deadline or idle. */
+  public void deviceExpired(String reason) {
+    expired(reason).increment();
+  }
+
+  private Counter expired(String reason) {
+    return Counter.builder("lockstep.devices.expired").description("Devices the lifecycle sweep revoked, by reason")
+        .tag("reason", reason).register(registry);
+  }
+
   public void pushToken(String event) {
     Counter.builder("lockstep.push.tokens").description("Push token changes by kind (token churn)")
         .tag("event", event).register(registry).increment();

@@ -2,13 +2,16 @@ package io.lockstep.notify;
 
 import io.lockstep.config.LockstepConfig.Preview;
 import io.lockstep.config.LockstepConfig.PushConfig;
+import io.lockstep.config.LockstepConfig.Routing;
 import io.lockstep.config.SettingKey;
 import io.lockstep.metrics.LockstepMetrics;
 import io.lockstep.plugin.ServerEvents;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.store.PushStore;
+import io.lockstep.store.PushStore.MessageAudience;
 import io.lockstep.store.PushStore.Push;
 import io.lockstep.store.PushStore.Recipient;
+import io.lockstep.store.PushStore.UserDevice;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -17,6 +20,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,7 +32,8 @@ import java.util.Set;
 
 /**
  * Turns this node's committed changes into pushes: a message becomes a push to each recipient device
- * that is not connected, has a token and has not muted the conversation; a read-state change becomes
+ * that is not connected, has a token and has not muted the conversation, on the steps of the attention
+ * ladder ({@link PushLadder}: nothing at once while the user looks at a device); a read-state change becomes
  * a silent badge update to the user's other devices that are not connected. Pushes go into the outbox,
  * where a device's pending push absorbs the ones that follow within the coalescing window and shows the
  * newest message (by the user's log position, whatever order the enqueues land in). Knows no
@@ -84,21 +89,52 @@ public final class NotificationVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     String muteKey = "conversation." + conversationId + ".muted";
-    return store.messageRecipients(recipients, sender, muteKey, muteDefault(muteKey))
-        .compose(found -> pushMessage(event, found, userSeqs(event)));
+    return store.messageAudience(recipients, sender, muteKey, muteDefault(muteKey))
+        .compose(audience -> ladder(audience)
+            .compose(steps -> pushMessage(event, steps, audience.senderName(), userSeqs(event))));
+  }
+
+  /** Each recipient's devices on the steps of the push ladder (see {@link PushLadder}), all users merged. */
+  private Future<List<List<Recipient>>> ladder(MessageAudience audience) {
+    List<Future<List<List<UserDevice>>>> perUser = new ArrayList<>(audience.byUser().size());
+    audience.byUser().forEach((user, devices) -> {
+      Routing routing = Routing.named(audience.routing().get(user)).orElse(config.routing());
+      perUser.add(presence.presenceOf(user, devices.stream().map(UserDevice::deviceId).toList())
+          .otherwise(Map.of())
+          .map(live -> PushLadder.steps(devices, live, routing)));
+    });
+    return Future.all(perUser).map(all -> {
+      List<List<Recipient>> steps = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) {
+        List<List<UserDevice>> userSteps = all.resultAt(i);
+        for (int step = 0; step < userSteps.size(); step++) {
+          if (steps.size() <= step) {
+            steps.add(new ArrayList<>());
+          }
+          List<Recipient> due = steps.get(step);
+          userSteps.get(step).forEach(device -> due.add(new Recipient(device.userId(), device.deviceId())));
+        }
+      }
+      return steps;
+    });
   }
 
   /**
-   * The message push to the found devices that are offline; userSeqs orders it against a pending push
-   * (a stream's message has none and replaces what is pending).
+   * The message push, step by step of the ladder (steps.get(n) is due after n × escalate_after, the
+   * first after the coalescing window); userSeqs orders it against a pending push (a stream's message has
+   * none and replaces what is pending).
    */
-  private Future<Void> pushMessage(JsonObject event, PushStore.MessageRecipients found, Map<String, Long> userSeqs) {
+  private Future<Void> pushMessage(JsonObject event, List<List<Recipient>> steps, String senderName,
+                                   Map<String, Long> userSeqs) {
     String sender = event.getJsonObject("sender").getString("user_id");
-    String senderName = found.senderName() == null ? sender : found.senderName();
     Push push = new Push("message", event.getString("conversation_id"), event.getLong("conv_seq"), sender,
-        config.preview() == Preview.NONE ? null : senderName, notificationText(event.getJsonObject("body")),
-        false, userSeqs);
-    return offline(found.devices()).compose(devices -> enqueue(devices, push));
+        config.preview() == Preview.NONE ? null : senderName == null ? sender : senderName,
+        notificationText(event.getJsonObject("body")), false, userSeqs);
+    List<Future<Void>> enqueued = new ArrayList<>(steps.size());
+    for (int step = 0; step < steps.size(); step++) {
+      enqueued.add(enqueue(steps.get(step), push, step));
+    }
+    return Future.all(enqueued).mapEmpty();
   }
 
   /**
@@ -126,7 +162,8 @@ public final class NotificationVerticle extends VerticleBase {
     String sender = event.getJsonObject("sender").getString("user_id");
     String muteKey = "conversation." + conversationId + ".muted";
     return store.streamRecipients(conversationId, event.getLong("conv_seq"), sender, muteKey, muteDefault(muteKey))
-        .compose(found -> pushMessage(event, found, Map.of()));
+        .compose(found -> offline(found.devices())
+            .compose(devices -> pushMessage(event, List.of(devices), found.senderName(), Map.of())));
   }
 
   private Future<Void> onReadState(JsonObject event) {
@@ -136,7 +173,7 @@ public final class NotificationVerticle extends VerticleBase {
     return store.otherDevicesWithToken(userId, event.getString("device_id"))
         .compose(this::offline)
         .compose(devices -> enqueue(devices, new Push("badge", conversationId, null, null, null, null, conversationRead,
-            Map.of())));
+            Map.of()), 0));
   }
 
   /** Each member's user-log position of the message: the order in which one user's messages happened. */
@@ -150,11 +187,13 @@ public final class NotificationVerticle extends VerticleBase {
     return byUser;
   }
 
-  private Future<Void> enqueue(List<Recipient> devices, Push push) {
+  /** Queues the push for the devices, due after the coalescing window (step 0) or step × escalate_after. */
+  private Future<Void> enqueue(List<Recipient> devices, Push push, int step) {
     if (devices.isEmpty()) {
       return Future.succeededFuture();
     }
-    return store.enqueue(devices, push, config.coalesceWindow()).map(coalesced -> {
+    Duration delay = step == 0 ? config.coalesceWindow() : config.escalateAfter().multipliedBy(step);
+    return store.enqueue(devices, push, delay, step).map(coalesced -> {
       metrics.pushEnqueued.increment(devices.size() - coalesced);
       metrics.pushCoalesced.increment(coalesced);
       return null;

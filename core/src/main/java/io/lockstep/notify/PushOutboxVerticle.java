@@ -11,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -30,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  * Drains the push outbox: every poll it takes the due pushes of the providers this node serves (rows
  * locked with SKIP LOCKED, so the nodes of a cluster share the work without sending a push twice; a
  * node without a provider leaves its pushes to the nodes that have it), drops those whose device is now
- * connected or has no token, and hands the others to the provider's plugin on
+ * connected or has no token or whose message was read meanwhile, checks once more that it still holds
+ * each push (a revoke deletes them, so nothing is sent to a device after its revoke committed), and
+ * hands the others to the provider's plugin on
  * {@code lockstep.push.<provider>}. The answer decides: sent, token pruned, retried later with
  * exponential backoff and jitter, or dead-lettered after the last attempt. Deployed once per node.
  */
@@ -142,6 +145,10 @@ public final class PushOutboxVerticle extends VerticleBase {
       metrics.pushOutcome(push.provider(), "no_token");
       return store.drop(push);
     }
+    if (push.read()) {
+      metrics.pushSkippedRead.increment();
+      return store.drop(push);
+    }
     return presence.presenceOf(push.userId(), List.of(push.deviceId()))
         .map(live -> live.containsKey(push.deviceId()))
         .otherwise(false)
@@ -150,11 +157,12 @@ public final class PushOutboxVerticle extends VerticleBase {
             metrics.pushSkippedLive.increment();
             return store.drop(push);
           }
-          return vertx.eventBus().<JsonObject>request(Contract.PUSH_PROVIDER.address(push.provider()), request(push),
-                  new DeliveryOptions().setSendTimeout(config.sendTimeout().toMillis()).setLocalOnly(true))
-              .map(reply -> reply.body())
-              .recover(failure -> Future.succeededFuture(unanswered(push, failure)))
-              .compose(answer -> settle(push, answer, tally));
+          return store.stillOwed(push).compose(owed -> !owed ? Future.succeededFuture()
+              : vertx.eventBus().<JsonObject>request(Contract.PUSH_PROVIDER.address(push.provider()), request(push),
+                      new DeliveryOptions().setSendTimeout(config.sendTimeout().toMillis()).setLocalOnly(true))
+                  .map(reply -> reply.body())
+                  .recover(failure -> Future.succeededFuture(unanswered(push, failure)))
+                  .compose(answer -> settle(push, answer, tally)));
         });
   }
 
@@ -166,6 +174,9 @@ public final class PushOutboxVerticle extends VerticleBase {
         .put("coalesced", push.coalesced());
     if (push.kind().equals("message")) {
       data.put("conv_seq", push.convSeq()).put("sender_user_id", push.senderUser());
+    }
+    if (!push.dismiss().isEmpty()) {
+      data.put("dismiss", new JsonArray(push.dismiss()));
     }
     JsonObject request = new JsonObject()
         .put("push_id", push.id())
@@ -179,6 +190,9 @@ public final class PushOutboxVerticle extends VerticleBase {
         .put("data", data);
     if (push.kind().equals("message")) {
       request.put("title", push.title()).put("body", push.body());
+    }
+    if (!push.dismiss().isEmpty()) {
+      request.put("dismiss", new JsonArray(push.dismiss()));
     }
     return request;
   }
@@ -203,7 +217,7 @@ public final class PushOutboxVerticle extends VerticleBase {
       case "sent" -> {
         metrics.pushLatency.record(Duration.between(push.createdAt(), OffsetDateTime.now()).toMillis(), TimeUnit.MILLISECONDS);
         tally.sent++;
-        return store.drop(push);
+        return store.sent(push);
       }
       case "dead_token" -> {
         tally.pruned++;

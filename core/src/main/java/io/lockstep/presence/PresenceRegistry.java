@@ -43,8 +43,9 @@ public final class PresenceRegistry {
   private static final RedisScript PURGE_NODE = new RedisScript("/redis/purge_node.lua");
   private static final Logger LOG = LoggerFactory.getLogger(PresenceRegistry.class);
   private static final int REFRESH_BATCH = 200;
-  /** Prefix of a presence hash's per-connection fields. */
+  /** Prefixes of a presence hash's per-connection fields: liveness, and attention. */
   private static final String CONNECTION_FIELD = "c:";
+  private static final String ATTENTION_FIELD = "a:";
 
   private final Redis redis;
   private final String prefix;
@@ -62,8 +63,13 @@ public final class PresenceRegistry {
   }
 
   /** One live device connection on this node. */
-  public record LiveConnection(String userId, String deviceId, String connectionId, long since, long lastSeen) {
+  /** attention: what the connection's client said of its user's attention, null until it says. */
+  public record LiveConnection(String userId, String deviceId, String connectionId, long since, long lastSeen,
+                               String attention) {
   }
+
+  /** Attention states from the least to the most attentive. */
+  private static final List<String> ATTENTION = List.of("idle", "background", "focused");
 
   public String nodeId() {
     return nodeId;
@@ -163,8 +169,9 @@ public final class PresenceRegistry {
   }
 
   /**
-   * Presence of each of the user's given devices: {node, conn, since, last_seen, connections} for those
-   * connected (node and conn of the newest connection; connections: how many are live).
+   * Presence of each of the user's given devices: {node, conn, since, last_seen, connections, attention}
+   * for those connected (node and conn of the newest connection; connections: how many are live;
+   * attention: the most attentive state its live connections declared, absent if none did).
    */
   public Future<Map<String, JsonObject>> presenceOf(String userId, List<String> deviceIds) {
     List<Request> requests = new ArrayList<>(deviceIds.size());
@@ -178,17 +185,27 @@ public final class PresenceRegistry {
           continue;
         }
         JsonObject entry = new JsonObject();
-        int connections = 0;
+        Set<String> live = new HashSet<>();
         for (String field : hash.getKeys()) {
           String value = hash.get(field).toString();
           if (field.startsWith(CONNECTION_FIELD)) {
-            connections += Long.parseLong(value.substring(value.lastIndexOf('|') + 1)) > now ? 1 : 0;
-          } else {
+            if (Long.parseLong(value.substring(value.lastIndexOf('|') + 1)) > now) {
+              live.add(field.substring(CONNECTION_FIELD.length()));
+            }
+          } else if (!field.startsWith(ATTENTION_FIELD)) {
             entry.put(field, field.equals("since") || field.equals("last_seen") ? Long.valueOf(value) : value);
           }
         }
-        if (connections > 0) {
-          present.put(deviceIds.get(i), entry.put("connections", connections));
+        int attention = -1;
+        for (String connection : live) {
+          Response declared = hash.get(ATTENTION_FIELD + connection);
+          attention = Math.max(attention, declared == null ? -1 : ATTENTION.indexOf(declared.toString()));
+        }
+        if (attention >= 0) {
+          entry.put("attention", ATTENTION.get(attention));
+        }
+        if (!live.isEmpty()) {
+          present.put(deviceIds.get(i), entry.put("connections", live.size()));
         }
       }
       return present;
@@ -200,11 +217,15 @@ public final class PresenceRegistry {
     String routes = routesKey(connection.userId());
     long ttlMs = ttl.toMillis();
     long expiresAt = System.currentTimeMillis() + ttlMs;
+    Request fields = Request.cmd(Command.HSET).arg(presence)
+        .arg("node").arg(nodeId).arg("conn").arg(connection.connectionId())
+        .arg("since").arg(connection.since()).arg("last_seen").arg(connection.lastSeen())
+        .arg(CONNECTION_FIELD + connection.connectionId()).arg(nodeId + "|" + expiresAt);
+    if (connection.attention() != null) {
+      fields.arg(ATTENTION_FIELD + connection.connectionId()).arg(connection.attention());
+    }
     return List.of(
-        Request.cmd(Command.HSET).arg(presence)
-            .arg("node").arg(nodeId).arg("conn").arg(connection.connectionId())
-            .arg("since").arg(connection.since()).arg("last_seen").arg(connection.lastSeen())
-            .arg(CONNECTION_FIELD + connection.connectionId()).arg(nodeId + "|" + expiresAt),
+        fields,
         Request.cmd(Command.PEXPIRE).arg(presence).arg(ttlMs),
         Request.cmd(Command.HSET).arg(routes).arg(connection.connectionId())
             .arg(nodeId + "|" + connection.connectionId() + "|" + expiresAt),

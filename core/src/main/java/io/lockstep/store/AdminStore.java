@@ -18,7 +18,7 @@ public final class AdminStore {
 
   private static final String DEVICE_HEALTH = """
       SELECT d.device_id, d.user_id, d.name, d.platform, d.cursor, u.head, u.floor, u.head - d.cursor AS lag,
-             d.duplicate_sends, d.last_seen_at
+             d.duplicate_sends, d.last_seen_at, d.divergences, d.last_divergence_at
         FROM devices d JOIN users u ON u.user_id = d.user_id
        WHERE d.revoked_at IS NULL""";
 
@@ -46,7 +46,9 @@ public final class AdminStore {
         .execute(Tuple.of(userId));
     Future<RowSet<Row>> devices = pool.preparedQuery("""
             SELECT d.device_id, d.name, d.platform, d.cursor, d.duplicate_sends, d.created_at, d.last_seen_at,
-                   d.revoked_at, u.head - d.cursor AS lag, d.cursor < u.floor AS behind_retention,
+                   d.revoked_at, u.head - d.cursor AS lag, d.cursor < u.floor AS behind_retention, d.last_ack_at,
+                   d.attention, d.attention_at, d.last_attentive_at, d.divergences, d.last_divergence_at, d.drain_up_to,
+                   d.drain_deadline,
                    (SELECT jsonb_object_agg(s.key, s.value) FROM device_settings s WHERE s.device_id = d.device_id) AS overrides
               FROM devices d JOIN users u ON u.user_id = d.user_id
              WHERE d.user_id = $1 ORDER BY d.revoked_at NULLS FIRST, d.created_at""").execute(Tuple.of(userId));
@@ -67,6 +69,14 @@ public final class AdminStore {
           .put("created", millis(device.getOffsetDateTime("created_at")))
           .put("last_seen", millis(device.getOffsetDateTime("last_seen_at")))
           .put("revoked", device.getOffsetDateTime("revoked_at") != null)
+          .put("last_ack_at", millis(device.getOffsetDateTime("last_ack_at")))
+          .put("attention", device.getString("attention"))
+          .put("attention_at", millis(device.getOffsetDateTime("attention_at")))
+          .put("last_attentive", millis(device.getOffsetDateTime("last_attentive_at")))
+          .put("divergences", device.getInteger("divergences"))
+          .put("last_divergence_at", millis(device.getOffsetDateTime("last_divergence_at")))
+          .put("drain_up_to", device.getLong("drain_up_to"))
+          .put("drain_deadline", millis(device.getOffsetDateTime("drain_deadline")))
           .put("overrides", SettingsStore.jsonValue(device, "overrides")));
       return new JsonObject().put("user_id", userId).put("head", row.getLong("head")).put("floor", row.getLong("floor"))
           .put("created", millis(row.getOffsetDateTime("created_at"))).put("devices", deviceArray);
@@ -123,7 +133,8 @@ public final class AdminStore {
 
   /**
    * Sync health: the devices furthest behind, the devices stuck behind the retention window, the
-   * devices whose retries were caught most, and how lag is spread over all devices.
+   * devices whose retries were caught most, those whose state digest diverged (newest first), and how
+   * lag is spread over all devices.
    */
   public Future<JsonObject> syncHealth(int limit) {
     Future<RowSet<Row>> laggards = pool.preparedQuery(DEVICE_HEALTH + " ORDER BY lag DESC LIMIT $1").execute(Tuple.of(limit));
@@ -131,6 +142,8 @@ public final class AdminStore {
         .execute(Tuple.of(limit));
     Future<RowSet<Row>> duplicates = pool.preparedQuery(DEVICE_HEALTH
         + " AND d.duplicate_sends > 0 ORDER BY d.duplicate_sends DESC LIMIT $1").execute(Tuple.of(limit));
+    Future<RowSet<Row>> divergent = pool.preparedQuery(DEVICE_HEALTH
+        + " AND d.divergences > 0 ORDER BY d.last_divergence_at DESC LIMIT $1").execute(Tuple.of(limit));
     Future<RowSet<Row>> spread = pool.query("""
             SELECT CASE WHEN lag = 0 THEN '0' WHEN lag <= 10 THEN '1-10' WHEN lag <= 100 THEN '11-100'
                         WHEN lag <= 1000 THEN '101-1000' WHEN lag <= 10000 THEN '1001-10000' ELSE '>10000' END AS bucket,
@@ -138,7 +151,7 @@ public final class AdminStore {
               FROM (SELECT u.head - d.cursor AS lag FROM devices d JOIN users u ON u.user_id = d.user_id
                      WHERE d.revoked_at IS NULL) lags
              GROUP BY bucket""").execute();
-    return Future.all(laggards, stuck, duplicates, spread).map(all -> {
+    return Future.all(laggards, stuck, duplicates, spread, divergent).map(all -> {
       JsonObject buckets = new JsonObject();
       for (String bucket : new String[] {"0", "1-10", "11-100", "101-1000", "1001-10000", ">10000"}) {
         buckets.put(bucket, 0L);
@@ -148,6 +161,7 @@ public final class AdminStore {
           .put("laggards", array(all.resultAt(0), AdminStore::deviceHealth))
           .put("behind_retention", array(all.resultAt(1), AdminStore::deviceHealth))
           .put("duplicate_senders", array(all.resultAt(2), AdminStore::deviceHealth))
+          .put("divergent", array(all.resultAt(4), AdminStore::deviceHealth))
           .put("lag_distribution", buckets);
     });
   }
@@ -171,7 +185,8 @@ public final class AdminStore {
         .put("name", row.getString("name")).put("platform", row.getString("platform"))
         .put("cursor", row.getLong("cursor")).put("head", row.getLong("head")).put("floor", row.getLong("floor"))
         .put("lag", row.getLong("lag")).put("duplicate_sends", row.getLong("duplicate_sends"))
-        .put("last_seen", millis(row.getOffsetDateTime("last_seen_at")));
+        .put("last_seen", millis(row.getOffsetDateTime("last_seen_at"))).put("divergences", row.getInteger("divergences"))
+        .put("last_divergence_at", millis(row.getOffsetDateTime("last_divergence_at")));
   }
 
   private static JsonArray array(RowSet<Row> rows, java.util.function.Function<Row, JsonObject> mapper) {

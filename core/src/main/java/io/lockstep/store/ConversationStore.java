@@ -181,6 +181,7 @@ public final class ConversationStore {
         .compose(v -> insertMembers(tx, conversation, joining, conversation.head()))
         .compose(v -> tx.preparedQuery("UPDATE conversations SET stream_from = $2 WHERE conversation_id = $1")
             .execute(Tuple.of(conversation.conversationId(), streamFrom)))
+        .compose(v -> tx.preparedQuery("SELECT lockstep_leave_digests($1)").execute(Tuple.of(conversation.conversationId())))
         .compose(v -> LogStore.appendEach(tx, members, Events.CONVERSATION, user -> joining.contains(user)
             ? joinedData(changed, user, List.of())
             : new JsonObject().put("action", "converted").put("conversation", changed.toJson())))

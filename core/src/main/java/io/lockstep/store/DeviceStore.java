@@ -28,7 +28,8 @@ public final class DeviceStore {
 
   private static final String DEVICE_COLUMNS =
       "device_id, user_id, name, platform, cursor, duplicate_sends, created_at, last_seen_at, first_hello_at, revoked_at,"
-      + " push_provider, push_token_at";
+      + " push_provider, push_token_at, attention, attention_at, last_attentive_at, last_ack_at, drain_up_to,"
+      + " drain_deadline, divergences, last_divergence_at";
 
   private final Pool pool;
 
@@ -40,7 +41,7 @@ public final class DeviceStore {
   public record Device(String deviceId, String userId, String name, String platform, long cursor,
                        long duplicateSends, OffsetDateTime createdAt, OffsetDateTime lastSeenAt,
                        OffsetDateTime firstHelloAt, OffsetDateTime revokedAt, String pushProvider,
-                       OffsetDateTime pushTokenAt) {
+                       OffsetDateTime pushTokenAt, Lifecycle lifecycle) {
 
     public boolean revoked() {
       return revokedAt != null;
@@ -64,7 +65,8 @@ public final class DeviceStore {
           .put("created", createdAt.toInstant().toEpochMilli())
           .put("last_seen", lastSeenAt == null ? null : lastSeenAt.toInstant().toEpochMilli())
           .put("cursor", cursor)
-          .put("push", pushJson());
+          .put("push", pushJson())
+          .mergeIn(lifecycle.toJson());
     }
 
     /** The device's push registration without the token itself: {provider, registered, token_age_seconds}. */
@@ -169,6 +171,20 @@ public final class DeviceStore {
   }
 
   /** Marks the devices seen now, a thousand rows per statement so no statement holds many row locks for long. */
+  /**
+   * Records what the device said of its user's attention (null: a focused connection closed, the
+   * declared state stays). The device counts as attentive (last_attentive_at) whenever it enters or
+   * leaves focus, so the push ladder can tell which device was looked at last.
+   */
+  public Future<Void> markAttention(String deviceId, String attention, String previous) {
+    boolean attentive = "focused".equals(attention) || "focused".equals(previous);
+    return pool.preparedQuery("""
+            UPDATE devices SET attention = coalesce($2, attention), attention_at = CASE WHEN $2 IS NULL THEN attention_at ELSE now() END,
+                   last_attentive_at = CASE WHEN $3 THEN now() ELSE last_attentive_at END
+             WHERE device_id = $1""")
+        .execute(Tuple.of(deviceId, attention, attentive)).mapEmpty();
+  }
+
   public Future<Void> markSeen(List<String> deviceIds) {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < deviceIds.size(); from += 1000) {
@@ -184,10 +200,102 @@ public final class DeviceStore {
         "UPDATE devices SET name = $2 WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId, name));
   }
 
+  /**
+   * Revokes the device in one transaction: it is marked revoked (its cursor frozen: acks are refused),
+   * its token and every push waiting or being sent to it are deleted, with what it showed, and the
+   * `revoked` event is appended.
+   */
   public Future<DeviceChange> revoke(String userId, String deviceId) {
-    return changeOwned(userId, deviceId, "revoked",
-        "UPDATE devices SET revoked_at = now(), push_provider = NULL, push_token = NULL, push_token_key = NULL,"
-            + " push_token_at = NULL WHERE device_id = $1 RETURNING " + DEVICE_COLUMNS, Tuple.of(deviceId));
+    return changeOwned(userId, deviceId, "revoked", """
+        WITH outbox AS (DELETE FROM push_outbox WHERE device_id = $1 AND state IN ('pending', 'sending')),
+             shown AS (DELETE FROM push_shown WHERE device_id = $1)
+        UPDATE devices SET revoked_at = now(), push_provider = NULL, push_token = NULL, push_token_key = NULL,
+               push_token_at = NULL, drain_up_to = NULL, drain_deadline = NULL
+         WHERE device_id = $1 RETURNING\s""" + DEVICE_COLUMNS, Tuple.of(deviceId));
+  }
+
+  /**
+   * Unlink after drain: the device is to be revoked once its cursor reaches the user's head as it is now
+   * (or at the deadline). Answers the device with its drain; one whose cursor is there already is
+   * revoked at once (the change is then present).
+   */
+  public record Drain(Device device, DeviceChange revoked) {
+  }
+
+  public Future<Drain> drain(String userId, String deviceId, Duration timeout) {
+    return owned(userId, deviceId).compose(device -> {
+      if (device.revoked()) {
+        return Future.failedFuture(Rejection.DEVICE_NOT_FOUND.of(deviceId));
+      }
+      return pool.preparedQuery("""
+              UPDATE devices d SET drain_up_to = u.head, drain_deadline = now() + $3 * interval '1 millisecond'
+                FROM users u
+               WHERE d.device_id = $1 AND d.user_id = $2 AND d.revoked_at IS NULL AND u.user_id = d.user_id
+              RETURNING d.cursor >= d.drain_up_to AS drained""")
+          .execute(Tuple.of(deviceId, userId, timeout.toMillis()))
+          .compose(rows -> {
+            if (rows.size() == 0) {
+              return Future.failedFuture(Rejection.DEVICE_NOT_FOUND.of(deviceId));
+            }
+            if (rows.iterator().next().getBoolean("drained")) {
+              return revoke(userId, deviceId).map(change -> new Drain(change.device(), change));
+            }
+            return find(deviceId).map(draining -> new Drain(draining, null));
+          });
+    });
+  }
+
+  /** A device the sweep revokes, and why. */
+  public record Expired(String userId, String deviceId, String reason) {
+  }
+
+  /**
+   * Devices due for revocation: drained (acked up to the head of their unlink request), past their drain
+   * deadline, or without a hello for maxIdle (zero: never). At most limit.
+   */
+  public Future<List<Expired>> expired(Duration maxIdle, int limit) {
+    return pool.preparedQuery("""
+            SELECT user_id, device_id,
+                   CASE WHEN drain_up_to IS NOT NULL AND cursor >= drain_up_to THEN 'drained'
+                        WHEN drain_up_to IS NOT NULL AND drain_deadline <= now() THEN 'drain_deadline'
+                        ELSE 'idle' END AS reason
+              FROM devices
+             WHERE revoked_at IS NULL
+               AND ((drain_up_to IS NOT NULL AND (cursor >= drain_up_to OR drain_deadline <= now()))
+                    OR ($1::bigint > 0 AND greatest(last_seen_at, created_at) < now() - $1::bigint * interval '1 millisecond'))
+             ORDER BY device_id LIMIT $2""")
+        .execute(Tuple.of(maxIdle.toMillis(), limit))
+        .map(rows -> {
+          List<Expired> expired = new ArrayList<>(rows.size());
+          rows.forEach(row -> expired.add(new Expired(row.getString("user_id"), row.getString("device_id"),
+              row.getString("reason"))));
+          return expired;
+        });
+  }
+
+  /**
+   * Drops push tokens not registered again for maxAge (zero: never), with the pushes waiting for them;
+   * answers the providers of the tokens dropped.
+   */
+  public Future<List<String>> dropStaleTokens(Duration maxAge) {
+    if (maxAge.isZero()) {
+      return Future.succeededFuture(List.of());
+    }
+    return pool.withTransaction(tx -> tx.preparedQuery("""
+            WITH stale AS (
+              SELECT device_id, push_provider FROM devices
+               WHERE push_token_at < now() - $1 * interval '1 millisecond' AND revoked_at IS NULL
+               ORDER BY device_id LIMIT 1000 FOR UPDATE),
+            outbox AS (DELETE FROM push_outbox o USING stale WHERE o.device_id = stale.device_id AND o.state = 'pending')
+            UPDATE devices d SET push_provider = NULL, push_token = NULL, push_token_key = NULL, push_token_at = NULL
+              FROM stale WHERE d.device_id = stale.device_id
+            RETURNING stale.push_provider""")
+        .execute(Tuple.of(maxAge.toMillis()))
+        .map(rows -> {
+          List<String> providers = new ArrayList<>(rows.size());
+          rows.forEach(row -> providers.add(row.getString("push_provider")));
+          return providers;
+        }));
   }
 
   private Future<DeviceChange> changeOwned(String userId, String deviceId, String action, String update, Tuple args) {
@@ -217,18 +325,41 @@ public final class DeviceStore {
 
   /**
    * Moves the device cursor forward to upTo (never back) and appends delivered receipts for the
-   * messages of others it passes first. Fails with cursor_ahead when upTo is above the user's head.
+   * messages of others it passes first. Fails with cursor_ahead when upTo is above the user's head, and
+   * with device_revoked for a revoked device (its cursor is frozen).
    */
   public Future<Acked> ack(String userId, String deviceId, long upTo) {
     return pool.preparedQuery("SELECT * FROM lockstep_ack($1, $2, $3)")
         .execute(Tuple.of(userId, deviceId, upTo))
         .map(rows -> {
           Row row = rows.iterator().next();
-          if (row.getString("outcome").equals("cursor_ahead")) {
-            throw Rejection.ACK_AHEAD.of(deviceId, upTo);
+          String outcome = row.getString("outcome");
+          if (!outcome.equals("acked")) {
+            throw Rejection.fromSql(outcome).of(deviceId, upTo);
           }
           return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"));
         });
+  }
+
+  /**
+   * What a device said of its user's attention and when, when it was last focused and last acked, a
+   * pending unlink after drain, and how often its state digest disagreed with the server's.
+   */
+  public record Lifecycle(String attention, OffsetDateTime attentionAt, OffsetDateTime lastAttentiveAt,
+                          OffsetDateTime lastAckAt, Long drainUpTo, OffsetDateTime drainDeadline, int divergences,
+                          OffsetDateTime lastDivergenceAt) {
+
+    JsonObject toJson() {
+      JsonObject json = new JsonObject().put("attention", attention).put("attention_at", millis(attentionAt))
+          .put("last_attentive", millis(lastAttentiveAt)).put("last_ack_at", millis(lastAckAt))
+          .put("divergences", divergences).put("last_divergence_at", millis(lastDivergenceAt));
+      return drainUpTo == null ? json
+          : json.put("drain", new JsonObject().put("up_to", drainUpTo).put("deadline", millis(drainDeadline)));
+    }
+
+    private static Long millis(OffsetDateTime time) {
+      return time == null ? null : time.toInstant().toEpochMilli();
+    }
   }
 
   private static List<Device> toDevices(RowSet<Row> rows) {
@@ -244,6 +375,10 @@ public final class DeviceStore {
         row.getString("platform"), row.getLong("cursor"), row.getLong("duplicate_sends"),
         row.getOffsetDateTime("created_at"), row.getOffsetDateTime("last_seen_at"),
         row.getOffsetDateTime("first_hello_at"), row.getOffsetDateTime("revoked_at"), row.getString("push_provider"),
-        row.getOffsetDateTime("push_token_at"));
+        row.getOffsetDateTime("push_token_at"),
+        new Lifecycle(row.getString("attention"), row.getOffsetDateTime("attention_at"),
+            row.getOffsetDateTime("last_attentive_at"), row.getOffsetDateTime("last_ack_at"), row.getLong("drain_up_to"),
+            row.getOffsetDateTime("drain_deadline"), row.getInteger("divergences"),
+            row.getOffsetDateTime("last_divergence_at")));
   }
 }

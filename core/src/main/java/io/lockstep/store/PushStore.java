@@ -53,10 +53,15 @@ public final class PushStore {
   public record MessageRecipients(List<Recipient> devices, String senderName) {
   }
 
-  /** A push a worker took from the outbox, with the device's current token (null when it has none now). */
+  /**
+   * A push a worker took from the outbox, with the device's current token (null when it has none now);
+   * read: its message has been read since it was queued; dismiss: the conversations whose notification
+   * the device showed and that have been read since (the push tells the device to remove them).
+   */
   public record Claimed(long id, String userId, String deviceId, String provider, String kind, String conversationId,
                         Long convSeq, String senderUser, String title, String body, int coalesced, int attempts,
-                        OffsetDateTime createdAt, Object token, String tokenProvider, String tokenKey, long badge) {
+                        OffsetDateTime createdAt, Object token, String tokenProvider, String tokenKey, long badge,
+                        int step, boolean read, List<String> dismiss) {
 
     /** The token still belongs to the device under the provider the push was queued for. */
     public boolean deliverable() {
@@ -89,22 +94,52 @@ public final class PushStore {
   }
 
   /**
-   * The devices of the recipients that have a token and whose effective value of the mute key (their own
-   * override, else the account's, else the registry default) is not true.
+   * One active device of a recipient: pushable when it has a token and its effective value of the mute
+   * key (its own override, else the account's, else the registry default) is not true; lastAttentive is
+   * when it was last focused (null if it never said).
    */
-  public Future<MessageRecipients> messageRecipients(Collection<String> users, String sender, String muteKey,
-                                                     Object muteDefault) {
+  public record UserDevice(String userId, String deviceId, boolean pushable, OffsetDateTime lastAttentive) {
+  }
+
+  /**
+   * Every active device of the recipients (the push ladder needs the ones that cannot be pushed too:
+   * a focused desktop holds back the phone), each user's notifications.routing value where set, and the
+   * name the sender shows under.
+   */
+  public record MessageAudience(Map<String, List<UserDevice>> byUser, Map<String, Object> routing, String senderName) {
+  }
+
+  public Future<MessageAudience> messageAudience(Collection<String> users, String sender, String muteKey,
+                                                 Object muteDefault) {
     return pool.preparedQuery("""
-            SELECT d.user_id, d.device_id,
+            SELECT d.user_id, d.device_id, d.last_attentive_at,
+                   d.push_token IS NOT NULL AND coalesce(ds.value, acc.value, $4::text::jsonb) IS DISTINCT FROM 'true'::jsonb
+                     AS pushable,
+                   (SELECT r.value FROM account_settings r WHERE r.user_id = d.user_id AND r.key = 'notifications.routing')
+                     AS routing,
                    (SELECT a.value #>> '{}' FROM account_settings a
                      WHERE a.user_id = $3 AND a.key = 'profile.display_name') AS sender_name
               FROM devices d
               LEFT JOIN device_settings ds ON ds.device_id = d.device_id AND ds.key = $2
               LEFT JOIN account_settings acc ON acc.user_id = d.user_id AND acc.key = $2
-             WHERE d.user_id = ANY ($1) AND d.push_token IS NOT NULL AND d.revoked_at IS NULL
-               AND coalesce(ds.value, acc.value, $4::text::jsonb) IS DISTINCT FROM 'true'::jsonb""")
+             WHERE d.user_id = ANY ($1) AND d.revoked_at IS NULL""")
         .execute(Tuple.of(users.toArray(String[]::new), muteKey, sender, Json.encode(muteDefault)))
-        .map(PushStore::recipients);
+        .map(rows -> {
+          Map<String, List<UserDevice>> byUser = new java.util.LinkedHashMap<>();
+          Map<String, Object> routing = new java.util.HashMap<>();
+          String senderName = null;
+          for (Row row : rows) {
+            String userId = row.getString("user_id");
+            byUser.computeIfAbsent(userId, user -> new ArrayList<>()).add(new UserDevice(userId,
+                row.getString("device_id"), row.getBoolean("pushable"), row.getOffsetDateTime("last_attentive_at")));
+            Object setting = row.getValue("routing");
+            if (setting != null && setting != Tuple.JSON_NULL) {
+              routing.put(userId, setting);
+            }
+            senderName = row.getString("sender_name");
+          }
+          return new MessageAudience(byUser, routing, senderName);
+        });
   }
 
   /**
@@ -162,7 +197,7 @@ public final class PushStore {
   }
 
   /** Answers how many of the devices' pushes were folded into an existing pending one. */
-  public Future<Integer> enqueue(List<Recipient> devices, Push push, Duration delay) {
+  public Future<Integer> enqueue(List<Recipient> devices, Push push, Duration delay, int step) {
     String[] deviceIds = new String[devices.size()];
     Long[] seqs = new Long[devices.size()];
     for (int i = 0; i < deviceIds.length; i++) {
@@ -170,9 +205,9 @@ public final class PushStore {
       seqs[i] = push.userSeqs().get(devices.get(i).userId());
     }
     return pool.preparedQuery("SELECT * FROM lockstep_push_enqueue($1, $2, $3, $4, $5, $6, $7, $8,"
-            + " now() + $9 * interval '1 millisecond', $10)")
+            + " now() + $9 * interval '1 millisecond', $10, $11)")
         .execute(Tuple.of(deviceIds, seqs, push.kind(), push.conversationId(), push.convSeq(), push.sender(),
-            push.title(), push.body(), delay.toMillis(), push.conversationRead()))
+            push.title(), push.body(), delay.toMillis(), push.conversationRead(), step))
         .map(rows -> {
           int coalesced = 0;
           for (Row row : rows) {
@@ -201,7 +236,15 @@ public final class PushStore {
             RETURNING o.id, o.user_id, o.device_id, o.provider, o.kind, o.conversation_id, o.conv_seq, o.sender_user,
                       o.title, o.body, o.coalesced, o.attempts, o.created_at,
                       d.push_token::text AS token, d.push_provider AS token_provider, d.push_token_key AS token_key,
-                      lockstep_total_unread(o.user_id) AS badge""")
+                      lockstep_total_unread(o.user_id) AS badge, o.step,
+                      o.kind = 'message' AND EXISTS (
+                        SELECT 1 FROM conversation_members cm
+                         WHERE cm.conversation_id = o.conversation_id AND cm.user_id = o.user_id
+                           AND cm.read_up_to >= o.conv_seq) AS read,
+                      ARRAY(SELECT s.conversation_id FROM push_shown s
+                              JOIN conversation_members cm ON cm.conversation_id = s.conversation_id AND cm.user_id = o.user_id
+                             WHERE s.device_id = o.device_id AND cm.read_up_to >= s.conv_seq
+                             ORDER BY s.conversation_id) AS dismiss""")
         .execute(Tuple.of(limit, lease.toMillis(), providers.toArray(String[]::new)))
         .map(rows -> {
           List<Claimed> claimed = new ArrayList<>(rows.size());
@@ -212,10 +255,40 @@ public final class PushStore {
                 row.getLong("conv_seq"), row.getString("sender_user"), row.getString("title"), row.getString("body"),
                 row.getInteger("coalesced"), row.getInteger("attempts"), row.getOffsetDateTime("created_at"),
                 token == null ? null : Json.decodeValue(token), row.getString("token_provider"),
-                row.getString("token_key"), row.getLong("badge")));
+                row.getString("token_key"), row.getLong("badge"), row.getInteger("step"), row.getBoolean("read"),
+                List.of(row.getArrayOfStrings("dismiss"))));
           }
           return claimed;
         });
+  }
+
+  /**
+   * The last check before a push is handed to its provider: the worker still holds it. A revoke (or an
+   * unregister) deletes the device's pushes, those being sent included, in its transaction; after it
+   * commits this answers false, so no push is attempted for the device, even one claimed before.
+   */
+  public Future<Boolean> stillOwed(Claimed push) {
+    return pool.preparedQuery("UPDATE push_outbox SET updated_at = now() WHERE id = $1 AND state = 'sending' RETURNING id")
+        .execute(Tuple.of(push.id())).map(rows -> rows.size() > 0);
+  }
+
+  /**
+   * The provider accepted the push: it leaves the outbox; a message's conversation is remembered as shown
+   * on the device (a read past it sends a dismiss), and the conversations it dismissed are forgotten.
+   */
+  public Future<Void> sent(Claimed push) {
+    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM push_outbox WHERE id = $1").execute(Tuple.of(push.id()))
+        .compose(v -> push.dismiss().isEmpty() ? Future.succeededFuture() : tx.preparedQuery("""
+                DELETE FROM push_shown s USING conversation_members cm
+                 WHERE s.device_id = $1 AND s.conversation_id = ANY ($2)
+                   AND cm.conversation_id = s.conversation_id AND cm.user_id = $3 AND cm.read_up_to >= s.conv_seq""")
+            .execute(Tuple.of(push.deviceId(), push.dismiss().toArray(String[]::new), push.userId())))
+        .compose(v -> !push.kind().equals("message") ? Future.succeededFuture() : tx.preparedQuery("""
+                INSERT INTO push_shown (device_id, conversation_id, conv_seq) VALUES ($1, $2, $3)
+                ON CONFLICT (device_id, conversation_id) DO UPDATE
+                  SET conv_seq = GREATEST(push_shown.conv_seq, EXCLUDED.conv_seq), shown_at = now()""")
+            .execute(Tuple.of(push.deviceId(), push.conversationId(), push.convSeq())))
+        .mapEmpty());
   }
 
   /** The push went out, or is not needed any more (the device has no token for it, or is connected now). */

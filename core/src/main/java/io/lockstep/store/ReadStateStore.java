@@ -16,6 +16,9 @@ import java.util.List;
  */
 public final class ReadStateStore {
 
+  /** The digest of a state with nothing in it. */
+  public static final String EMPTY_DIGEST = "0000000000000000";
+
   private final Pool pool;
 
   public ReadStateStore(Pool pool) {
@@ -83,5 +86,47 @@ public final class ReadStateStore {
           }
           return new JsonObject().put("conversations", conversations).put("total_unread", total);
         });
+  }
+
+  /**
+   * The user's read state of every conversation and their account settings, at one position of their log
+   * (seq), with the state digest there: one repeatable-read transaction, so nothing committed after seq
+   * is in it and nothing before it is missing.
+   */
+  public record State(long seq, String digest, JsonArray conversations, JsonObject settings, long totalUnread) {
+  }
+
+  public Future<State> state(String userId) {
+    return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
+        .compose(v -> tx.preparedQuery("""
+                SELECT u.head, lockstep_digest_hex(u.state_digest) AS digest, lockstep_total_unread($1) AS total_unread
+                  FROM users u WHERE u.user_id = $1""").execute(Tuple.of(userId)))
+        .compose(users -> tx.preparedQuery("""
+                SELECT m.conversation_id, m.read_up_to, m.marked_unread, c.head - m.read_up_to AS unread,
+                       c.stream_from IS NOT NULL AS stream
+                  FROM conversation_members m JOIN conversations c ON c.conversation_id = m.conversation_id
+                 WHERE m.user_id = $1 ORDER BY m.conversation_id""").execute(Tuple.of(userId))
+            .compose(members -> SettingsStore.accountAll(tx, userId).map(settings -> {
+              JsonArray conversations = new JsonArray();
+              for (Row row : members) {
+                JsonObject conversation = new JsonObject().put("conversation_id", row.getString("conversation_id"))
+                    .put("read_up_to", row.getLong("read_up_to")).put("marked_unread", row.getBoolean("marked_unread"))
+                    .put("unread", row.getLong("unread"));
+                conversations.add(row.getBoolean("stream") ? conversation.put("stream", true) : conversation);
+              }
+              JsonObject account = new JsonObject();
+              settings.forEach((key, value) -> account.put(key, value.toJson()));
+              Row user = users.size() == 0 ? null : users.iterator().next();
+              return user == null ? new State(0, EMPTY_DIGEST, conversations, account, 0)
+                  : new State(user.getLong("head"), user.getString("digest"), conversations, account,
+                      user.getLong("total_unread"));
+            }))));
+  }
+
+  /** Counts a divergence a device reported (the console's sync-health view lists the devices). */
+  public Future<Void> divergence(String deviceId) {
+    return pool.preparedQuery(
+            "UPDATE devices SET divergences = divergences + 1, last_divergence_at = now() WHERE device_id = $1")
+        .execute(Tuple.of(deviceId)).mapEmpty();
   }
 }

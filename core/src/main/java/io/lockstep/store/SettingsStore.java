@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -59,7 +60,12 @@ public final class SettingsStore {
   }
 
   public Future<Map<String, AccountValue>> accountAll(String userId) {
-    return pool.preparedQuery("SELECT key, value, state, version, hlc, writer_device FROM account_settings WHERE user_id = $1 ORDER BY key")
+    return accountAll(pool, userId);
+  }
+
+  /** The user's account values read through the given client (inside the caller's transaction). */
+  public static Future<Map<String, AccountValue>> accountAll(SqlClient client, String userId) {
+    return client.preparedQuery("SELECT key, value, state, version, hlc, writer_device FROM account_settings WHERE user_id = $1 ORDER BY key")
         .execute(Tuple.of(userId))
         .map(rows -> {
           Map<String, AccountValue> values = new LinkedHashMap<>();

@@ -36,12 +36,14 @@ import io.lockstep.store.ConversationStore;
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.DeviceStore.Device;
 import io.lockstep.store.LogStore;
+import io.lockstep.store.SettingsStore;
 import io.lockstep.store.StreamStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -246,12 +248,19 @@ public final class SyncVerticle extends VerticleBase {
     String userId = request.caller().userId();
     return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
         .compose(v -> tx.preparedQuery("SELECT (SELECT head FROM users WHERE user_id = $1) AS head, "
-            + "lockstep_total_unread($1) AS total_unread").execute(Tuple.of(userId)))
+            + "lockstep_total_unread($1) AS total_unread, "
+            + "lockstep_digest_hex(coalesce((SELECT state_digest FROM users WHERE user_id = $1), 0)) AS digest")
+            .execute(Tuple.of(userId)))
         .compose(rows -> {
-          Long head = rows.iterator().next().getLong("head");
-          long totalUnread = rows.iterator().next().getLong("total_unread");
+          Row row = rows.iterator().next();
+          Long head = row.getLong("head");
           return conversations.snapshot(tx, userId, config.session().snapshotLastMessages())
-              .map(list -> new SnapshotReply(head == null ? 0 : head, list, totalUnread));
+              .compose(list -> SettingsStore.accountAll(tx, userId).map(account -> {
+                JsonObject settings = new JsonObject();
+                account.forEach((key, value) -> settings.put(key, value.toJson()));
+                return new SnapshotReply(head == null ? 0 : head, list, row.getLong("total_unread"),
+                    row.getString("digest"), settings);
+              }));
         }));
   }
 }

@@ -127,6 +127,9 @@ class AdminApiTest {
     }
     JsonObject last = phone.awaitFrame(f -> "message".equals(f.getString("kind")) && f.getJsonObject("data").getLong("conv_seq") == 4);
     phone.request(new JsonObject().put("type", "ack").put("up_to", last.getLong("seq")));
+    phone.request(new JsonObject().put("type", "attention").put("state", "focused"));
+    assertEquals("state", phone.request(new JsonObject().put("type", "repair").put("digest", "0123456789abcdef"))
+        .getString("type"));
     laptop.disconnect();
 
     Console console = new Console().signIn("ops", PASSWORD);
@@ -139,6 +142,9 @@ class AdminApiTest {
     assertEquals(3, devices.size());
     JsonObject phoneRow = device(devices, phone.deviceId());
     assertEquals(0, phoneRow.getLong("lag"), "the phone acked everything");
+    assertNotNull(phoneRow.getLong("last_ack_at"));
+    assertEquals("focused", phoneRow.getString("attention"));
+    assertEquals(1, phoneRow.getInteger("divergences"), "the phone's digest differed from the server's");
     assertEquals(true, phoneRow.getBoolean("online"));
     assertNotNull(phoneRow.getJsonObject("presence").getString("node"));
     JsonObject laptopRow = device(devices, laptop.deviceId());
@@ -164,6 +170,9 @@ class AdminApiTest {
     assertTrue(health.getJsonArray("laggards").stream().map(JsonObject.class::cast)
         .anyMatch(d -> laptop.deviceId().equals(d.getString("device_id"))));
     assertTrue(health.getJsonObject("lag_distribution").getLong("0") >= 1);
+    assertEquals(List.of(phone.deviceId()), health.getJsonArray("divergent").stream().map(JsonObject.class::cast)
+        .filter(d -> "una".equals(d.getString("user_id"))).map(d -> d.getString("device_id")).toList(),
+        "the device that reported a divergence is listed");
   }
 
   @Test

@@ -38,6 +38,7 @@ public final class Bench {
         hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
                       --guesser-addresses 8 --guesses-per-s 50]   (the server keeps its default limits)
+        attention    --users 40 --duration 60s --escalate-after 2s --seed 7   (the push ladder against push-every-offline-device)
         baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, pgbench floor, fan-out limit, NATS JetStream)
         all          every scenario and baseline, ratios included (not hostile)
       common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...
@@ -96,6 +97,18 @@ public final class Bench {
         for (int i = nodes.size() - 1; i >= 0; i--) {
           nodes.get(i).close();
         }
+      }
+      return results;
+    }
+    if (scenario.equals("attention")) {
+      int receiverPort = ServerProcess.freePort();
+      env.putAll(AttentionScenario.serverEnv(receiverPort, options.string("escalate-after", "2s")));
+      try (ServerProcess server = ServerProcess.start(jar, options.string("heap", "1g"), stores, env, serverJvm(options));
+           Fleet fleet = new Fleet(server.port());
+           AttentionScenario.Receiver receiver = new AttentionScenario.Receiver(fleet.vertx(), receiverPort)) {
+        System.out.println("attention: the push ladder against push-every-offline-device, one run");
+        results.put("attention", AttentionScenario.run(fleet, receiver, options.integer("users", 40),
+            options.duration("duration", Duration.ofSeconds(60)), options.integer("seed", 7), runId));
       }
       return results;
     }

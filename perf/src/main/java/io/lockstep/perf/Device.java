@@ -97,6 +97,15 @@ public final class Device {
     }
   }
 
+  /** Sends a request with an id and completes with the frame answering it (an error frame fails it). */
+  Future<JsonObject> request(JsonObject frame) {
+    Connection open = connection;
+    if (open == null || !open.isOpen()) {
+      return Future.failedFuture("device " + deviceId + " is not connected");
+    }
+    return Future.fromCompletionStage(open.request(frame));
+  }
+
   Future<Void> close() {
     closing = true;
     Connection open = connection;

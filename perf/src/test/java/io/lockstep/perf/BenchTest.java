@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,6 +115,26 @@ class BenchTest {
     assertEquals(20, crossNode.getLong("messages"));
     assertEquals(40, crossNode.getLong("delivered_to_both"), "every message, warm-up included, reached both nodes' devices");
     assertEquals(20, crossNode.getJsonObject("latency").getLong("count"));
+  }
+
+  /**
+   * The attention scenario, scaled down (6 people, 12 s): both halves get messages and read them, and
+   * every message read is counted once.
+   */
+  @Test
+  void bothHalvesOfTheAttentionScenarioAreMeasuredAndEveryReadIsCountedOnce() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject attention = Bench.run("attention", new Options().with("jar", System.getProperty("lockstep.jar"))
+        .with("heap", "256m").with("users", "6").with("duration", "12s"), stores()).getJsonObject("attention");
+    for (String half : List.of("ladder", "all")) {
+      JsonObject measured = attention.getJsonObject(half);
+      assertTrue(measured.getLong("messages") > 0, measured.encode());
+      assertTrue(measured.getLong("messages_read") <= measured.getLong("messages"), "a read is counted once: " + measured.encode());
+      assertTrue(measured.getLong("messages_read") > 0, "people read what they get: " + measured.encode());
+      assertEquals(measured.getLong("messages_read"), measured.getJsonObject("send_to_read").getLong("count"));
+    }
+    assertEquals(attention.getLong("messages"),
+        attention.getJsonObject("ladder").getLong("messages") + attention.getJsonObject("all").getLong("messages"));
   }
 
   /**
