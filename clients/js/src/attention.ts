@@ -1,7 +1,7 @@
 /**
- * The device's attention (docs/protocol.md, "Attention"): how present the user is, which the server
- * uses to decide where to push. A page follows its own: visible and focused with input in the last
- * idleAfterMs is focused, no input for idleAfterMs is idle, anything else background. The device
+ * The device's attention (docs/protocol.md, "attention"): how present the user is, which the server
+ * uses to decide where to push. A page follows its own: hidden or without focus is background;
+ * visible and focused is focused, or idle after idleAfterMs without input. The device
  * declares the most attentive of its tabs, after each welcome and on each change that holds still
  * for a moment, and only when it differs from what the connection was last told.
  */
@@ -45,8 +45,9 @@ export function watchPage(onChange: (state: Attention | undefined) => void, idle
   const update = () => {
     clearTimeout(timer);
     const quietMs = Date.now() - lastInput;
-    const next: Attention = quietMs >= idleAfterMs ? 'idle' : document.visibilityState === 'visible' && document.hasFocus() ? 'focused' : 'background';
-    if (next !== 'idle') timer = setTimeout(update, idleAfterMs - quietMs);
+    const inFront = document.visibilityState === 'visible' && document.hasFocus();
+    const next: Attention = !inFront ? 'background' : quietMs < idleAfterMs ? 'focused' : 'idle';
+    if (next === 'focused') timer = setTimeout(update, idleAfterMs - quietMs);
     if (next !== current) onChange((current = next));
   };
   const input = () => {

@@ -23,7 +23,7 @@ export class DevicesApi {
   /** Revokes at once, or after the device acknowledged the user's log up to now (afterDrain). */
   async revoke(deviceId: string, afterDrain: boolean): Promise<RevokeResult> {
     const reply = await this.call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}${afterDrain ? '?after_drain=true' : ''}`);
-    return { drain: reply.drain ? { upTo: Number(reply.drain.up_to), deadline: Number(reply.drain.deadline) } : null };
+    return { drain: drainOf(reply.drain) };
   }
 
   private device(wire: Record<string, any>): Device {
@@ -40,10 +40,15 @@ export class DevicesApi {
       attention: wire.attention ?? null,
       attentionAt: wire.attention_at ?? null,
       lastAckAt: wire.last_ack_at ?? null,
+      drain: drainOf(wire.drain),
     };
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Record<string, any>> {
     return restCall(this.baseUrl, await this.token(), method, path, body);
   }
+}
+
+function drainOf(wire: Record<string, any> | undefined): RevokeResult['drain'] {
+  return wire ? { upTo: Number(wire.up_to), deadline: Number(wire.deadline) } : null;
 }

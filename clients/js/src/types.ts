@@ -140,6 +140,8 @@ export interface Device {
   attentionAt?: number | null;
   /** When the device last acknowledged events (epoch ms). */
   lastAckAt?: number | null;
+  /** While an unlink after drain waits: revoked once it acknowledged up to `upTo`, or at `deadline`. */
+  drain?: RevokeResult['drain'];
 }
 
 /** A revoke's outcome: `drain` is null when the device was revoked at once. */

@@ -89,7 +89,7 @@ function fakePage() {
   return { page: page as unknown as PageLike, document, fire: (name: string) => fire(name === 'visibilitychange' ? document : page, name) };
 }
 
-test('a page is focused while visible, focused and used; background when hidden or blurred; idle without input', async () => {
+test('a page is focused while in front and used, idle in front without input, background when hidden or blurred', async () => {
   const { page, document, fire } = fakePage();
   const seen: Array<Attention | undefined> = [];
   const stop = watchPage((state) => seen.push(state), 120, page);
@@ -101,16 +101,19 @@ test('a page is focused while visible, focused and used; background when hidden 
   document.visibilityState = 'hidden';
   fire('visibilitychange');
   assert.deepEqual(seen, ['focused', 'background', 'focused', 'background']);
-
   await pause(200);
-  assert.deepEqual(seen.slice(4), ['idle'], 'no input for idleAfterMs');
+  assert.deepEqual(seen.slice(4), [], 'a hidden page stays background');
+
   document.visibilityState = 'visible';
+  fire('visibilitychange');
+  await pause(200);
+  assert.deepEqual(seen.slice(4), ['focused', 'idle'], 'in front without input for idleAfterMs');
   fire('pointermove');
-  assert.deepEqual(seen.slice(5), ['focused'], 'input ends idle');
+  assert.deepEqual(seen.slice(6), ['focused'], 'input ends idle');
   await pause(60);
   fire('keydown');
   await pause(80);
-  assert.deepEqual(seen.slice(6), [], 'input keeps it focused past idleAfterMs from the first input');
+  assert.deepEqual(seen.slice(7), [], 'input keeps it focused past idleAfterMs from the earlier input');
 
   fire('pagehide');
   assert.equal(seen[seen.length - 1], undefined, 'a page going away declares nothing any more');

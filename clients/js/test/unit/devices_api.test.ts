@@ -9,7 +9,7 @@ const requests: Array<{ method: string; url: string; authorization?: string }> =
 const answers: Record<string, [number, unknown]> = {
   'GET /v1/devices': [200, { devices: [
     { device_id: 'd1', name: 'Phone', platform: 'ios', created: 1, last_seen: 2, cursor: 3, online: false, presence: null,
-      last_attentive: 100, attention: 'background', attention_at: 101, last_ack_at: 102 },
+      last_attentive: 100, attention: 'background', attention_at: 101, last_ack_at: 102, drain: { up_to: 7, deadline: 103 } },
     { device_id: 'd2', name: 'Old', platform: null, created: 1, last_seen: null, cursor: 0, online: false, presence: null,
       last_attentive: null, attention: null, attention_at: null, last_ack_at: null },
   ] }],
@@ -26,10 +26,11 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 after(() => server.close());
 const client = createClient({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, getToken: () => 'the-token', store: memoryStore() });
 
-test('devices.list shows when each device was last attentive, its declared attention and its last ack', async () => {
+test('devices.list shows when each device was last attentive, its declared attention, its last ack and a drain waiting', async () => {
   const [phone, old] = await client.devices.list();
   assert.deepEqual([phone.lastAttentive, phone.attention, phone.attentionAt, phone.lastAckAt], [100, 'background', 101, 102]);
-  assert.deepEqual([old.lastAttentive, old.attention, old.attentionAt, old.lastAckAt], [null, null, null, null]);
+  assert.deepEqual(phone.drain, { upTo: 7, deadline: 103 });
+  assert.deepEqual([old.lastAttentive, old.attention, old.attentionAt, old.lastAckAt, old.drain], [null, null, null, null, null]);
   assert.equal(requests[0].authorization, 'Bearer the-token');
 });
 
