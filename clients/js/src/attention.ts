@@ -62,20 +62,20 @@ export function watchPage(onChange: (state: Attention | undefined) => void, idle
     clearTimeout(timer);
     onChange((current = undefined));
   };
-  const listen = { passive: true, capture: true };
-  INPUT_EVENTS.forEach((name) => page.addEventListener(name, input, listen));
-  page.addEventListener('focus', attend);
-  page.addEventListener('blur', update);
-  page.addEventListener('pagehide', hide);
-  document.addEventListener('visibilitychange', attend);
+  const detach: Array<() => void> = [];
+  const on = (target: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>, name: string, listener: () => void, options?: AddEventListenerOptions) => {
+    target.addEventListener(name, listener, options);
+    detach.push(() => target.removeEventListener(name, listener, options));
+  };
+  INPUT_EVENTS.forEach((name) => on(page, name, input, { passive: true, capture: true }));
+  on(page, 'focus', attend);
+  on(page, 'blur', update);
+  on(page, 'pagehide', hide);
+  on(document, 'visibilitychange', attend);
   update();
   return () => {
     clearTimeout(timer);
-    INPUT_EVENTS.forEach((name) => page.removeEventListener(name, input, listen));
-    page.removeEventListener('focus', attend);
-    page.removeEventListener('blur', update);
-    page.removeEventListener('pagehide', hide);
-    document.removeEventListener('visibilitychange', attend);
+    detach.forEach((off) => off());
   };
 }
 
