@@ -322,7 +322,7 @@ export class LockstepClient {
     this.shareAttention();
   }
 
-  /** The attention this device declares (the most attentive of its tabs), if any was set. */
+  /** The attention the device declares (the most attentive of its tabs); in a follower tab, this tab's own. */
   get attention(): Attention | undefined {
     return this.isFollower ? this.ownAttention : this.engine.attention.current;
   }
