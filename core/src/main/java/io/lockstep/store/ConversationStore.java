@@ -239,8 +239,11 @@ public final class ConversationStore {
           List<String> told = conversation.isStream()
               ? new ArrayList<>(new TreeSet<>(actor == null ? List.of(userId) : List.of(userId, actor)))
               : conversation.members();
-          return tx.preparedQuery("DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
-              .execute(Tuple.of(conversationId, userId))
+          // the users told are locked (in user order) before the delete, whose digest trigger writes the
+          // removed user's row: every writer takes user rows in that order, so none can deadlock
+          return DeviceStore.ensureAndLockUsers(tx, told)
+              .compose(locked -> tx.preparedQuery("DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+                  .execute(Tuple.of(conversationId, userId)))
               .compose(v -> tx.preparedQuery("""
                       DELETE FROM stream_positions p USING devices d
                        WHERE p.conversation_id = $1 AND d.device_id = p.device_id AND d.user_id = $2""")
