@@ -164,3 +164,22 @@ test('a settings reply that arrives before its event is no divergence', async ()
   assert.equal(repairs(socket).length, 0);
   await client.stop();
 });
+
+test('without WebCrypto digests are not checked, and the client says so once', async () => {
+  const { client, server, socket } = await liveFakeClient();
+  const errors: LockstepError[] = [];
+  client.on('error', (error) => errors.push(error));
+  const webCrypto = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+  try {
+    socket.push(settingsEvent(1, 'profile.display_name', 1, referenceDigest([readItem('c1', 9)])));
+    socket.push(settingsEvent(2, 'profile.display_name', 2, referenceDigest([readItem('c1', 9)])));
+    await server.until(() => client.cursor === 2, 'both events');
+    await pause(50);
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', webCrypto);
+  }
+  assert.deepEqual(errors.map((error) => error.code), ['digest_unavailable']);
+  assert.equal(repairs(socket).length, 0);
+  await client.stop();
+});
