@@ -69,6 +69,9 @@ DECLARE
   v_members text[];
   v_seqs bigint[];
   v_stream_from bigint;
+  v_read bigint;
+  v_marked boolean;
+  v_digest_delta numeric;
 BEGIN
   SELECT m.conversation_id, m.conv_seq, m.sender_seq, m.created_at INTO v_conversation, v_conv_seq, v_seq, v_created
     FROM messages m
@@ -90,7 +93,8 @@ BEGIN
     RETURN QUERY SELECT 'not_found'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text, NULL::boolean;
     RETURN;
   END IF;
-  PERFORM 1 FROM conversation_members cm WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+  SELECT cm.read_up_to, cm.marked_unread INTO v_read, v_marked FROM conversation_members cm
+   WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'not_member'::text, p_conversation, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::text[], NULL::bigint[], NULL::text, NULL::text, NULL::boolean;
     RETURN;
@@ -101,8 +105,11 @@ BEGIN
   IF v_stream_from IS NOT NULL THEN
     INSERT INTO messages (conversation_id, conv_seq, sender_user, sender_device, sender_seq, client_msg_id, body, created_at)
     VALUES (p_conversation, v_conv_seq, p_user, p_device, 0, p_client_msg_id, p_body, v_now);
+    -- a stream's read state is not in the digest: its trigger has nothing to do
+    PERFORM set_config('lockstep.digest', 'inline', true);
     UPDATE conversation_members cm SET read_up_to = v_conv_seq, marked_unread = false
      WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+    PERFORM set_config('lockstep.digest', '', true);
     RETURN QUERY SELECT 'sent'::text, p_conversation, v_conv_seq, 0::bigint, v_now, NULL::text[], NULL::bigint[],
       lockstep_frame_tail('message', v_now, lockstep_message_data(p_user, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
       lockstep_frame_tail('message', v_now, lockstep_message_data(NULL, p_conversation, v_conv_seq, p_user, p_device, p_body, p_client_msg_id)),
@@ -113,8 +120,14 @@ BEGIN
   PERFORM 1 FROM users u
    WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
    ORDER BY u.user_id FOR UPDATE;
+  -- The sender's read cursor moves to the message: its digest change rides on the counter update,
+  -- and the digest trigger of the membership update below is told it has nothing to do.
+  v_digest_delta := lockstep_read_item(p_conversation, v_conv_seq, false)::numeric
+                    - lockstep_read_item(p_conversation, v_read, v_marked)::numeric;
   WITH bumped AS (
-    UPDATE users u SET head = u.head + 1
+    UPDATE users u SET head = u.head + 1,
+           state_digest = CASE WHEN u.user_id = p_user THEN lockstep_digest_plus(u.state_digest, v_digest_delta)
+                               ELSE u.state_digest END
      WHERE u.user_id IN (SELECT cm.user_id FROM conversation_members cm WHERE cm.conversation_id = p_conversation)
     RETURNING u.user_id, u.head
   )
@@ -126,8 +139,10 @@ BEGIN
   VALUES (p_conversation, v_conv_seq, p_user, p_device, v_seq, p_client_msg_id, p_body, v_now);
 
   -- Sending implies having read the conversation up to one's own message.
+  PERFORM set_config('lockstep.digest', 'inline', true);
   UPDATE conversation_members cm SET read_up_to = v_conv_seq, marked_unread = false
    WHERE cm.conversation_id = p_conversation AND cm.user_id = p_user;
+  PERFORM set_config('lockstep.digest', '', true);
 
   INSERT INTO user_events (user_id, seq, kind, ts, conversation_id, conv_seq)
   SELECT s.user_id, s.head, 'message', v_now, p_conversation, v_conv_seq

@@ -104,6 +104,7 @@ final class DeliveryStream {
   private boolean fetching;
   private boolean closed;
   private long gapTimer = -1;
+  private boolean paused;
   /** A frame waiting to be written right after the event with seq {@code placedAfter}, and who waits for it. */
   private long placedAfter = -1;
   private String placedFrame;
@@ -141,9 +142,26 @@ final class DeliveryStream {
   }
 
   /**
+   * Holds every event back (live ones are kept or noted, no page is fetched; a page already being read
+   * is still written) until {@link #placeAfter} or {@link #resume}: the position a state read sees is
+   * then one the stream has not passed.
+   */
+  void pause() {
+    paused = true;
+  }
+
+  void resume() {
+    if (paused) {
+      paused = false;
+      pump();
+    }
+  }
+
+  /**
    * Writes a frame in its place among the events: right after the one with this seq (at once if that is
-   * the last written). Completes true once written; false, with nothing written, when the stream is
-   * already past that seq or passes it without writing it (a snapshot), or closes first. One at a time.
+   * the last written), and resumes the stream. Completes true once written; false, with nothing written,
+   * when the stream is already past that seq (it stays paused: read again) or passes it without writing
+   * it (a snapshot), or closes first. One at a time.
    */
   Future<Boolean> placeAfter(long seq, String frame) {
     if (closed || seq < delivered || placed != null) {
@@ -151,12 +169,15 @@ final class DeliveryStream {
     }
     if (seq == delivered) {
       write(frame);
+      resume();
       return Future.succeededFuture(true);
     }
     placedAfter = seq;
     placedFrame = frame;
     placed = Promise.promise();
-    return placed.future();
+    Future<Boolean> written = placed.future();
+    resume();
+    return written;
   }
 
   /** The event with this seq was just written: a frame placed after it goes now. */
@@ -272,7 +293,7 @@ final class DeliveryStream {
    * the backlog is not done or a gap is known.
    */
   private void pump() {
-    if (fetching || closed) {
+    if (fetching || closed || paused) {
       return;
     }
     drainAhead();
@@ -282,7 +303,7 @@ final class DeliveryStream {
       gapTimer = clock.setTimer(GAP_GRACE_MS, () -> {
         gapTimer = -1;
         drainAhead();
-        if (highestSeen > delivered && !fetching && !closed) {
+        if (highestSeen > delivered && !fetching && !closed && !paused) {
           fetchPage();
         }
       });
@@ -322,7 +343,7 @@ final class DeliveryStream {
     }
     boolean fullPage = events.size() == pageSize || page.truncated();
     Future<Page> next = null;
-    if (!caughtUp && fullPage && !client.aboveHighWater()) {
+    if (!caughtUp && fullPage && !client.aboveHighWater() && !paused) {
       fetching = true;
       next = source.fetch(events.get(events.size() - 1).seq(), pageSize);
     }
@@ -349,7 +370,7 @@ final class DeliveryStream {
   }
 
   private void drainAhead() {
-    while (!ahead.isEmpty() && !closed) {
+    while (!ahead.isEmpty() && !closed && !paused) {
       long first = ahead.firstKey();
       if (first > delivered + 1) {
         return;

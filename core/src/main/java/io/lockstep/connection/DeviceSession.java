@@ -378,9 +378,10 @@ final class DeviceSession {
 
   /**
    * Answers a repair with the user's read state and account settings, written in its place among the
-   * events: right after the event it reflects. When the stream is already past that event, the state
-   * is read again (a few times). One repair per connection at a time, and at most one a second: each
-   * reads the user's whole state.
+   * events: right after the event it reflects. The stream holds its events while the state is read, so
+   * the read sees a position it has not passed (a page being read when it paused may still carry it
+   * past: then the state is read again). One repair per connection at a time, and at most one a
+   * second: each reads the user's whole state.
    */
   private Future<?> repair(Object id, Repair request) {
     long now = clock.now();
@@ -391,8 +392,12 @@ final class DeviceSession {
     }
     repairing = true;
     lastRepairAt = now;
+    stream.pause();
     return placeState(id, request, null, REPAIR_ATTEMPTS)
-        .onFailure(failure -> error(id, failure))
+        .onFailure(failure -> {
+          stream.resume();
+          error(id, failure);
+        })
         .onComplete(done -> repairing = false);
   }
 
@@ -406,6 +411,7 @@ final class DeviceSession {
       frame.mergeIn(state.toJson()).put("diverged", divergence);
       return stream.placeAfter(state.seq(), frame.encode()).compose(placed -> {
         if (placed || this.state == State.CLOSED) {
+          stream.resume();
           return Future.succeededFuture();
         }
         if (attempts <= 1) {

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 import static io.lockstep.connection.DeliveryStream.BATCH_EVENTS;
@@ -123,6 +124,37 @@ class DeliveryStreamTest {
     expect(liveFrame(6));
     clock.advance(GAP_GRACE_MS * 10);
     expect();
+  }
+
+  // ---- a frame placed among the events (repair's state)
+
+  @Test
+  void whilePausedNothingIsWrittenAndAPlacedFrameComesRightAfterItsEvent() {
+    DeliveryStream stream = caughtUpAt(0);
+    stream.onLive(List.of(live(1)));
+    stream.pause();
+    stream.onLive(List.of(live(2), live(3)));
+    expect(liveFrame(1));
+    AtomicReference<Boolean> placed = new AtomicReference<>();
+    stream.placeAfter(2, "{\"type\":\"state\"}").onSuccess(placed::set);
+    stream.onLive(List.of(live(4)));
+    expect(liveFrame(2), "{\"type\":\"state\"}", liveFrame(3), liveFrame(4));
+    assertEquals(true, placed.get());
+  }
+
+  @Test
+  void aPlacementTheStreamIsAlreadyPastFailsAndKeepsItPaused() {
+    DeliveryStream stream = caughtUpAt(0);
+    stream.onLive(List.of(live(1), live(2)));
+    stream.pause();
+    AtomicReference<Boolean> placed = new AtomicReference<>();
+    stream.placeAfter(1, "{\"type\":\"state\"}").onSuccess(placed::set);
+    assertEquals(false, placed.get());
+    stream.onLive(List.of(live(3)));
+    expect(liveFrame(1), liveFrame(2));
+    stream.placeAfter(2, "{\"type\":\"state\"}").onSuccess(placed::set);
+    expect("{\"type\":\"state\"}", liveFrame(3));
+    assertEquals(true, placed.get());
   }
 
   @Test

@@ -52,6 +52,15 @@ class StateDigestTest {
     assertEquals("result", phone.request(new JsonObject().put("type", "mark_unread").put("conversation_id", chat))
         .getString("type"));
     phone.sendMessage(chat, "a1", "mine");
+    for (int i = 0; i < 20; i++) {
+      phone.send(new JsonObject().put("type", "send").put("id", "burst-" + i).put("conversation_id", chat)
+          .put("client_msg_id", "burst-" + i).put("body", new JsonObject().put("text", "one of a burst")));
+      bob.send(new JsonObject().put("type", "send").put("id", "bob-burst-" + i).put("conversation_id", chat)
+          .put("client_msg_id", "bob-burst-" + i).put("body", new JsonObject().put("text", "and bob's")));
+    }
+    phone.awaitFrame(f -> "burst-19".equals(f.getValue("id")));
+    bob.awaitFrame(f -> "bob-burst-19".equals(f.getValue("id")));
+    bob.sendMessage(chat, "b-after", "after the burst");
     setAccount(phone, "conversation." + chat + ".muted", true);
     setAccount(phone, "conversation." + chat + ".muted", false);
 
@@ -59,7 +68,7 @@ class StateDigestTest {
     bob.sendMessage(later, "b-later-1", "before ann joined");
     bob.sendMessage(later, "b-later-2", "before ann joined");
     addMember(later, "ann");
-    read(phone, chat, 4);
+    read(phone, chat, 45);
     removeMember(later, "ann");
 
     String growing = NODE.group("ann", "bob", "cal");
@@ -83,7 +92,7 @@ class StateDigestTest {
         checked++;
       }
     }
-    assertEquals(7, checked, "stamped events checked (a read up to your own message changes nothing)");
+    assertEquals(8, checked, "stamped events checked (a read up to your own message changes nothing)");
     assertTrue(model.readUpTo(later) == 0, "a conversation left is no longer in the state");
     assertEquals(model.digest(), NODE.sql("SELECT lockstep_digest_hex(state_digest) AS d FROM users WHERE user_id = 'ann'")
         .iterator().next().getString("d"));
