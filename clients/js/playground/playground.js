@@ -39,14 +39,17 @@ window.playground = { devices, session, userId, conversationId: () => conversati
 let conversationId = null;
 
 function start(device) {
+  // four devices share this one page, so the page's focus is none of theirs: they declare no attention
   const client = createClient({
     url: location.origin, store: device.store, getToken: () => token(device.user),
-    deviceName: `${device.user}'s ${device.name}`, platform: device.platform,
+    deviceName: `${device.user}'s ${device.name}`, platform: device.platform, attention: { auto: false },
   });
   device.client = client;
   client.onChange(() => render(device));
   client.on('state', () => render(device));
   client.on('error', (error) => showError(device, `${error.code}: ${error.message}`));
+  client.on('divergence', (report) => showError(device, `state repaired from the server at seq ${report.seq}: `
+    + `${report.conversations.length} read states, ${report.settings.length} settings differed`));
   const started = client.start().then(() => render(device));
   started.catch((error) => showError(device, String(error.message ?? error)));
   return started;

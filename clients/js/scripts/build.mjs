@@ -1,11 +1,11 @@
 // Builds the package (dist/: ESM + .d.ts), the browser bundle the playground loads, and measures
-// the core's size (minified + gzip), which must stay under 15 KiB; the figure goes into README.md.
+// the core's size (minified + gzip), which must stay under LIMIT_KIB; the figure goes into README.md.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const LIMIT_BYTES = 15 * 1024;
+const LIMIT_KIB = 17;
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
@@ -19,8 +19,9 @@ const nodeOnly = {
     builder.onResolve({ filter: /^node:|\/node_websocket\.js$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
+// es2022 keeps class fields and ??= as written (Chrome 85, Firefox 79, Safari 14; BigInt already needs Safari 14)
 const bundle = await build({
-  entryPoints: ['src/index.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'es2020',
+  entryPoints: ['src/index.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
   minify: true, write: false, plugins: [nodeOnly], outfile: 'dist/browser/lockstep-client.js',
 });
 const code = bundle.outputFiles[0].contents;
@@ -33,11 +34,11 @@ writeFileSync('dist/playground/lockstep-client.js', code);
 
 const gzipped = gzipSync(code, { level: 9 }).length;
 const size = `${(gzipped / 1024).toFixed(1)} KiB`;
-console.log(`core bundle: ${(code.length / 1024).toFixed(1)} KiB minified, ${size} min+gzip (limit 15 KiB)`);
+console.log(`core bundle: ${(code.length / 1024).toFixed(1)} KiB minified, ${size} min+gzip (limit ${LIMIT_KIB} KiB)`);
 const readme = readFileSync('README.md', 'utf8');
 const updated = readme.replace(/<!-- size -->.*<!-- \/size -->/, `<!-- size -->${size}<!-- /size -->`);
 if (updated !== readme) writeFileSync('README.md', updated);
-if (gzipped > LIMIT_BYTES) {
-  console.error(`the core is ${size} min+gzip, over the 15 KiB budget`);
+if (gzipped > LIMIT_KIB * 1024) {
+  console.error(`the core is ${size} min+gzip, over the ${LIMIT_KIB} KiB budget`);
   process.exit(1);
 }

@@ -29,6 +29,8 @@ if (only !== 'unit') {
     server = await startServer({
       LOCKSTEP_RETENTION_MAX_EVENTS: '60', LOCKSTEP_RETENTION_MAX_AGE: '0', LOCKSTEP_RETENTION_PRUNE_INTERVAL: '200ms',
       LOCKSTEP_SESSION_HEARTBEAT_MS: '4000',
+      // an unlink after drain is carried out by the device sweep (every minute by default)
+      LOCKSTEP_DEVICES_SWEEP_INTERVAL: '500ms',
       // groups of three and more are streams; the tests' groups of two and direct conversations are not
       LOCKSTEP_CONVERSATIONS_STREAM_THRESHOLD: '2',
     });

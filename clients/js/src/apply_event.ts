@@ -31,6 +31,7 @@ export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: num
       return {};
     case 'read_state': {
       const conversation = state.conversations[data.conversation_id];
+      delete state.logValues.reads[data.conversation_id];
       const position = state.streams[data.conversation_id];
       if (conversation?.stream && position !== undefined) {
         readStream(conversation, Number(data.read_up_to), position);
@@ -58,6 +59,7 @@ export function applyEvent(state: SyncState, event: SyncEvent, keepMessages: num
       return {};
     }
     case 'settings':
+      delete state.logValues.settings[data.key];
       applyAccountSetting(state, data);
       return { settingKey: data.key };
     case 'device':
@@ -76,7 +78,10 @@ function applyMessage(state: SyncState, data: Record<string, any>, event: SyncEv
   }
   if (conversation.lastMessages.some((known) => known.convSeq === message.convSeq)) return undefined;
   conversation.head = Math.max(conversation.head, message.convSeq);
-  countMessage(conversation, message.convSeq, message.sender.userId === state.userId);
+  const own = message.sender.userId === state.userId;
+  countMessage(conversation, message.convSeq, own);
+  const held = state.logValues.reads[conversation.id];
+  if (held && own) state.logValues.reads[conversation.id] = { readUpTo: Math.max(held.readUpTo, message.convSeq), markedUnread: false };
   insertMessage(conversation, message, keepMessages);
   return message;
 }
@@ -96,6 +101,7 @@ function applyMembership(state: SyncState, data: Record<string, any>): void {
   if (data.action === 'member_removed' && data.user_id === self) {
     delete state.conversations[id];
     delete state.streams[id];
+    delete state.logValues.reads[id];
     return;
   }
   if (data.action === 'converted') startStream(state, id, Number(wire.stream_from));
@@ -114,7 +120,7 @@ function applyMembership(state: SyncState, data: Record<string, any>): void {
   known.head = Math.max(known.head, Number(wire.head ?? 0));
 }
 
-function applyAccountSetting(state: SyncState, data: Record<string, any>): void {
+export function applyAccountSetting(state: SyncState, data: Record<string, any>): void {
   const key: string = data.key;
   state.settings.account[key] = {
     value: data.value,

@@ -1,11 +1,12 @@
 /**
  * createClient: the app's handle on one device. It reads and writes the local state, queues sends
  * in the outbox, and leaves the connection to the sync engine, which runs in this tab or, when
- * tabs share the device, in the leader tab that the other tabs talk to.
+ * tabs share the device, in the leader tab that the other tabs talk to (and tell their attention).
  */
 
 import { ErrorCode } from './codes.js';
 import { conversationFromWire, messageFromWire } from './apply_snapshot.js';
+import { isAttention, mostAttentive, watchPage, type PageLike } from './attention.js';
 import { DevicesApi } from './devices_api.js';
 import { Emitter } from './emitter.js';
 import { LockstepError } from './errors.js';
@@ -14,6 +15,7 @@ import { LocalModel } from './local_model.js';
 import { OpQueue } from './op_queue.js';
 import { Outbox } from './outbox.js';
 import { restCall } from './rest.js';
+import { holdRead } from './state_digest.js';
 import { STATE_KEY } from './state_writer.js';
 import type { Store } from './store.js';
 import { emptyState, storedState, type SyncState } from './sync_state.js';
@@ -23,8 +25,8 @@ import type { OpenTransport } from './transport.js';
 import { sockJsConstructor, sockJsTransport } from './transport_sockjs.js';
 import { webSocketTransport } from './transport_websocket.js';
 import type {
-  ClientEvents, ClientOptions, Conversation, ConnectionState, Device, MembersPage, Message, OfflineReason, PendingSend, SendHandle,
-  SettingScope, SettingWriteResult,
+  Attention, ClientEvents, ClientOptions, Conversation, ConnectionState, Device, MembersPage, Message, OfflineReason, PendingSend,
+  RevokeResult, SendHandle, SettingScope, SettingWriteResult,
 } from './types.js';
 import { readLocally } from './unread.js';
 
@@ -42,7 +44,7 @@ export class LockstepClient {
   readonly devices: {
     list: () => Promise<Device[]>;
     rename: (deviceId: string, name: string) => Promise<Device>;
-    revoke: (deviceId: string) => Promise<void>;
+    revoke: (deviceId: string, options?: { afterDrain?: boolean }) => Promise<RevokeResult>;
   };
 
   private readonly events = new Emitter<ClientEvents>();
@@ -57,8 +59,16 @@ export class LockstepClient {
   private followerState: { state: ConnectionState; reason: OfflineReason } = { state: 'stopped', reason: 'stopped' };
   private started: Promise<void> | undefined;
   private readonly detachHints: Array<() => void> = [];
+  /** This tab's attention, and (in the leader) that of each follower tab. */
+  private ownAttention: Attention | undefined;
+  private readonly tabAttention = new Map<string, Attention>();
+  private readonly idleAfterMs: number;
 
   constructor(private readonly options: ClientOptions) {
+    this.idleAfterMs = options.attention?.idleAfterMs ?? 60_000;
+    if (!(this.idleAfterMs > 0 && this.idleAfterMs < Infinity)) {
+      throw new LockstepError(ErrorCode.invalidField, `attention.idleAfterMs must be a positive number of milliseconds, not ${this.idleAfterMs}`);
+    }
     this.store = options.store;
     this.outbox = new Outbox(this.store);
     this.ops = new OpQueue(this.store);
@@ -82,7 +92,7 @@ export class LockstepClient {
     this.devices = {
       list: () => api.list(),
       rename: (deviceId, name) => api.rename(deviceId, name),
-      revoke: (deviceId) => api.revoke(deviceId),
+      revoke: (deviceId, revokeOptions) => api.revoke(deviceId, revokeOptions?.afterDrain === true),
     };
   }
 
@@ -143,6 +153,7 @@ export class LockstepClient {
   async stop(): Promise<void> {
     this.detachHints.splice(0).forEach((detach) => detach());
     if (this.hub) {
+      if (this.isFollower) this.hub.broadcast({ t: 'attention', tab: this.hub.tabId });
       this.hub.close();
       this.hub = undefined;
     }
@@ -209,6 +220,7 @@ export class LockstepClient {
   read(conversationId: string, upTo?: number): Promise<void> {
     const conversation = this.model.state.conversations[conversationId];
     const target = upTo ?? conversation?.head ?? 0;
+    holdRead(this.model.state, conversationId);
     if (conversation) readLocally(conversation, target);
     this.model.changed();
     return this.queueOp(`readstate:${conversationId}`, { type: 'read', conversation_id: conversationId, up_to: target }).then(() => undefined);
@@ -216,6 +228,7 @@ export class LockstepClient {
 
   markUnread(conversationId: string): Promise<void> {
     const conversation = this.model.state.conversations[conversationId];
+    holdRead(this.model.state, conversationId);
     if (conversation) conversation.markedUnread = true;
     this.model.changed();
     return this.queueOp(`readstate:${conversationId}`, { type: 'mark_unread', conversation_id: conversationId }).then(() => undefined);
@@ -297,6 +310,23 @@ export class LockstepClient {
     return { members: reply.members, hasMore: Boolean(reply.has_more), memberCount: Number(reply.member_count) };
   }
 
+  /**
+   * Declares how present the user is on this device. Browsers follow the page by themselves
+   * (options.attention.auto); elsewhere call this on the host's focus and background events.
+   */
+  setAttention(state: Attention): void {
+    if (!isAttention(state)) {
+      throw new LockstepError(ErrorCode.invalidField, `attention must be 'focused', 'background' or 'idle', not ${JSON.stringify(state)}`);
+    }
+    this.ownAttention = state;
+    this.shareAttention();
+  }
+
+  /** The attention the device declares (the most attentive of its tabs); in a follower tab, this tab's own. */
+  get attention(): Attention | undefined {
+    return this.isFollower ? this.ownAttention : this.engine.attention.current;
+  }
+
   /** Registers this device's push token (see docs/protocol.md, push.register). */
   registerPush(provider: string, token: unknown): Promise<Record<string, any>> {
     return this.call({ type: 'push.register', provider, token });
@@ -310,6 +340,12 @@ export class LockstepClient {
 
   private async begin(): Promise<void> {
     this.watchBrowserHints();
+    if (this.options.attention?.auto !== false && typeof document !== 'undefined' && typeof addEventListener === 'function') {
+      this.detachHints.push(watchPage((state) => {
+        this.ownAttention = state;
+        this.shareAttention();
+      }, this.idleAfterMs, globalThis as unknown as PageLike));
+    }
     const shared = this.options.shareTabs !== false && this.store.name !== undefined && TabHub.available();
     if (!shared) {
       await this.engine.load();
@@ -321,6 +357,7 @@ export class LockstepClient {
     this.model.changed();
     const hub = new TabHub(this.store.name!, (message) => this.onHubMessage(message));
     this.hub = hub;
+    this.shareAttention();
     let becameLeader: () => void = () => undefined;
     const leading = new Promise<void>((resolve) => (becameLeader = resolve));
     hub.campaign(async () => {
@@ -329,9 +366,10 @@ export class LockstepClient {
       this.engine.signals.on('sendSettled', (result) => hub.broadcast({ t: 'sendSettled', result: serializableResult(result) }));
       this.engine.signals.on('opSettled', () => hub.broadcast({ t: 'outbox' }));
       this.engine.signals.on('connection', (connection) => hub.broadcast({ t: 'connection', ...connection }));
-      for (const name of ['event', 'message', 'readState', 'reset', 'streamReset', 'error'] as const) {
+      for (const name of ['event', 'message', 'readState', 'reset', 'streamReset', 'divergence', 'error'] as const) {
         this.events.on(name, (value) => hub.broadcast({ t: 'public', name, value: serializableEvent(value) }));
       }
+      this.shareAttention();
       this.engine.connect();
       becameLeader();
     }, (method, args) => this.serveFollower(method, args));
@@ -367,9 +405,17 @@ export class LockstepClient {
   private onHubMessage(message: HubMessage): void {
     if (!this.isFollower) {
       if (message.t === 'outbox') void this.outbox.load().then(() => this.engine.flushOutbox());
+      if (message.t === 'attention') {
+        if (message.state) this.tabAttention.set(message.tab as string, message.state as Attention);
+        else this.tabAttention.delete(message.tab as string);
+        this.shareAttention();
+      }
       return;
     }
     switch (message.t) {
+      case 'leader':
+        this.shareAttention();
+        return;
       case 'state':
         this.model.state = message.state as SyncState;
         void this.outbox.load().then(() => this.model.changed());
@@ -396,6 +442,16 @@ export class LockstepClient {
       }
       default:
     }
+  }
+
+  /** A follower tells the leader its attention; the leader declares the most attentive of all tabs. */
+  private shareAttention(): void {
+    if (this.isFollower) {
+      this.hub!.broadcast({ t: 'attention', tab: this.hub!.tabId, state: this.ownAttention });
+      return;
+    }
+    const device = mostAttentive([this.ownAttention, ...this.tabAttention.values()]);
+    if (device) this.engine.attention.set(device);
   }
 
   private queueOp(key: string, frame: Record<string, unknown>): Promise<Record<string, any>> {

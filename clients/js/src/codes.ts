@@ -40,6 +40,10 @@ export const ErrorCode = {
   stopped: 'stopped',
   /** Client-side: the connection was closed for a client bug (1007, 1009) or an unexpected frame. */
   protocol: 'protocol',
+  /** Client-side: the local state still differs from the server's after a repair; repairs pause. */
+  stateDiverged: 'state_diverged',
+  /** Client-side: no WebCrypto here, so state digests are not verified. */
+  digestUnavailable: 'digest_unavailable',
 } as const;
 
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];

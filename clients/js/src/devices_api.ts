@@ -1,7 +1,7 @@
 /** The user's devices over the REST API (GET, PATCH, DELETE /v1/devices), with the client's token. */
 
 import { restCall } from './rest.js';
-import type { Device } from './types.js';
+import type { Device, RevokeResult } from './types.js';
 
 export class DevicesApi {
   constructor(
@@ -20,8 +20,10 @@ export class DevicesApi {
     return this.device(reply.device);
   }
 
-  async revoke(deviceId: string): Promise<void> {
-    await this.call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`);
+  /** Revokes at once, or after the device acknowledged the user's log up to now (afterDrain). */
+  async revoke(deviceId: string, afterDrain: boolean): Promise<RevokeResult> {
+    const reply = await this.call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}${afterDrain ? '?after_drain=true' : ''}`);
+    return { drain: drainOf(reply.drain) };
   }
 
   private device(wire: Record<string, any>): Device {
@@ -34,10 +36,19 @@ export class DevicesApi {
       cursor: wire.cursor === undefined ? undefined : Number(wire.cursor),
       online: wire.online ?? null,
       current: wire.device_id === this.currentDevice(),
+      lastAttentive: wire.last_attentive ?? null,
+      attention: wire.attention ?? null,
+      attentionAt: wire.attention_at ?? null,
+      lastAckAt: wire.last_ack_at ?? null,
+      drain: drainOf(wire.drain),
     };
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Record<string, any>> {
     return restCall(this.baseUrl, await this.token(), method, path, body);
   }
+}
+
+function drainOf(wire: Record<string, any> | undefined): RevokeResult['drain'] {
+  return wire ? { upTo: Number(wire.up_to), deadline: Number(wire.deadline) } : null;
 }

@@ -3,15 +3,17 @@
  * device id and cursor, snapshot or backlog, events applied strictly in seq order (a gap resyncs),
  * each stream's events likewise in their own order, state written to the store before it is
  * acknowledged (the cursor and each stream's position), the outbox and queued requests sent and
- * retried, reconnects with backoff, and what each close code means. One per device (the leader
- * tab in a browser).
+ * retried, the device's attention, digests compared and repaired, reconnects with backoff, and
+ * what each close code means. One per device (the leader tab in a browser).
  */
 
 import { applyEvent } from './apply_event.js';
 import { applySnapshot } from './apply_snapshot.js';
+import { AttentionSender } from './attention.js';
 import { Backoff } from './backoff.js';
 import { decideOnClose } from './close_policy.js';
 import { CloseCode, ErrorCode, RETRYABLE_ERRORS } from './codes.js';
+import { Convergence } from './convergence.js';
 import { Emitter } from './emitter.js';
 import { LockstepError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
@@ -20,6 +22,7 @@ import type { LocalModel } from './local_model.js';
 import type { OpQueue, QueuedOp } from './op_queue.js';
 import { isApplied, type Outbox } from './outbox.js';
 import { Requests } from './requests.js';
+import { holdSetting } from './state_digest.js';
 import { transition, wantsConnection, type ConnectionInput } from './state_machine.js';
 import { STATE_KEY, StateWriter } from './state_writer.js';
 import type { Store } from './store.js';
@@ -70,6 +73,7 @@ export class SyncEngine {
   clock = new HybridClock();
   /** The highest seq the server has mentioned (welcome, synced, events): the user's head as last known. */
   serverHead = 0;
+  readonly attention: AttentionSender;
 
   private transport: Transport | undefined;
   private token = '';
@@ -96,6 +100,7 @@ export class SyncEngine {
   private readonly backoff: Backoff;
   private readonly heartbeat: Heartbeat;
   private readonly writer: StateWriter;
+  private readonly convergence: Convergence;
   private readonly inFlightSends = new Set<string>();
   private readonly inFlightOps = new Set<string>();
   private connectWaiters: Array<{ resolve: () => void; reject: (error: LockstepError) => void }> = [];
@@ -114,6 +119,18 @@ export class SyncEngine {
     this.heartbeat = new Heartbeat(() => this.ping(), () => this.closeTransport('dead', CloseCode.heartbeatTimeout));
     this.writer = new StateWriter(store, () => this.model.state, (cursor, state) => this.onWritten(cursor, state),
       (error) => this.events.emit('error', new LockstepError('store', `the store failed: ${String(error)}`)));
+    const emitError = (error: LockstepError) => this.events.emit('error', error);
+    this.attention = new AttentionSender(emitError);
+    this.convergence = new Convergence({
+      requestRepair: (digest) => this.requests?.send({ type: 'repair', digest })
+        ?? Promise.reject(new LockstepError(ErrorCode.connectionLost, 'not connected')),
+      replaced: () => {
+        this.writer.schedule();
+        this.model.changed();
+      },
+      divergence: (report) => this.events.emit('divergence', report),
+      error: emitError,
+    });
   }
 
   get state(): SyncState {
@@ -291,7 +308,11 @@ export class SyncEngine {
       setTimeout(() => this.flushOps(), RETRY_SOON_MS);
       return;
     }
-    if (error.code === ErrorCode.conflict && error.details.current) this.adoptCurrentSetting(error.details.current as Record<string, any>);
+    if (error.code === ErrorCode.conflict && error.details.current) {
+      const current = error.details.current as Record<string, any>;
+      holdSetting(this.state, current.key);
+      this.adoptCurrentSetting(current);
+    }
     await this.ops.done(key, op);
     this.signals.emit('opSettled', { key, error });
     if (this.ops.get(key)) this.flushOps();
@@ -304,6 +325,7 @@ export class SyncEngine {
       settings.device[reply.key] = { value: reply.value, version: Number(reply.version) };
       settings.effective[reply.key] = reply.effective;
     } else {
+      holdSetting(this.state, reply.key);
       this.adoptCurrentSetting(reply);
       this.clock.observe(reply.server_hlc);
     }
@@ -393,6 +415,7 @@ export class SyncEngine {
       this.events.emit('error', new LockstepError(ErrorCode.protocol, 'the server sent a frame that is not JSON'));
       return;
     }
+    if (frame.type === 'state') this.convergence.onState(this.state, frame);
     if (this.requests?.onReply(frame)) return;
     switch (frame.type) {
       case 'welcome':
@@ -457,6 +480,8 @@ export class SyncEngine {
     this.welcomeStreams(frame.streams ?? []);
     this.heartbeat.start(Number(frame.heartbeat_ms ?? 30_000));
     this.move('welcome');
+    const requests = this.requests!;
+    this.attention.connected((attention) => requests.send({ type: 'attention', state: attention }));
     this.connectWaiters.splice(0).forEach((waiter) => waiter.resolve());
     if (isNew) this.writer.schedule();
     this.flushOutbox();
@@ -469,6 +494,8 @@ export class SyncEngine {
     this.clock.observe(frame.settings?.server_hlc);
     this.state.hlc = this.clock.value.toString();
     this.expectSnapshot = false;
+    this.convergence.reset();
+    this.convergence.check(this.state, frame.state_digest);
     const reason = this.resetReason ?? (hadState ? 'snapshot' : null);
     this.resetReason = null;
     this.writer.schedule();
@@ -479,7 +506,10 @@ export class SyncEngine {
   private onEvents(events: SyncEvent[]): void {
     let revoked = false;
     let applied = 0;
-    for (const event of events) {
+    // the digest is compared after the last stamped event of a batch: the state right after it
+    let lastStamped = -1;
+    events.forEach((event, index) => event.stream === undefined && event.data?.state_digest !== undefined && (lastStamped = index));
+    for (const [index, event] of events.entries()) {
       if (this.expectSnapshot) {
         this.resync(`event ${event.seq} arrived before the snapshot`);
         return;
@@ -500,6 +530,7 @@ export class SyncEngine {
       if (effects.readState) this.events.emit('readState', effects.readState);
       if (effects.settingKey) this.clock.observe(BigInt(this.state.hlc));
       if (effects.revokedSelf) revoked = true;
+      if (index === lastStamped) this.convergence.check(this.state, event.data.state_digest);
     }
     if (applied > 0) {
       this.writer.schedule();
@@ -625,6 +656,8 @@ export class SyncEngine {
     clearTimeout(this.stableTimer);
     this.inFlightSends.clear();
     this.inFlightOps.clear();
+    this.attention.disconnected();
+    this.convergence.reset();
     this.requests?.failAll();
     this.requests = undefined;
     if (purpose === 'disconnect' || purpose === 'stop' || purpose === 'revoked') return;

@@ -59,6 +59,12 @@ export interface SyncState {
   serverTotalUnread: number | null;
   /** The hybrid clock's last value, as a decimal string. */
   hlc: string;
+  /**
+   * Read states and account-setting versions this device changed ahead of its log (an optimistic
+   * read, a settings reply before its event), as the log last left them: what the state digest
+   * counts until the log's own event for them arrives.
+   */
+  logValues: { reads: Record<string, { readUpTo: number; markedUnread: boolean }>; settings: Record<string, number> };
 }
 
 export function emptyState(): SyncState {
@@ -72,6 +78,7 @@ export function emptyState(): SyncState {
     settings: { account: {}, device: {}, effective: {} },
     serverTotalUnread: null,
     hlc: '0',
+    logValues: { reads: {}, settings: {} },
   };
 }
 

@@ -32,7 +32,15 @@ export interface ClientOptions {
   keepMessages?: number;
   /** Reconnect backoff bounds in milliseconds (default 500 → 20 000). */
   backoff?: { minMs?: number; maxMs?: number };
+  /**
+   * The device's attention, sent to the server (docs/client-js.md, "Attention"). In browsers it
+   * follows the page unless `auto` is false; `idleAfterMs` (default 60 000) without input is idle.
+   */
+  attention?: { auto?: boolean; idleAfterMs?: number };
 }
+
+/** How present the user is on this device, most attentive first. */
+export type Attention = 'focused' | 'background' | 'idle';
 
 export interface WebSocketLike {
   readonly readyState: number;
@@ -125,6 +133,21 @@ export interface Device {
   cursor?: number;
   online?: boolean | null;
   current: boolean;
+  /** When the device was last focused (epoch ms), null if never. */
+  lastAttentive?: number | null;
+  /** The attention the device last declared, and when (epoch ms). */
+  attention?: Attention | null;
+  attentionAt?: number | null;
+  /** When the device last acknowledged events (epoch ms). */
+  lastAckAt?: number | null;
+  /** While an unlink after drain waits: revoked once it acknowledged up to `upTo`, or at `deadline`. */
+  drain?: RevokeResult['drain'];
+}
+
+/** A revoke's outcome: `drain` is null when the device was revoked at once. */
+export interface RevokeResult {
+  /** Revoked once the device acknowledged up to `upTo`, or at `deadline` (epoch ms). */
+  drain: { upTo: number; deadline: number } | null;
 }
 
 /** Events of a user's log, or of a stream (then `stream` names the conversation and seq is its conv_seq), as the client applied them. */
@@ -156,6 +179,25 @@ export interface StreamReset {
   head: number;
 }
 
+export interface ReadStateValue {
+  readUpTo: number;
+  markedUnread: boolean;
+}
+
+/** The local state differed from the server's and was replaced by it (see docs/client-js.md, "Convergence"). */
+export interface Divergence {
+  /** The position in the user log at which the server's state was taken. */
+  seq: number;
+  /** The server's view: the digest this device sent differed from the server's at seq. */
+  diverged: boolean;
+  /** The local state matches the server's digest after the repair. */
+  repaired: boolean;
+  /** Read states that differed: before the repair (local) and the server's; null is the default (nothing read, not marked). */
+  conversations: Array<{ conversationId: string; local: ReadStateValue | null; server: ReadStateValue | null }>;
+  /** Account settings whose version differed (null: never written). */
+  settings: Array<{ key: string; local: number | null; server: number | null }>;
+}
+
 export interface MembersPage {
   /** Sorted by user id; pass the last one as `after` for the next page. */
   members: string[];
@@ -170,5 +212,6 @@ export interface ClientEvents {
   readState: ReadStateChange;
   reset: ResetInfo;
   streamReset: StreamReset;
+  divergence: Divergence;
   error: LockstepError;
 }
