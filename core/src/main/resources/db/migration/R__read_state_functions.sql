@@ -132,7 +132,9 @@ $$;
 
 -- Moves a device cursor forward to p_up_to and, when the device is the first of its user to get past
 -- messages of others, appends one 'delivered' receipt per conversation to the log of each sender of
--- those messages. Outcomes: 'acked' (cursor is the stored cursor), 'cursor_ahead'. Appended events as
+-- those messages. Outcomes: 'acked' (cursor is the stored cursor), 'drained' (the same, and the cursor
+-- has reached the point of a pending unlink after drain: revoke the device now), 'cursor_ahead',
+-- 'device_revoked'. Appended events as
 -- in lockstep_read.
 CREATE OR REPLACE FUNCTION lockstep_ack(p_user text, p_device text, p_up_to bigint)
 RETURNS TABLE (outcome text, cursor bigint, events jsonb)
@@ -147,9 +149,10 @@ DECLARE
   v_senders text[];
   v_receipt jsonb;
   v_revoked boolean;
+  v_drain bigint;
 BEGIN
   SELECT u.head INTO v_head FROM users u WHERE u.user_id = p_user;
-  SELECT d.cursor, d.revoked_at IS NOT NULL INTO v_old, v_revoked FROM devices d
+  SELECT d.cursor, d.revoked_at IS NOT NULL, d.drain_up_to INTO v_old, v_revoked, v_drain FROM devices d
    WHERE d.device_id = p_device AND d.user_id = p_user FOR UPDATE;
   IF v_revoked THEN
     -- a revoked device's cursor is frozen where the revoke left it
@@ -161,7 +164,7 @@ BEGIN
     RETURN;
   END IF;
   IF p_up_to <= v_old THEN
-    RETURN QUERY SELECT 'acked'::text, v_old, v_events;
+    RETURN QUERY SELECT CASE WHEN v_old >= v_drain THEN 'drained' ELSE 'acked' END, v_old, v_events;
     RETURN;
   END IF;
   UPDATE devices d SET cursor = p_up_to, last_ack_at = now() WHERE d.device_id = p_device;
@@ -176,7 +179,7 @@ BEGIN
     JOIN conversation_members m ON m.conversation_id = r.conversation_id AND m.user_id = p_user
    WHERE r.up_to > m.delivered_up_to;
   IF v_convs IS NULL THEN
-    RETURN QUERY SELECT 'acked'::text, p_up_to, v_events;
+    RETURN QUERY SELECT CASE WHEN p_up_to >= v_drain THEN 'drained' ELSE 'acked' END, p_up_to, v_events;
     RETURN;
   END IF;
 
@@ -199,6 +202,6 @@ BEGIN
     v_receipt := jsonb_build_object('conversation_id', v_convs[i], 'user_id', p_user, 'kind', 'delivered', 'up_to', v_news[i]);
     v_events := v_events || lockstep_append_json(v_senders, 'receipt', v_receipt);
   END LOOP;
-  RETURN QUERY SELECT 'acked'::text, p_up_to, v_events;
+  RETURN QUERY SELECT CASE WHEN p_up_to >= v_drain THEN 'drained' ELSE 'acked' END, p_up_to, v_events;
 END;
 $$;

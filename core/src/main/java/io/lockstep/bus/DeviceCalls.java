@@ -67,8 +67,8 @@ public final class DeviceCalls {
   public record DrainReply(Device device, boolean revoked) implements BusReply {
     @Override
     public JsonObject toJson() {
-      return new JsonObject().put("device", device.toJson()).mergeIn(revoked
-          ? new JsonObject() : new JsonObject().put("drain", device.toJson().getJsonObject("drain")));
+      JsonObject reply = new DeviceReply(device).toJson();
+      return revoked ? reply : reply.put("drain", device.toJson().getJsonObject("drain"));
     }
   }
 

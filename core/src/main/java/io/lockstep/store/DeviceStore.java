@@ -319,8 +319,11 @@ public final class DeviceStore {
         }));
   }
 
-  /** The stored cursor after an ack, and the delivered receipts it appended (lockstep_append_json objects). */
-  public record Acked(long cursor, JsonArray events) {
+  /**
+   * The stored cursor after an ack, the delivered receipts it appended (lockstep_append_json objects),
+   * and whether the cursor has reached the point of a pending unlink after drain.
+   */
+  public record Acked(long cursor, JsonArray events, boolean drained) {
   }
 
   /**
@@ -334,10 +337,10 @@ public final class DeviceStore {
         .map(rows -> {
           Row row = rows.iterator().next();
           String outcome = row.getString("outcome");
-          if (!outcome.equals("acked")) {
+          if (!outcome.equals("acked") && !outcome.equals("drained")) {
             throw Rejection.fromSql(outcome).of(deviceId, upTo);
           }
-          return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"));
+          return new Acked(row.getLong("cursor"), (JsonArray) row.getValue("events"), outcome.equals("drained"));
         });
   }
 

@@ -204,12 +204,22 @@ public final class SyncVerticle extends VerticleBase {
         .put("member_seqs", new JsonArray(memberSeqs)));
   }
 
-  /** Stores the device cursor; delivered receipts it produces go to the senders' logs. */
+  /**
+   * Stores the device cursor; delivered receipts it produces go to the senders' logs. A device that
+   * has just acked up to the point of its unlink after drain is revoked at once (the sweep would, later).
+   */
   private Future<Acked> ack(Ack request) {
     return devices.ack(request.caller().userId(), request.caller().deviceId(), request.upTo())
         .onFailure(failure -> metrics.ackFailures.increment())
         .map(acked -> {
           delivery.deliverRows(acked.events(), null);
+          if (acked.drained()) {
+            devices.revoke(request.caller().userId(), request.caller().deviceId())
+                .onSuccess(change -> {
+                  deviceChanges.committed(change);
+                  metrics.deviceExpired("drained");
+                });
+          }
           return new Acked(acked.cursor());
         });
   }
