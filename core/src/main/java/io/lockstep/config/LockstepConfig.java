@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -135,9 +136,9 @@ public record LockstepConfig(
     LADDER, ALL;
 
     /** The routing a user's notifications.routing setting names, if it names one. */
-    public static java.util.Optional<Routing> named(Object value) {
+    public static Optional<Routing> named(Object value) {
       return value instanceof String name && (name.equals("ladder") || name.equals("all"))
-          ? java.util.Optional.of(valueOf(name.toUpperCase(java.util.Locale.ROOT))) : java.util.Optional.empty();
+          ? Optional.of(valueOf(name.toUpperCase(Locale.ROOT))) : Optional.empty();
     }
   }
 

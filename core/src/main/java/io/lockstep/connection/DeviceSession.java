@@ -76,7 +76,7 @@ final class DeviceSession {
   private static final int REPAIR_ATTEMPTS = 3;
   private static final String REPAIRS_LIMIT = "repairs_connection";
   static final String FOCUSED = "focused";
-  private static final java.util.Set<String> ATTENTION_STATES = java.util.Set.of(FOCUSED, "background", "idle");
+  private static final Set<String> ATTENTION_STATES = Set.of(FOCUSED, "background", "idle");
   static final int SLOW_CONSUMER = 4008;
   static final int REPLACED = 4009;
 

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -125,8 +127,8 @@ public final class PushStore {
              WHERE d.user_id = ANY ($1) AND d.revoked_at IS NULL""")
         .execute(Tuple.of(users.toArray(String[]::new), muteKey, sender, Json.encode(muteDefault)))
         .map(rows -> {
-          Map<String, List<UserDevice>> byUser = new java.util.LinkedHashMap<>();
-          Map<String, Object> routing = new java.util.HashMap<>();
+          Map<String, List<UserDevice>> byUser = new LinkedHashMap<>();
+          Map<String, Object> routing = new HashMap<>();
           String senderName = null;
           for (Row row : rows) {
             String userId = row.getString("user_id");

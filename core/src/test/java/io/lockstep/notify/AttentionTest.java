@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -172,7 +173,7 @@ class AttentionTest {
     phone.disconnect();
     PushStore store = new PushStore(NODE.server().pool());
     await(store.enqueue(List.of(new PushStore.Recipient("ida", phone.deviceId())), new PushStore.Push("badge", "c-none",
-        null, null, null, null, false, java.util.Map.of()), Duration.ofHours(1), 0));
+        null, null, null, null, false, Map.of()), Duration.ofHours(1), 0));
     NODE.sql("UPDATE push_outbox SET provider = 'none-served-here', due_at = now() - interval '1 second'"
         + " WHERE device_id = $1", phone.deviceId());
     List<PushStore.Claimed> claimed = await(store.claim(Set.of("none-served-here"), 10, Duration.ofMinutes(1)));

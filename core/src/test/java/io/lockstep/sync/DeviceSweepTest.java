@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -141,7 +142,7 @@ class DeviceSweepTest {
         .getOffsetDateTime("revoked_at"), "a device seen lately is kept");
   }
 
-  private static void eventually(java.util.function.BooleanSupplier done, String what) {
+  private static void eventually(BooleanSupplier done, String what) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (!done.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {

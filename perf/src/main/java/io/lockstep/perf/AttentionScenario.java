@@ -5,12 +5,17 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * attention: what the push ladder saves. Each simulated user has a laptop, a phone and a tablet, all
@@ -30,9 +35,9 @@ final class AttentionScenario {
   }
 
   /** The server's extra configuration: the webhook to the receiver on port, a short ladder step. */
-  static Map<String, String> serverEnv(int receiverPort, String escalateAfter) throws java.io.IOException {
-    java.nio.file.Path config = java.nio.file.Files.createTempFile("lockstep-perf-attention", ".yaml");
-    java.nio.file.Files.writeString(config, """
+  static Map<String, String> serverEnv(int receiverPort, String escalateAfter) throws IOException {
+    Path config = Files.createTempFile("lockstep-perf-attention", ".yaml");
+    Files.writeString(config, """
         plugins:
           config:
             push-webhook:
@@ -46,15 +51,15 @@ final class AttentionScenario {
   /** Records every push the server makes, by device id: visible (message) or silent (badge). */
   static final class Receiver implements AutoCloseable {
     final Map<String, List<JsonObject>> byDevice = new ConcurrentHashMap<>();
-    final Map<String, java.util.function.Consumer<JsonObject>> onPush = new ConcurrentHashMap<>();
+    final Map<String, Consumer<JsonObject>> onPush = new ConcurrentHashMap<>();
     private final HttpServer server;
 
     Receiver(Vertx vertx, int port) {
       server = Fleet.await(vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
         JsonObject push = body.toJsonObject();
         String device = push.getString("device_id");
-        byDevice.computeIfAbsent(device, id -> java.util.Collections.synchronizedList(new ArrayList<>())).add(push);
-        java.util.function.Consumer<JsonObject> listener = onPush.get(device);
+        byDevice.computeIfAbsent(device, id -> Collections.synchronizedList(new ArrayList<>())).add(push);
+        Consumer<JsonObject> listener = onPush.get(device);
         if (listener != null) {
           listener.accept(push);
         }
@@ -82,7 +87,7 @@ final class AttentionScenario {
     boolean moving;
     final Map<Long, Long> sentAt = new ConcurrentHashMap<>();
     long readUpTo;
-    final List<Long> readDelaysMs = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Long> readDelaysMs = Collections.synchronizedList(new ArrayList<>());
 
     Person(String userId, boolean ladder) {
       this.userId = userId;
