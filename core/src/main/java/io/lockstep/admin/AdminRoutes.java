@@ -203,8 +203,9 @@ public final class AdminRoutes implements HttpRoutes {
       if (!valid) {
         signInGuard.failed(address, username);
         store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_failed",
-            null, new JsonObject().put("from", address), config.nodeId());
-        HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
+                null, new JsonObject().put("from", address), config.nodeId())
+            .onComplete(done -> HttpErrors.respond(ctx,
+                new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password")));
         return;
       }
       Session session = ctx.session();

@@ -9,7 +9,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 /**
- * This node's figures for the console: every sample interval it samples them ({@link NodeFigures}),
+ * This node's figures for the console: once per sample interval it samples them ({@link NodeFigures}),
  * keeps them in its history ring ({@link NodeHistory}) and publishes the newest, with its version
  * and start time, to Redis for the overview. Other nodes ask for its history on
  * {@code lockstep.node.<nodeId>.history} with {@code {since}} (epoch ms) and get the samples taken
@@ -26,6 +26,7 @@ public final class NodeStats {
   private final long started = System.currentTimeMillis();
   private MessageConsumer<JsonObject> historyRequests;
   private long timer = -1;
+  private volatile boolean running = true;
 
   public NodeStats(Vertx vertx, PresenceRegistry presence, LockstepMetrics metrics, EventLoopLag loopLag,
                    String nodeId, ConsoleConfig console) {
@@ -45,20 +46,43 @@ public final class NodeStats {
     historyRequests = vertx.eventBus().consumer(historyAddress(nodeId),
         request -> request.reply(history.since(request.body().getLong("since", 0L))));
     return historyRequests.completion().onSuccess(v -> {
-      sample();
-      timer = vertx.setPeriodic(console.sampleInterval().toMillis(), id -> sample());
+      long now = System.currentTimeMillis();
+      presence.publishNodeStats(snapshot(now, figures.sample(now)));
+      scheduleNext();
     });
   }
 
   public Future<Void> stop() {
+    running = false;
     vertx.cancelTimer(timer);
     return historyRequests == null ? Future.succeededFuture() : historyRequests.unregister();
   }
 
-  private void sample() {
+  /**
+   * Samples in the middle of each interval of wall-clock time and labels the sample with the interval's
+   * start, so that the samples of every node fall in the same buckets however their timers jitter.
+   */
+  private void scheduleNext() {
+    long interval = console.sampleInterval().toMillis();
+    long now = System.currentTimeMillis();
+    long bucket = Math.floorDiv(now, interval) * interval;
+    if (bucket + interval / 2 <= now) {
+      bucket += interval;
+    }
+    long due = bucket + interval / 2;
+    long label = bucket;
+    timer = vertx.setTimer(Math.max(1, due - now), id -> {
+      sample(label);
+      if (running) {
+        scheduleNext();
+      }
+    });
+  }
+
+  private void sample(long bucket) {
     long now = System.currentTimeMillis();
     double[] values = figures.sample(now);
-    history.add(now, values);
+    history.add(bucket, values);
     presence.publishNodeStats(snapshot(now, values));
   }
 

@@ -208,9 +208,8 @@ public final class AdminStore {
    * or whose user id is the query, devices of that user first, with their lag and last sighting.
    */
   public Future<JsonArray> findDevices(String query, int limit) {
-    return pool.preparedQuery(DEVICE_HEALTH + """
-             AND (d.device_id ILIKE $1 OR d.user_id = $2)
-             ORDER BY d.user_id = $2 DESC, d.user_id, d.created_at LIMIT $3""")
+    return pool.preparedQuery(DEVICE_HEALTH + " AND (d.device_id ILIKE $1 OR d.user_id = $2)"
+            + " ORDER BY d.user_id = $2 DESC, d.user_id, d.created_at LIMIT $3")
         .execute(Tuple.of(likePrefix(query), query, limit))
         .map(rows -> array(rows, AdminStore::deviceHealth));
   }
