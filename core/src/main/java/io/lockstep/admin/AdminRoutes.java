@@ -91,7 +91,7 @@ public final class AdminRoutes implements HttpRoutes {
         new Warnings(console.thresholds(), store, pushStore, console.sampleInterval().toMillis()), clustered,
         config.nodeId());
     DeviceActions actions = new DeviceActions(vertx, bus, store, presence, config.nodeId());
-    LiveConnections connections = new LiveConnections(store, devicePresence);
+    LiveConnections connections = new LiveConnections(store, devicePresence, console.thresholds());
     router.route("/admin*").handler(CSPHandler.create()
             .setDirective("default-src", "'self'")
             .addDirective("img-src", "'self' data:")
@@ -298,7 +298,8 @@ public final class AdminRoutes implements HttpRoutes {
 
     /** Push health per provider, cluster-wide: sent, retried, failed, pruned, outbox depth, dead letters, tokens. */
     void push(RoutingContext ctx) {
-      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)));
+      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)
+          .put("thresholds", config.admin().console().thresholds().toJson())));
     }
 
     void audit(RoutingContext ctx) {

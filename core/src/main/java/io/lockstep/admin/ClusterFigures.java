@@ -60,6 +60,7 @@ final class ClusterFigures {
       return new JsonObject().put("nodes", new JsonArray(List.copyOf(nodes))).put("clustered", clustered)
           .put("connections", connections).put("devices_online", online).put("send_rate", rate)
           .put("served_by", nodeId).put("interval_ms", console.sampleInterval().toMillis())
+          .put("history_minutes", Math.max(1, console.history().toMinutes()))
           .put("warnings", current).put("thresholds", console.thresholds().toJson());
     })));
   }

@@ -1,5 +1,6 @@
 package io.lockstep.admin;
 
+import io.lockstep.config.ConsoleConfig.Thresholds;
 import io.lockstep.protocol.Fields;
 import io.lockstep.store.AdminStore;
 import io.vertx.core.json.JsonObject;
@@ -20,10 +21,12 @@ final class LiveConnections {
 
   private final AdminStore store;
   private final DevicePresence presence;
+  private final Thresholds thresholds;
 
-  LiveConnections(AdminStore store, DevicePresence presence) {
+  LiveConnections(AdminStore store, DevicePresence presence, Thresholds thresholds) {
     this.store = store;
     this.presence = presence;
+    this.thresholds = thresholds;
   }
 
   void search(RoutingContext ctx) {
@@ -32,6 +35,7 @@ final class LiveConnections {
       throw Fields.invalid("q", "must be a user id or the start of a device id");
     }
     respond(ctx, store.findDevices(query, LIMIT)
-        .compose(devices -> presence.mark(List.of(devices)).map(v -> new JsonObject().put("devices", devices))));
+        .compose(devices -> presence.mark(List.of(devices)).map(v -> new JsonObject().put("devices", devices)
+            .put("thresholds", thresholds.toJson()))));
   }
 }
