@@ -13,8 +13,10 @@ const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 2000
 /** Keeps the legend on the newest point whenever the pointer is not over the plot. */
 function newestInLegend() {
   const show = u => {
-    if (u.legend.idx == null && u.data[0].length) {
-      u.setLegend({idx: u.data[0].length - 1}, false);
+    const last = u.data[0].length - 1;
+    const hovering = u.cursor.left != null && u.cursor.left >= 0;
+    if (!hovering && last >= 0 && u.legend.idx !== last) {
+      u.setLegend({idx: last}, false);
     }
   };
   return {hooks: {ready: show, setData: show, setLegend: show}};
@@ -69,13 +71,16 @@ export function timeChart(element, {title, series, unit = v => number(v, 2), thr
   };
 }
 
-/** Bars of whole counts per named bucket; bars listed in warn are drawn in the warning colour. */
+/**
+ * Bars of whole counts per named bucket; bars listed in warn are drawn in the warning colour. The
+ * legend names the series only: the counts are on the axis.
+ */
 export function barChart(element, {title, labels, counts, warn = () => false}) {
-  const within = counts.map((c, i) => warn(i) ? null : c);
-  const beyond = counts.map((c, i) => warn(i) ? c : null);
+  const within = counts.map((c, i) => warn(i) || !c ? null : c);
+  const beyond = counts.map((c, i) => warn(i) && c ? c : null);
   const bars = uPlot.paths.bars({size: [0.6, 80]});
   const chart = new uPlot({
-    title, width: Math.min(720, width(element)), height: 230, plugins: [newestInLegend()],
+    title, width: Math.min(720, width(element)), height: 230, legend: {live: false},
     scales: {x: {time: false, range: () => [-0.5, labels.length - 0.5]},
       y: {range: (u, min, max) => [0, Math.max(1, Math.ceil((max || 0) * 1.15))]}},
     axes: [
