@@ -1,5 +1,6 @@
 package io.lockstep.admin;
 
+import io.lockstep.test.ConsoleClient;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
-package io.lockstep.admin;
+package io.lockstep.test;
 
-import io.lockstep.test.LockstepNode;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -14,20 +14,24 @@ import static io.lockstep.test.LockstepNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A browser-like client of the console's API: keeps cookies, sends the CSRF header on changes. */
-final class ConsoleClient {
+public final class ConsoleClient {
 
   private final WebClientSession client;
 
-  ConsoleClient(LockstepNode node) {
-    client = WebClientSession.create(WebClient.create(node.vertx(),
-        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port())));
+  public ConsoleClient(LockstepNode node) {
+    this(node.vertx(), node.port());
   }
 
-  HttpResponse<Buffer> get(String path) {
+  public ConsoleClient(Vertx vertx, int port) {
+    client = WebClientSession.create(WebClient.create(vertx,
+        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)));
+  }
+
+  public HttpResponse<Buffer> get(String path) {
     return await(client.get(path).send());
   }
 
-  HttpResponse<Buffer> change(HttpMethod method, String path, JsonObject body, boolean withCsrf) {
+  public HttpResponse<Buffer> change(HttpMethod method, String path, JsonObject body, boolean withCsrf) {
     HttpRequest<Buffer> request = client.request(method, path);
     if (withCsrf) {
       request.putHeader("X-XSRF-TOKEN", csrf());
@@ -36,15 +40,15 @@ final class ConsoleClient {
   }
 
   /** A POST with the CSRF token, as the console's buttons send it. */
-  HttpResponse<Buffer> post(String path) {
+  public HttpResponse<Buffer> post(String path) {
     return change(HttpMethod.POST, path, null, true);
   }
 
-  String csrf() {
+  public String csrf() {
     return cookie("/admin/api", "XSRF-TOKEN").value();
   }
 
-  io.netty.handler.codec.http.cookie.Cookie cookie(String path, String name) {
+  public io.netty.handler.codec.http.cookie.Cookie cookie(String path, String name) {
     for (io.netty.handler.codec.http.cookie.Cookie cookie : client.cookieStore().get(false, "127.0.0.1", path)) {
       if (cookie.name().equals(name)) {
         return cookie;
@@ -54,7 +58,7 @@ final class ConsoleClient {
   }
 
   /** Signs in, then loads the session again as the console does, which hands out the new session's CSRF token. */
-  ConsoleClient signIn(String user, String password) {
+  public ConsoleClient signIn(String user, String password) {
     get("/admin/api/session");
     HttpResponse<Buffer> response = change(HttpMethod.POST, "/admin/api/session",
         new JsonObject().put("username", user).put("password", password), true);
