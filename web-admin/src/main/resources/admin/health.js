@@ -61,5 +61,5 @@ export async function render(view) {
       counts: BUCKETS.map(bucket => h.lag_distribution[bucket] || 0), warn: i => bucketBeyond(BUCKETS[i], limit)});
   };
   await draw();
-  return {refresh: draw, every: 5000};
+  return {refresh: draw, every: 10000};
 }
