@@ -5,7 +5,10 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.map.IMap;
 import io.lockstep.admin.AdminRoutes;
 import io.lockstep.api.HttpRoutes;
+import io.lockstep.ops.BuildInfo;
+import io.lockstep.ops.EventLoopLag;
 import io.lockstep.ops.NodeStats;
+import io.micrometer.core.instrument.Meter;
 import io.lockstep.auth.TokenAuth;
 import io.lockstep.ops.HealthRoutes;
 import io.lockstep.ops.MetricsRoutes;
@@ -107,6 +110,9 @@ public final class LockstepServer {
   private final List<HttpRoutes> clientRoutes;
   private final List<HttpRoutes> opsRoutes;
   private final NodeStats nodeStats;
+  private final EventLoopLag loopLag;
+  /** This node's meters outside LockstepMetrics (version, event-loop lag), removed when it closes. */
+  private final List<Meter> nodeMeters;
   private MessageConsumer<Object> pluginList;
   private HazelcastClusterManager clusterManager;
   private UUID membershipListener;
@@ -148,7 +154,9 @@ public final class LockstepServer {
       this.clientRoutes = List.of(health, metricsRoutes, console, playground);
       this.opsRoutes = List.of();
     }
-    this.nodeStats = new NodeStats(vertx, presence, metrics, config.nodeId());
+    this.loopLag = new EventLoopLag(config.admin().console().sampleInterval().toMillis());
+    this.nodeMeters = List.of(BuildInfo.register(runtime.registry()), loopLag.register(runtime.registry()));
+    this.nodeStats = new NodeStats(vertx, presence, metrics, loopLag, config.nodeId(), config.admin().console());
   }
 
   /** Starts a single node on the given Vert.x; the future fails with one sentence saying what is missing. */
@@ -302,10 +310,11 @@ public final class LockstepServer {
             httpInstances))
         .compose(v -> opsRoutes.isEmpty() ? Future.<Void>succeededFuture()
             : deploy(() -> new OpsHttpVerticle(config.admin(), opsRoutes), 1))
-        .map(v -> {
-          nodeStats.start();
-          return this;
+        .compose(v -> {
+          loopLag.start(vertx);
+          return nodeStats.start();
         })
+        .map(v -> this)
         .recover(failure -> close().transform(closed -> Future.failedFuture(failure)));
   }
 
@@ -360,14 +369,15 @@ public final class LockstepServer {
 
   /** Undeploys the verticles (closing every connection), then releases the stores and embedded services. */
   public Future<Void> close() {
-    nodeStats.stop();
+    loopLag.stop();
+    nodeMeters.forEach(runtime.registry()::remove);
     if (membershipListener != null && clusterManager.isActive()) {
       clusterManager.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);
       membershipListener = null;
     }
     List<String> ids = new ArrayList<>(deployments);
     deployments.clear();
-    Future<Void> undeployed = Future.succeededFuture();
+    Future<Void> undeployed = nodeStats.stop().recover(failure -> Future.succeededFuture());
     for (int i = ids.size() - 1; i >= 0; i--) {
       String id = ids.get(i);
       undeployed = undeployed.compose(v -> vertx.undeploy(id)

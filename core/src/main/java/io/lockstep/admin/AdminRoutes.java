@@ -7,20 +7,18 @@ import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Caller;
 import io.lockstep.bus.DeviceCalls.DeviceList;
 import io.lockstep.bus.DeviceCalls.ListDevices;
-import io.lockstep.bus.DeviceCalls.RevokeDevice;
 import io.lockstep.bus.PluginCalls.ListPlugins;
 import io.lockstep.bus.PluginCalls.PluginList;
 import io.lockstep.bus.ReadStateCalls.ConversationStates;
 import io.lockstep.bus.ReadStateCalls.ListConversations;
 import io.lockstep.bus.SettingsCalls.GetSettings;
 import io.lockstep.bus.SettingsCalls.SettingsReply;
+import io.lockstep.config.ConsoleConfig;
 import io.lockstep.config.LockstepConfig;
 import io.lockstep.limits.Refusal;
 import io.lockstep.limits.SignInGuard;
-import io.lockstep.ops.NodeStats;
 import io.lockstep.presence.PresenceRegistry;
 import io.lockstep.protocol.ErrorCode;
-import io.lockstep.protocol.Fields;
 import io.lockstep.protocol.LockstepException;
 import io.lockstep.protocol.Storable;
 import io.lockstep.store.AdminStore;
@@ -48,6 +46,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+
+import static io.lockstep.admin.AdminHttp.longParam;
+import static io.lockstep.admin.AdminHttp.respond;
 
 /**
  * The operators' console at /admin: the static pages (web-admin module, uPlot from its WebJar) and
@@ -80,7 +81,17 @@ public final class AdminRoutes implements HttpRoutes {
 
   @Override
   public void mount(Vertx vertx, Router router) {
-    Api api = new Api(new BusClient(vertx), new AdminStore(pool), new PushStore(pool));
+    BusClient bus = new BusClient(vertx);
+    AdminStore store = new AdminStore(pool);
+    PushStore pushStore = new PushStore(pool);
+    DevicePresence devicePresence = new DevicePresence(presence);
+    Api api = new Api(bus, store, pushStore, devicePresence);
+    ConsoleConfig console = config.admin().console();
+    ClusterFigures figures = new ClusterFigures(vertx, presence, console,
+        new Warnings(console.thresholds(), store, pushStore, console.sampleInterval().toMillis()), clustered,
+        config.nodeId());
+    DeviceActions actions = new DeviceActions(vertx, bus, store, presence, config.nodeId());
+    LiveConnections connections = new LiveConnections(store, devicePresence, console.thresholds());
     router.route("/admin*").handler(CSPHandler.create()
             .setDirective("default-src", "'self'")
             .addDirective("img-src", "'self' data:")
@@ -115,10 +126,14 @@ public final class AdminRoutes implements HttpRoutes {
     router.post("/admin/api/session").handler(api::signIn);
     router.delete("/admin/api/session").handler(api::signOut);
     router.route("/admin/api/*").handler(api::requireSession);
-    router.get("/admin/api/overview").handler(api::overview);
+    router.get("/admin/api/overview").handler(figures::overview);
+    router.get("/admin/api/history").handler(figures::history);
     router.get("/admin/api/users").handler(api::searchUsers);
     router.get("/admin/api/users/:user_id").handler(api::user);
-    router.post("/admin/api/users/:user_id/devices/:device_id/revoke").handler(api::revoke);
+    router.post("/admin/api/users/:user_id/devices/:device_id/revoke").handler(actions::revoke);
+    router.post("/admin/api/users/:user_id/devices/:device_id/disconnect").handler(actions::disconnectDevice);
+    router.post("/admin/api/users/:user_id/disconnect").handler(actions::disconnectUser);
+    router.get("/admin/api/connections").handler(connections::search);
     router.get("/admin/api/conversations").handler(api::searchConversations);
     router.get("/admin/api/conversations/:conversation_id").handler(api::conversation);
     router.get("/admin/api/sync-health").handler(api::syncHealth);
@@ -132,7 +147,7 @@ public final class AdminRoutes implements HttpRoutes {
   private synchronized SessionStore sessionStore(Vertx vertx) {
     if (sessions == null) {
       sessions = new AnonymousSessionLimit(clustered ? ClusteredSessionStore.create(vertx) : LocalSessionStore.create(vertx),
-          ADMIN, config.admin().maxAnonymousSessions());
+          AdminHttp.OPERATOR, config.admin().maxAnonymousSessions());
     }
     return sessions;
   }
@@ -154,16 +169,18 @@ public final class AdminRoutes implements HttpRoutes {
     private final BusClient bus;
     private final AdminStore store;
     private final PushStore pushes;
+    private final DevicePresence devicePresence;
 
-    Api(BusClient bus, AdminStore store, PushStore pushes) {
+    Api(BusClient bus, AdminStore store, PushStore pushes, DevicePresence devicePresence) {
       this.bus = bus;
       this.store = store;
       this.pushes = pushes;
+      this.devicePresence = devicePresence;
     }
 
     /** Whether the caller is signed in; to a caller who is not, nothing else. */
     void session(RoutingContext ctx) {
-      String user = ctx.session().get(ADMIN);
+      String user = ctx.session().get(AdminHttp.OPERATOR);
       ctx.json(user == null ? new JsonObject().put("signed_in", false)
           : new JsonObject().put("signed_in", true).put("username", user).put("node", config.nodeId()));
     }
@@ -186,20 +203,21 @@ public final class AdminRoutes implements HttpRoutes {
       if (!valid) {
         signInGuard.failed(address, username);
         store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_failed",
-            null, new JsonObject().put("from", address), config.nodeId());
-        HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password"));
+                null, new JsonObject().put("from", address), config.nodeId())
+            .onComplete(done -> HttpErrors.respond(ctx,
+                new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password")));
         return;
       }
       Session session = ctx.session();
       session.regenerateId();
-      session.put(ADMIN, username);
+      session.put(AdminHttp.OPERATOR, username);
       store.audit(username, "sign_in", null, new JsonObject().put("from", ctx.request().remoteAddress().host()),
               config.nodeId())
           .onComplete(done -> ctx.json(new JsonObject().put("signed_in", true).put("username", username)));
     }
 
     void signOut(RoutingContext ctx) {
-      String user = ctx.session().get(ADMIN);
+      String user = ctx.session().get(AdminHttp.OPERATOR);
       ctx.session().destroy();
       if (user != null) {
         store.audit(user, "sign_out", null, null, config.nodeId());
@@ -208,31 +226,15 @@ public final class AdminRoutes implements HttpRoutes {
     }
 
     void requireSession(RoutingContext ctx) {
-      if (ctx.session() == null || ctx.session().get(ADMIN) == null) {
+      if (ctx.session() == null || ctx.session().get(AdminHttp.OPERATOR) == null) {
         HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "sign in to the console first"));
         return;
       }
       ctx.next();
     }
 
-    void overview(RoutingContext ctx) {
-      respond(ctx, presence.nodeStats(5 * NodeStats.INTERVAL_MS).map(nodes -> {
-        long connections = 0;
-        long online = 0;
-        double rate = 0;
-        for (JsonObject node : nodes) {
-          connections += node.getLong("connections", 0L);
-          online += node.getLong("devices_online", 0L);
-          rate += node.getDouble("send_rate", 0.0);
-        }
-        return new JsonObject().put("nodes", new JsonArray(List.copyOf(nodes))).put("clustered", clustered)
-            .put("connections", connections).put("devices_online", online).put("send_rate", rate)
-            .put("served_by", config.nodeId());
-      }));
-    }
-
     void searchUsers(RoutingContext ctx) {
-      respond(ctx, store.searchUsers(ctx.queryParams().get("q") == null ? "" : ctx.queryParams().get("q"), PAGE)
+      respond(ctx, store.searchUsers(AdminHttp.query(ctx), PAGE)
           .map(users -> new JsonObject().put("users", users)));
     }
 
@@ -257,33 +259,23 @@ public final class AdminRoutes implements HttpRoutes {
                     .put("push", presenceOf == null ? null : presenceOf.getJsonObject("push"));
               }
               JsonObject conversations = all.<ConversationStates>resultAt(1).list();
-              return user.put("conversations", conversations.getJsonArray("conversations"))
+              return user.put("thresholds", config.admin().console().thresholds().toJson())
+                  .put("conversations", conversations.getJsonArray("conversations"))
                   .put("total_unread", conversations.getLong("total_unread"))
                   .put("settings", all.<SettingsReply>resultAt(2).settings().getJsonObject("account"));
             });
       }));
     }
 
-    void revoke(RoutingContext ctx) {
-      String userId = ctx.pathParam("user_id");
-      String deviceId = ctx.pathParam("device_id");
-      String admin = ctx.session().get(ADMIN);
-      respond(ctx, Future.<RevokeDevice>succeededFuture().map(v -> RevokeDevice.of(Caller.user(userId), deviceId))
-          .compose(bus::call)
-          .compose(revoked -> store.audit(admin, "revoke_device", userId + "/" + deviceId,
-              new JsonObject().put("name", revoked.device().name()), config.nodeId())
-              .map(v -> revoked.toJson())));
-    }
-
     void searchConversations(RoutingContext ctx) {
-      respond(ctx, store.searchConversations(ctx.queryParams().get("q") == null ? "" : ctx.queryParams().get("q"), PAGE)
+      respond(ctx, store.searchConversations(AdminHttp.query(ctx), PAGE)
           .map(conversations -> new JsonObject().put("conversations", conversations)));
     }
 
     void conversation(RoutingContext ctx) {
       String id = ctx.pathParam("conversation_id");
-      long before = longParam(ctx, "before", Long.MAX_VALUE);
-      int limit = (int) Math.min(200, longParam(ctx, "limit", PAGE));
+      long before = longParam(ctx, "before", Long.MAX_VALUE, 0, Long.MAX_VALUE);
+      int limit = (int) longParam(ctx, "limit", PAGE, 1, 200);
       respond(ctx, store.conversation(id, before, limit).map(conversation -> {
         if (conversation == null) {
           throw new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + id);
@@ -292,8 +284,12 @@ public final class AdminRoutes implements HttpRoutes {
       }));
     }
 
+    /** Sync health, each listed device marked online or not: "offline and behind" is not "online and not acking". */
     void syncHealth(RoutingContext ctx) {
-      respond(ctx, store.syncHealth(20));
+      respond(ctx, store.syncHealth(20).compose(health -> devicePresence.mark(List.of(health.getJsonArray("laggards"),
+              health.getJsonArray("behind_retention"), health.getJsonArray("duplicate_senders"),
+              health.getJsonArray("divergent")))
+          .map(v -> health.put("thresholds", config.admin().console().thresholds().toJson()))));
     }
 
     void plugins(RoutingContext ctx) {
@@ -302,31 +298,12 @@ public final class AdminRoutes implements HttpRoutes {
 
     /** Push health per provider, cluster-wide: sent, retried, failed, pruned, outbox depth, dead letters, tokens. */
     void push(RoutingContext ctx) {
-      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)));
+      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)
+          .put("thresholds", config.admin().console().thresholds().toJson())));
     }
 
     void audit(RoutingContext ctx) {
       respond(ctx, store.auditLog(200).map(entries -> new JsonObject().put("entries", entries)));
-    }
-
-    private void respond(RoutingContext ctx, Future<JsonObject> result) {
-      result.onSuccess(ctx::json).onFailure(failure -> HttpErrors.respond(ctx, failure));
-    }
-
-    private long longParam(RoutingContext ctx, String name, long fallback) {
-      String value = ctx.queryParams().get(name);
-      if (value == null || value.isEmpty()) {
-        return fallback;
-      }
-      try {
-        long parsed = Long.parseLong(value);
-        if (parsed < 0) {
-          throw Fields.invalid(name, "must be a non-negative integer");
-        }
-        return parsed;
-      } catch (NumberFormatException e) {
-        throw Fields.invalid(name, "must be a non-negative integer");
-      }
     }
   }
 }

@@ -111,17 +111,18 @@ public record LockstepConfig(
   /**
    * The console's sign-in (also the metrics endpoint's HTTP Basic credentials), how long a signed-in
    * session lasts idle, how many sessions of visitors who have not signed in a node keeps, and where
-   * the console, its API and the metrics are served: on the client port (port 0) or on host:port.
+   * the console, its API and the metrics are served: on the client port (port 0) or on host:port; and
+   * the console's history and warning thresholds.
    */
   public record AdminConfig(String username, String password, Duration sessionTimeout, int maxAnonymousSessions,
-                            String host, int port) {
+                            String host, int port, ConsoleConfig console) {
     /** Served by a server of their own on host:port rather than beside the clients' endpoints. */
     public boolean ownPort() {
       return port > 0;
     }
 
     AdminConfig withPassword(String newPassword) {
-      return new AdminConfig(username, newPassword, sessionTimeout, maxAnonymousSessions, host, port);
+      return new AdminConfig(username, newPassword, sessionTimeout, maxAnonymousSessions, host, port, console);
     }
   }
 
@@ -245,7 +246,7 @@ public record LockstepConfig(
     }
     String host = admin.string("host").isBlank() ? httpHost : admin.string("host");
     return new AdminConfig(admin.string("username"), admin.string("password"), admin.duration("session_timeout"),
-        admin.integer("max_anonymous_sessions"), host, port);
+        admin.integer("max_anonymous_sessions"), host, port, ConsoleConfig.from(admin));
   }
 
   private static ClusterConfig cluster(ConfigTree cluster) {

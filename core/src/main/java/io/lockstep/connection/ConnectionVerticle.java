@@ -126,6 +126,8 @@ public final class ConnectionVerticle extends VerticleBase {
             vertx.eventBus().<JsonObject>consumer(Delivery.BROADCAST, m -> sessions.deliver(m.body())).completion(),
             vertx.eventBus().<JsonObject>consumer(Delivery.STREAMS, m -> sessions.deliverStream(m.body())).completion(),
             vertx.eventBus().<JsonObject>consumer(LocalSessions.REPLACE_ADDRESS, m -> sessions.replace(m.body()))
+                .completion(),
+            vertx.eventBus().<JsonObject>consumer(OperatorDisconnect.ADDRESS, m -> sessions.disconnect(m.body()))
                 .completion()))
         .compose(v -> server.requestHandler(router).listen());
   }

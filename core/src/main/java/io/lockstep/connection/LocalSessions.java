@@ -227,6 +227,19 @@ final class LocalSessions implements SessionHost {
     }
   }
 
+  /**
+   * An operator's disconnect {user_id, device_id?}: closes this instance's sessions of that device, or
+   * of every device of the user, with 4010.
+   */
+  void disconnect(JsonObject order) {
+    String deviceId = order.getString("device_id");
+    for (DeviceSession session : List.copyOf(byUser.getOrDefault(order.getString("user_id"), List.of()))) {
+      if (deviceId == null || deviceId.equals(session.deviceId())) {
+        session.close(OperatorDisconnect.CLOSE_CODE, OperatorDisconnect.REASON);
+      }
+    }
+  }
+
   /** Closes connections that sent nothing for longer than the limit (code 4000). */
   void closeSilent(long silentLimitMs) {
     long now = System.currentTimeMillis();

@@ -155,6 +155,10 @@ public final class LockstepMetrics {
     pushOutboxDepth.set(depth);
   }
 
+  public long pushOutboxDepth() {
+    return pushOutboxDepth.get();
+  }
+
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
   }

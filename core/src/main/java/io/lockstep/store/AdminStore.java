@@ -107,8 +107,10 @@ public final class AdminStore {
             SELECT user_id, read_up_to, delivered_up_to, marked_unread, joined_at FROM conversation_members
              WHERE conversation_id = $1 ORDER BY user_id LIMIT $2""").execute(Tuple.of(conversationId, MEMBERS_SHOWN));
     Future<RowSet<Row>> messages = pool.preparedQuery("""
-            SELECT conv_seq, sender_user, sender_device, client_msg_id, body, created_at FROM messages
-             WHERE conversation_id = $1 AND conv_seq < $2 ORDER BY conv_seq DESC LIMIT $3""")
+            SELECT m.conv_seq, m.sender_user, m.sender_device, d.name AS sender_device_name, m.client_msg_id, m.body,
+                   m.created_at
+              FROM messages m LEFT JOIN devices d ON d.device_id = m.sender_device
+             WHERE m.conversation_id = $1 AND m.conv_seq < $2 ORDER BY m.conv_seq DESC LIMIT $3""")
         .execute(Tuple.of(conversationId, before, limit));
     return Future.all(conversation, members, messages).map(all -> {
       RowSet<Row> conversationRows = all.resultAt(0);
@@ -126,6 +128,7 @@ public final class AdminStore {
               .put("joined", millis(member.getOffsetDateTime("joined_at")))))
           .put("messages", array(all.resultAt(2), message -> new JsonObject().put("conv_seq", message.getLong("conv_seq"))
               .put("sender_user", message.getString("sender_user")).put("sender_device", message.getString("sender_device"))
+              .put("sender_device_name", message.getString("sender_device_name"))
               .put("client_msg_id", message.getString("client_msg_id")).put("body", message.getValue("body"))
               .put("ts", millis(message.getOffsetDateTime("created_at")))));
     });
@@ -164,6 +167,51 @@ public final class AdminStore {
           .put("divergent", array(all.resultAt(4), AdminStore::deviceHealth))
           .put("lag_distribution", buckets);
     });
+  }
+
+  /**
+   * The counts the console's warnings compare with their thresholds: active devices more than
+   * {@code lagThreshold} events behind, those behind the retention window, and those that reported a
+   * state divergence in the last 30 minutes.
+   */
+  public Future<JsonObject> deviceCounts(long lagThreshold) {
+    return pool.preparedQuery("""
+            SELECT count(*) FILTER (WHERE u.head - d.cursor > $1) AS lagging,
+                   count(*) FILTER (WHERE d.cursor < u.floor) AS behind_retention,
+                   count(*) FILTER (WHERE d.last_divergence_at > now() - interval '30 minutes') AS divergent
+              FROM devices d JOIN users u ON u.user_id = d.user_id
+             WHERE d.revoked_at IS NULL""")
+        .execute(Tuple.of(lagThreshold))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new JsonObject().put("lagging", row.getLong("lagging"))
+              .put("behind_retention", row.getLong("behind_retention")).put("divergent", row.getLong("divergent"));
+        });
+  }
+
+  /** One device of a user: {device_id, name, revoked}, or null when the user has no such device. */
+  public Future<JsonObject> device(String userId, String deviceId) {
+    return pool.preparedQuery("SELECT name, revoked_at FROM devices WHERE device_id = $1 AND user_id = $2")
+        .execute(Tuple.of(deviceId, userId))
+        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("device_id", deviceId)
+            .put("name", rows.iterator().next().getString("name"))
+            .put("revoked", rows.iterator().next().getOffsetDateTime("revoked_at") != null));
+  }
+
+  public Future<Boolean> userExists(String userId) {
+    return pool.preparedQuery("SELECT 1 FROM users WHERE user_id = $1").execute(Tuple.of(userId))
+        .map(rows -> rows.size() > 0);
+  }
+
+  /**
+   * Active devices whose id starts with the query (case-insensitive; the console shows ids cut short)
+   * or whose user id is the query, devices of that user first, with their lag and last sighting.
+   */
+  public Future<JsonArray> findDevices(String query, int limit) {
+    return pool.preparedQuery(DEVICE_HEALTH + " AND (d.device_id ILIKE $1 OR d.user_id = $2)"
+            + " ORDER BY d.user_id = $2 DESC, d.user_id, d.created_at LIMIT $3")
+        .execute(Tuple.of(likePrefix(query), query, limit))
+        .map(rows -> array(rows, AdminStore::deviceHealth));
   }
 
   public Future<Void> audit(String actor, String action, String target, JsonObject details, String node) {

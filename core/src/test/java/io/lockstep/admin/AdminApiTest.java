@@ -1,16 +1,15 @@
 package io.lockstep.admin;
 
+import io.lockstep.test.ConsoleClient;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.ext.web.client.WebClientSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,62 +30,27 @@ class AdminApiTest {
   static final LockstepNode NODE = new LockstepNode(new JsonObject()
       .put("admin", new JsonObject().put("username", "ops").put("password", PASSWORD)));
 
-  /** A browser-like client: keeps cookies, sends the CSRF header on changes. */
-  private static final class Console {
-    final WebClientSession client = WebClientSession.create(WebClient.create(NODE.vertx(),
-        new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(NODE.port())));
-
-    HttpResponse<Buffer> get(String path) {
-      return await(client.get(path).send());
-    }
-
-    HttpResponse<Buffer> change(HttpMethod method, String path, JsonObject body, boolean withCsrf) {
-      HttpRequest<Buffer> request = client.request(method, path);
-      if (withCsrf) {
-        request.putHeader("X-XSRF-TOKEN", csrf());
-      }
-      return await(body == null ? request.send() : request.sendJsonObject(body));
-    }
-
-    String csrf() {
-      return cookie("/admin/api", "XSRF-TOKEN").value();
-    }
-
-    io.netty.handler.codec.http.cookie.Cookie cookie(String path, String name) {
-      for (io.netty.handler.codec.http.cookie.Cookie cookie : client.cookieStore().get(false, "127.0.0.1", path)) {
-        if (cookie.name().equals(name)) {
-          return cookie;
-        }
-      }
-      throw new AssertionError("no cookie " + name);
-    }
-
-    Console signIn(String user, String password) {
-      get("/admin/api/session");
-      HttpResponse<Buffer> response = change(HttpMethod.POST, "/admin/api/session",
-          new JsonObject().put("username", user).put("password", password), true);
-      assertEquals(200, response.statusCode(), response.bodyAsString());
-      return this;
-    }
-  }
-
   @Test
   void everyAdminApiAnswers401WithoutASession() {
-    Console anonymous = new Console();
+    ConsoleClient anonymous = new ConsoleClient(NODE);
     for (String path : List.of("/admin/api/overview", "/admin/api/users?q=", "/admin/api/users/x", "/admin/api/conversations",
-        "/admin/api/conversations/x", "/admin/api/sync-health", "/admin/api/plugins", "/admin/api/push", "/admin/api/audit")) {
+        "/admin/api/conversations/x", "/admin/api/sync-health", "/admin/api/plugins", "/admin/api/push", "/admin/api/audit",
+        "/admin/api/history", "/admin/api/connections?q=x")) {
       HttpResponse<Buffer> response = anonymous.get(path);
       assertEquals(401, response.statusCode(), path);
       assertEquals("unauthorized", response.bodyAsJsonObject().getString("code"));
     }
     anonymous.get("/admin/api/session");
-    assertEquals(401, anonymous.change(HttpMethod.POST, "/admin/api/users/x/devices/y/revoke", null, true).statusCode());
+    for (String action : List.of("/admin/api/users/x/devices/y/revoke", "/admin/api/users/x/devices/y/disconnect",
+        "/admin/api/users/x/disconnect")) {
+      assertEquals(401, anonymous.change(HttpMethod.POST, action, null, true).statusCode(), action);
+    }
     assertEquals(false, anonymous.get("/admin/api/session").bodyAsJsonObject().getBoolean("signed_in"));
   }
 
   @Test
   void signInNeedsTheConfiguredCredentialsAndTheCsrfTokenAndIsAudited() {
-    Console console = new Console();
+    ConsoleClient console = new ConsoleClient(NODE);
     console.get("/admin/api/session");
     HttpResponse<Buffer> noToken = console.change(HttpMethod.POST, "/admin/api/session",
         new JsonObject().put("username", "ops").put("password", PASSWORD), false);
@@ -132,7 +96,7 @@ class AdminApiTest {
         .getString("type"));
     laptop.disconnect();
 
-    Console console = new Console().signIn("ops", PASSWORD);
+    ConsoleClient console = new ConsoleClient(NODE).signIn("ops", PASSWORD);
     JsonArray found = console.get("/admin/api/users?q=un").bodyAsJsonObject().getJsonArray("users");
     assertTrue(found.stream().map(JsonObject.class::cast).anyMatch(u -> "una".equals(u.getString("user_id"))
         && u.getLong("devices") == 3));
@@ -183,7 +147,7 @@ class AdminApiTest {
     for (int i = 0; i < 5; i++) {
       wes.sendMessage(conversation, "w-" + i, "m" + i);
     }
-    Console console = new Console().signIn("ops", PASSWORD);
+    ConsoleClient console = new ConsoleClient(NODE).signIn("ops", PASSWORD);
     JsonArray found = console.get("/admin/api/conversations?q=" + conversation.substring(0, 8)).bodyAsJsonObject()
         .getJsonArray("conversations");
     assertEquals(conversation, found.getJsonObject(0).getString("conversation_id"));
@@ -199,14 +163,18 @@ class AdminApiTest {
 
   @Test
   void overviewAndPluginsReportTheNode() {
-    Console console = new Console().signIn("ops", PASSWORD);
+    ConsoleClient console = new ConsoleClient(NODE).signIn("ops", PASSWORD);
     long deadline = System.currentTimeMillis() + 5000;
     JsonObject overview = console.get("/admin/api/overview").bodyAsJsonObject();
     while (overview.getJsonArray("nodes").isEmpty() && System.currentTimeMillis() < deadline) {
       overview = console.get("/admin/api/overview").bodyAsJsonObject();
     }
     assertEquals(NODE.server().nodeId(), overview.getJsonArray("nodes").getJsonObject(0).getString("node"));
-    assertTrue(overview.getJsonArray("nodes").getJsonObject(0).containsKey("delivery_ms"));
+    JsonObject node = overview.getJsonArray("nodes").getJsonObject(0);
+    assertTrue(node.containsKey("delivery_p99_ms") && node.containsKey("event_loop_lag_ms"), node.encode());
+    assertTrue(node.getLong("heap_used_bytes") > 0 && node.getLong("heap_max_bytes") >= node.getLong("heap_used_bytes"));
+    assertEquals(io.lockstep.ops.BuildInfo.version(), node.getString("version"));
+    assertTrue(node.getString("version").matches("\\d+\\.\\d+\\.\\d+.*"), "the build's version: " + node.getString("version"));
     JsonArray plugins = console.get("/admin/api/plugins").bodyAsJsonObject().getJsonArray("plugins");
     assertTrue(plugins.stream().map(JsonObject.class::cast).anyMatch(p -> "conflict-standard".equals(p.getString("id"))));
   }

@@ -2,6 +2,7 @@ package io.lockstep.cluster;
 
 import io.lockstep.embedded.EmbeddedServices;
 import io.lockstep.embedded.EmbeddedServices.EmbeddedRedis;
+import io.lockstep.test.ConsoleClient;
 import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepCluster;
 import io.lockstep.test.LockstepCluster.Node;
@@ -39,7 +40,8 @@ class ClusterTest {
   @RegisterExtension
   static final LockstepCluster CLUSTER = new LockstepCluster(3,
       LockstepNode.unlimitedSends().put("presence", new JsonObject().put("ttl", "3s"))
-          .put("conversations", new JsonObject().put("stream_threshold", 3)), () -> REDIS.url());
+          .put("conversations", new JsonObject().put("stream_threshold", 3))
+          .put("admin", new JsonObject().put("sample_interval", "500ms")), () -> REDIS.url());
 
   /** The crashed node's presence TTL: longer than the test waits, so only the survivors' purge removes it. */
   private static final String DOOMED_TTL = "60s";
@@ -70,6 +72,32 @@ class ClusterTest {
     assertTrue(presence.getBoolean("online"));
     assertEquals(CLUSTER.node(0).id(), presenceOf(presence, phone.deviceId()).getString("node"));
     assertEquals(CLUSTER.node(1).id(), presenceOf(presence, laptop.deviceId()).getString("node"));
+  }
+
+  @Test
+  void anOperatorOnOneNodeDisconnectsADeviceHeldByAnotherAndChartsEveryNode() {
+    TestDevice phone = CLUSTER.device(CLUSTER.node(1), "oli");
+    phone.connectAndSync();
+    var admin = CLUSTER.node(0).server().config().admin();
+    ConsoleClient console = new ConsoleClient(CLUSTER.clientVertx(), CLUSTER.node(0).httpPort())
+        .signIn(admin.username(), admin.password());
+
+    List<String> inThisJvm = List.of(CLUSTER.node(0).id(), CLUSTER.node(1).id(), CLUSTER.node(2).id());
+    JsonObject history = Eventually.await(CLUSTER.clientVertx(), Duration.ofSeconds(15),
+        () -> console.get("/admin/api/history?minutes=1").bodyAsJsonObject(),
+        answer -> answer.getJsonObject("nodes").fieldNames().containsAll(inThisJvm) && answer.getJsonArray("t").size() >= 2,
+        "every node's history, asked over the event bus");
+    JsonArray clusterConnections = history.getJsonObject("cluster").getJsonArray("connections");
+    double sumOfNodes = 0;
+    int last = clusterConnections.size() - 1;
+    for (String node : history.getJsonObject("nodes").fieldNames()) {
+      Object value = history.getJsonObject("nodes").getJsonObject(node).getJsonArray("connections").getValue(last);
+      sumOfNodes += value == null ? 0 : ((Number) value).doubleValue();
+    }
+    assertTrue(clusterConnections.getDouble(last) >= sumOfNodes, "the cluster's connections sum the nodes'");
+
+    assertEquals(200, console.post("/admin/api/users/oli/devices/" + phone.deviceId() + "/disconnect").statusCode());
+    assertEquals(4010, phone.awaitClose(Duration.ofSeconds(5)), "closed on the node that holds it, not the console's");
   }
 
   @Test

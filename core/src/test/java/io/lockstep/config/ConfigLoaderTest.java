@@ -62,6 +62,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theConsoleKeepsAnHourOfHistoryAndRefusesThresholdsThatAreNotNumbers() {
+    LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));
+    assertEquals(720, config.admin().console().samples(), "an hour at 5 s");
+    assertEquals(100.0, config.admin().console().thresholds().deliveryP99Ms(), "the documented alert's threshold");
+    JsonObject admin = new JsonObject().put("thresholds", new JsonObject().put("error_rate", "-1"));
+    Exception negative = assertThrows(Exception.class, () -> await(ConfigLoader.load(vertx,
+        new JsonObject().put("admin", admin))));
+    assertTrue(negative.getMessage().contains("admin.thresholds.error_rate"), negative.getMessage());
+    Exception tooFine = assertThrows(Exception.class, () -> await(ConfigLoader.load(vertx,
+        new JsonObject().put("admin", new JsonObject().put("sample_interval", "10ms")))));
+    assertTrue(tooFine.getMessage().contains("admin.sample_interval"), tooFine.getMessage());
+    assertEquals(0.5, await(ConfigLoader.load(vertx, new JsonObject().put("admin", new JsonObject()
+        .put("thresholds", new JsonObject().put("slow_consumer_rate", "0.5")))))
+        .admin().console().thresholds().slowConsumerRate(), "a rate may be a fraction, also as text");
+  }
+
+  @Test
   void anEnvironmentVariableOverridesItsKey() {
     assertEquals("777", System.getenv("LOCKSTEP_CONVERSATIONS_MAX_GROUP_MEMBERS"), "set by the surefire configuration");
     LockstepConfig config = await(ConfigLoader.load(vertx, new JsonObject()));

@@ -2,7 +2,9 @@ package io.lockstep.test;
 
 import io.lockstep.client.Transport;
 import io.lockstep.LockstepServer;
+import io.lockstep.cluster.NodeRuntime;
 import io.lockstep.config.ConfigLoader;
+import io.lockstep.config.LockstepConfig.ClusterConfig;
 import io.lockstep.store.PostgresTarget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,7 +43,10 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final JsonObject overrides;
+  private final boolean vertxMetrics;
   private final List<TestDevice> devices = new ArrayList<>();
+  /** The runtime with Vert.x's metrics, or null: then each start gets a registry of its own (LockstepServer.start). */
+  private NodeRuntime runtime;
   private Vertx vertx;
   private PostgresTarget database;
   private String redisPrefix;
@@ -56,12 +61,27 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
 
   /** Configuration overrides on top of the test defaults, in the YAML tree's shape. */
   public LockstepNode(JsonObject overrides) {
+    this(overrides, false);
+  }
+
+  private LockstepNode(JsonObject overrides, boolean vertxMetrics) {
     this.overrides = overrides;
+    this.vertxMetrics = vertxMetrics;
+  }
+
+  /**
+   * A node on a Vert.x built as the production launcher builds it, whose /metrics also has Vert.x's
+   * own and the JVM's meters (jvm_*, process_*), for tests of what dashboards and alerts name.
+   */
+  public static LockstepNode withVertxMetrics(JsonObject overrides) {
+    return new LockstepNode(overrides, true);
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    vertx = Vertx.vertx();
+    runtime = vertxMetrics
+        ? await(NodeRuntime.start(new ClusterConfig(false, "127.0.0.1", 0, 0, List.of(), "lockstep", ""))) : null;
+    vertx = vertxMetrics ? runtime.vertx() : Vertx.vertx();
     database = TestStores.createDatabase();
     redisPrefix = TestStores.newRedisPrefix();
     port = freePort();
@@ -94,7 +114,8 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
         .put("jwt", new JsonObject().put("secret", JWT_SECRET))
         .put("api", new JsonObject().put("key", API_KEY))
         .mergeIn(overrides, true);
-    server = await(ConfigLoader.load(vertx, config).compose(c -> LockstepServer.start(vertx, c)));
+    server = await(ConfigLoader.load(vertx, config)
+        .compose(c -> vertxMetrics ? LockstepServer.start(runtime, c) : LockstepServer.start(vertx, c)));
   }
 
   /** Stops the node (closing its connections) and starts it again on the same database and port. */
