@@ -12,6 +12,7 @@ export const CloseCode = {
   deviceRefused: 4003,
   slowConsumer: 4008,
   replaced: 4009,
+  disconnectedByOperator: 4010,
 } as const;
 
 export const ErrorCode = {
