@@ -105,7 +105,7 @@ final class LocalSessions implements SessionHost {
 
   @Override
   public Future<Void> attention(DeviceSession session, String previous) {
-    return Future.all(presence.register(connection(session)), devices.markAttention(session.deviceId(),
+    return Future.all(presence.attention(connection(session)), devices.markAttention(session.deviceId(),
         session.attention(), previous)).mapEmpty();
   }
 

@@ -104,6 +104,15 @@ public final class PresenceRegistry {
     return chain;
   }
 
+  /**
+   * Records the attention the connection declared in its device's presence, leaving which connection is
+   * the newest as it is.
+   */
+  public Future<Void> attention(LiveConnection connection) {
+    return counted(redis.send(Request.cmd(Command.HSET).arg(presenceKey(connection.userId(), connection.deviceId()))
+        .arg(ATTENTION_FIELD + connection.connectionId()).arg(connection.attention()))).mapEmpty();
+  }
+
   /** Removes the connection's route and its share of the device's presence (the device stays while another is live). */
   public Future<Void> unregister(LiveConnection connection) {
     return counted(UNREGISTER.run(redis,

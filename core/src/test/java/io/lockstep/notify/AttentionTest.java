@@ -154,6 +154,36 @@ class AttentionTest {
   }
 
   @Test
+  void aDeviceIsAsAttentiveAsItsMostAttentiveConnection() {
+    TestDevice tab = NODE.device("jan");
+    tab.connectAndSync();
+    TestDevice otherTab = NODE.device("jan").withDeviceId(tab.deviceId());
+    otherTab.connect();
+    assertEquals("welcome", otherTab.hello(new JsonObject().put("device_id", tab.deviceId())).getString("type"));
+    attention(tab, "idle");
+    attention(otherTab, "focused");
+    assertEquals("focused", presenceOf("jan", tab.deviceId()).getString("attention"));
+    otherTab.disconnect();
+    eventuallyAttention("jan", tab.deviceId(), "idle");
+    assertEquals(1, presenceOf("jan", tab.deviceId()).getInteger("connections"));
+  }
+
+  private static JsonObject presenceOf(String user, String deviceId) {
+    JsonObject presence = NODE.request(HttpMethod.GET, "/v1/presence/" + user, LockstepNode.API_KEY, null).bodyAsJsonObject();
+    return device(presence.getJsonArray("devices"), deviceId).getJsonObject("presence");
+  }
+
+  private static void eventuallyAttention(String user, String deviceId, String expected) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!expected.equals(presenceOf(user, deviceId).getString("attention"))) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("attention never became " + expected + ": " + presenceOf(user, deviceId));
+      }
+      sleep(50);
+    }
+  }
+
+  @Test
   void aBadAttentionIsRefusedAndChangesNothing() {
     TestDevice laptop = NODE.device("hal");
     laptop.connectAndSync();
