@@ -40,20 +40,18 @@ $$;
 -- older one only adds to the count. A badge update leaves a pending message alone, unless that message's
 -- conversation has just been read to the end, in which case the pending push becomes a badge update.
 -- A message its recipient has already read (on another device, before this enqueue ran) is not pushed.
--- p_step is the message's step on the push ladder (p_due is then that step's time): the folded push is
--- due at the earlier of the two times, except that a badge update does not bring forward a message
--- waiting for its step (it waits with it).
+-- p_due may be a later step of the push ladder: the folded push is due at the earlier of the two times,
+-- except that a badge update does not bring forward a message waiting for its step (it waits with it).
 DROP FUNCTION IF EXISTS lockstep_push_enqueue(text[], text, text, bigint, text, text, text, timestamptz, boolean);
-DROP FUNCTION IF EXISTS lockstep_push_enqueue(text[], bigint[], text, text, bigint, text, text, text, timestamptz, boolean);
 CREATE OR REPLACE FUNCTION lockstep_push_enqueue(p_devices text[], p_seqs bigint[], p_kind text, p_conversation text,
                                       p_conv_seq bigint, p_sender text, p_title text, p_body text, p_due timestamptz,
-                                      p_conversation_read boolean, p_step integer)
+                                      p_conversation_read boolean)
 RETURNS TABLE (device_id text, coalesced boolean)
 LANGUAGE sql AS $$
   INSERT INTO push_outbox AS o (user_id, device_id, provider, kind, conversation_id, conv_seq, seq, sender_user, title,
-                                body, due_at, step)
+                                body, due_at)
   SELECT d.user_id, d.device_id, d.push_provider, p_kind, p_conversation, p_conv_seq, t.seq, p_sender, p_title, p_body,
-         p_due, p_step
+         p_due
     FROM unnest(p_devices, p_seqs) AS t (device_id, seq)
     JOIN devices d ON d.device_id = t.device_id
    WHERE d.push_token IS NOT NULL AND d.revoked_at IS NULL
@@ -84,7 +82,6 @@ LANGUAGE sql AS $$
     due_at          = CASE WHEN EXCLUDED.kind = 'badge' AND o.kind = 'message'
                                 AND NOT (o.conversation_id = EXCLUDED.conversation_id AND p_conversation_read)
                            THEN o.due_at ELSE LEAST(o.due_at, EXCLUDED.due_at) END,
-    step            = CASE WHEN EXCLUDED.kind = 'message' THEN LEAST(o.step, EXCLUDED.step) ELSE o.step END,
     coalesced       = o.coalesced + 1,
     updated_at      = now()
   RETURNING o.device_id, o.coalesced > 1

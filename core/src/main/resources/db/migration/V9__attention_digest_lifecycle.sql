@@ -29,8 +29,10 @@ CREATE TABLE push_shown (
   PRIMARY KEY (device_id, conversation_id)
 );
 
--- A message push may wait for a later step of the ladder: due_at is then that step's time.
-ALTER TABLE push_outbox ADD COLUMN step integer NOT NULL DEFAULT 0;
+-- The sweep's two questions, each answered from an index: devices idle since (no hello nor live
+-- connection, which refreshes last_seen_at), and push tokens not registered again since.
+CREATE INDEX devices_last_seen ON devices (greatest(last_seen_at, created_at)) WHERE revoked_at IS NULL;
+CREATE INDEX devices_push_token_at ON devices (push_token_at) WHERE push_token_at IS NOT NULL AND revoked_at IS NULL;
 
 -- One item's hash: the first 8 bytes of SHA-256 of its UTF-8 text, as a signed 64-bit value (the sum is
 -- taken modulo 2^64, so the sign does not matter). These run inside every read and send: they are

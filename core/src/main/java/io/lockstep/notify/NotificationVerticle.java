@@ -193,7 +193,7 @@ public final class NotificationVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     Duration delay = step == 0 ? config.coalesceWindow() : config.escalateAfter().multipliedBy(step);
-    return store.enqueue(devices, push, delay, step).map(coalesced -> {
+    return store.enqueue(devices, push, delay).map(coalesced -> {
       metrics.pushEnqueued.increment(devices.size() - coalesced);
       metrics.pushCoalesced.increment(coalesced);
       return null;

@@ -256,13 +256,14 @@ public final class DeviceStore {
   public Future<List<Expired>> expired(Duration maxIdle, int limit) {
     return pool.preparedQuery("""
             SELECT user_id, device_id,
-                   CASE WHEN drain_up_to IS NOT NULL AND cursor >= drain_up_to THEN 'drained'
-                        WHEN drain_up_to IS NOT NULL AND drain_deadline <= now() THEN 'drain_deadline'
-                        ELSE 'idle' END AS reason
+                   CASE WHEN cursor >= drain_up_to THEN 'drained' ELSE 'drain_deadline' END AS reason
               FROM devices
-             WHERE revoked_at IS NULL
-               AND ((drain_up_to IS NOT NULL AND (cursor >= drain_up_to OR drain_deadline <= now()))
-                    OR ($1::bigint > 0 AND greatest(last_seen_at, created_at) < now() - $1::bigint * interval '1 millisecond'))
+             WHERE drain_up_to IS NOT NULL AND revoked_at IS NULL AND (cursor >= drain_up_to OR drain_deadline <= now())
+            UNION ALL
+            SELECT user_id, device_id, 'idle' FROM devices
+             WHERE $1::bigint > 0 AND revoked_at IS NULL
+               AND greatest(last_seen_at, created_at) < now() - $1::bigint * interval '1 millisecond'
+               AND (drain_up_to IS NULL OR NOT (cursor >= drain_up_to OR drain_deadline <= now()))
              ORDER BY device_id LIMIT $2""")
         .execute(Tuple.of(maxIdle.toMillis(), limit))
         .map(rows -> {

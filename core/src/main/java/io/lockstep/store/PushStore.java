@@ -63,7 +63,7 @@ public final class PushStore {
   public record Claimed(long id, String userId, String deviceId, String provider, String kind, String conversationId,
                         Long convSeq, String senderUser, String title, String body, int coalesced, int attempts,
                         OffsetDateTime createdAt, Object token, String tokenProvider, String tokenKey, long badge,
-                        int step, boolean read, List<String> dismiss) {
+                        boolean read, List<String> dismiss) {
 
     /** The token still belongs to the device under the provider the push was queued for. */
     public boolean deliverable() {
@@ -199,7 +199,7 @@ public final class PushStore {
   }
 
   /** Answers how many of the devices' pushes were folded into an existing pending one. */
-  public Future<Integer> enqueue(List<Recipient> devices, Push push, Duration delay, int step) {
+  public Future<Integer> enqueue(List<Recipient> devices, Push push, Duration delay) {
     String[] deviceIds = new String[devices.size()];
     Long[] seqs = new Long[devices.size()];
     for (int i = 0; i < deviceIds.length; i++) {
@@ -207,9 +207,9 @@ public final class PushStore {
       seqs[i] = push.userSeqs().get(devices.get(i).userId());
     }
     return pool.preparedQuery("SELECT * FROM lockstep_push_enqueue($1, $2, $3, $4, $5, $6, $7, $8,"
-            + " now() + $9 * interval '1 millisecond', $10, $11)")
+            + " now() + $9 * interval '1 millisecond', $10)")
         .execute(Tuple.of(deviceIds, seqs, push.kind(), push.conversationId(), push.convSeq(), push.sender(),
-            push.title(), push.body(), delay.toMillis(), push.conversationRead(), step))
+            push.title(), push.body(), delay.toMillis(), push.conversationRead()))
         .map(rows -> {
           int coalesced = 0;
           for (Row row : rows) {
@@ -238,7 +238,7 @@ public final class PushStore {
             RETURNING o.id, o.user_id, o.device_id, o.provider, o.kind, o.conversation_id, o.conv_seq, o.sender_user,
                       o.title, o.body, o.coalesced, o.attempts, o.created_at,
                       d.push_token::text AS token, d.push_provider AS token_provider, d.push_token_key AS token_key,
-                      lockstep_total_unread(o.user_id) AS badge, o.step,
+                      lockstep_total_unread(o.user_id) AS badge,
                       o.kind = 'message' AND EXISTS (
                         SELECT 1 FROM conversation_members cm
                          WHERE cm.conversation_id = o.conversation_id AND cm.user_id = o.user_id
@@ -257,7 +257,7 @@ public final class PushStore {
                 row.getLong("conv_seq"), row.getString("sender_user"), row.getString("title"), row.getString("body"),
                 row.getInteger("coalesced"), row.getInteger("attempts"), row.getOffsetDateTime("created_at"),
                 token == null ? null : Json.decodeValue(token), row.getString("token_provider"),
-                row.getString("token_key"), row.getLong("badge"), row.getInteger("step"), row.getBoolean("read"),
+                row.getString("token_key"), row.getLong("badge"), row.getBoolean("read"),
                 List.of(row.getArrayOfStrings("dismiss"))));
           }
           return claimed;

@@ -2,6 +2,7 @@ package io.lockstep.notify;
 
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.PushStore;
+import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.http.HttpMethod;
@@ -117,7 +118,10 @@ class AttentionTest {
     JsonObject silent = awaitPush(p -> tablet.deviceId().equals(p.getString("device_id")));
     assertEquals("badge", silent.getString("kind"), "the tablet's pending step became a silent badge update");
     assertNull(silent.getJsonArray("dismiss"), "the tablet showed nothing");
-    sleep(ESCALATE_MS * 2);
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(15), () -> NODE.sql(
+            "SELECT count(*) AS n FROM push_outbox WHERE device_id = ANY ($1) AND state <> 'dead'",
+            (Object) new String[] {tablet.deviceId(), phone.deviceId()})
+        .iterator().next().getLong("n"), n -> n == 0, "the outbox emptied for both (nothing left to push or settle)");
     assertTrue(pushesTo(tablet).stream().noneMatch(p -> "message".equals(p.getString("kind"))),
         "the read cancelled the tablet's step: " + pushesTo(tablet));
     assertEquals(0, NODE.sql("SELECT count(*) AS n FROM push_shown WHERE device_id = $1", phone.deviceId())
@@ -164,23 +168,14 @@ class AttentionTest {
     attention(otherTab, "focused");
     assertEquals("focused", presenceOf("jan", tab.deviceId()).getString("attention"));
     otherTab.disconnect();
-    eventuallyAttention("jan", tab.deviceId(), "idle");
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(10), () -> presenceOf("jan", tab.deviceId()).getString("attention"),
+        "idle"::equals, "the remaining connection's attention");
     assertEquals(1, presenceOf("jan", tab.deviceId()).getInteger("connections"));
   }
 
   private static JsonObject presenceOf(String user, String deviceId) {
     JsonObject presence = NODE.request(HttpMethod.GET, "/v1/presence/" + user, LockstepNode.API_KEY, null).bodyAsJsonObject();
     return device(presence.getJsonArray("devices"), deviceId).getJsonObject("presence");
-  }
-
-  private static void eventuallyAttention(String user, String deviceId, String expected) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!expected.equals(presenceOf(user, deviceId).getString("attention"))) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("attention never became " + expected + ": " + presenceOf(user, deviceId));
-      }
-      sleep(50);
-    }
   }
 
   @Test
@@ -203,7 +198,7 @@ class AttentionTest {
     phone.disconnect();
     PushStore store = new PushStore(NODE.server().pool());
     await(store.enqueue(List.of(new PushStore.Recipient("ida", phone.deviceId())), new PushStore.Push("badge", "c-none",
-        null, null, null, null, false, Map.of()), Duration.ofHours(1), 0));
+        null, null, null, null, false, Map.of()), Duration.ofHours(1)));
     NODE.sql("UPDATE push_outbox SET provider = 'none-served-here', due_at = now() - interval '1 second'"
         + " WHERE device_id = $1", phone.deviceId());
     List<PushStore.Claimed> claimed = await(store.claim(Set.of("none-served-here"), 10, Duration.ofMinutes(1)));
@@ -223,7 +218,9 @@ class AttentionTest {
     TestDevice device = withToken(user, token);
     attention(device, "focused");
     device.disconnect();
-    sleep(30);
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(10), () -> NODE.sql(
+            "SELECT last_attentive_at > attention_at AS left FROM devices WHERE device_id = $1", device.deviceId())
+        .iterator().next().getBoolean("left"), Boolean.TRUE::equals, "the focused device's leaving recorded");
     return device;
   }
 
@@ -290,14 +287,6 @@ class AttentionTest {
           throw new AssertionError(e);
         }
       }
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

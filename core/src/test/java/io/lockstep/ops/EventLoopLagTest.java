@@ -19,7 +19,7 @@ class EventLoopLagTest {
     EventLoopLag lag = new EventLoopLag(300);
     try {
       lag.start(vertx);
-      Thread.sleep(400);
+      Eventually.pause(vertx, Duration.ofMillis(400));
       assertTrue(lag.millis() < 250, "an idle Vert.x has no lag worth the name: " + lag.millis());
       vertx.runOnContext(v -> sleep(500));
       double seen = Eventually.await(vertx, Duration.ofSeconds(3), lag::millis, ms -> ms >= 300, "lag of the blocked loop");

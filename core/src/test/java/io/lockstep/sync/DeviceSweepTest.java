@@ -1,5 +1,6 @@
 package io.lockstep.sync;
 
+import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,7 +53,7 @@ class DeviceSweepTest {
     long upTo = drain.getLong("up_to");
     assertTrue(upTo >= start + 2, "the head at the request: " + unlink.bodyAsString());
     assertTrue(drain.getLong("deadline") > System.currentTimeMillis() + Duration.ofDays(6).toMillis());
-    sleep(600);
+    Eventually.pause(NODE.vertx(), Duration.ofMillis(600));
     assertNull(NODE.sql("SELECT revoked_at FROM devices WHERE device_id = $1", laptop.deviceId()).iterator().next()
         .getOffsetDateTime("revoked_at"), "not before it has synced");
 
@@ -61,7 +61,7 @@ class DeviceSweepTest {
     assertEquals("welcome", laptop.hello(new JsonObject().put("device_id", laptop.deviceId())).getString("type"));
     laptop.awaitType("synced");
     laptop.request(new JsonObject().put("type", "ack").put("up_to", upTo - 1));
-    sleep(600);
+    Eventually.pause(NODE.vertx(), Duration.ofMillis(600));
     assertFalse(laptop.isClosed(), "one event short of the drain point is not drained");
     laptop.request(new JsonObject().put("type", "ack").put("up_to", upTo));
     assertEquals(4003, laptop.awaitClose(Duration.ofSeconds(10)), "drained: revoked and closed");
@@ -88,8 +88,9 @@ class DeviceSweepTest {
         NODE.token("cal"), null);
     assertEquals(202, atOnce.statusCode(), "its cursor is behind the events of the devices added since");
     NODE.sql("UPDATE devices SET drain_deadline = now() - interval '1 second' WHERE device_id = $1", behind.deviceId());
-    eventually(() -> NODE.sql("SELECT revoked_at FROM devices WHERE device_id = $1", behind.deviceId())
-        .iterator().next().getOffsetDateTime("revoked_at") != null, "revoked at its deadline");
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(10),
+        () -> NODE.sql("SELECT revoked_at FROM devices WHERE device_id = $1", behind.deviceId())
+            .iterator().next().getOffsetDateTime("revoked_at") != null, Boolean.TRUE::equals, "revoked at its deadline");
 
     long head = NODE.sql("SELECT head FROM users WHERE user_id = 'cal'").iterator().next().getLong("head");
     NODE.sql("UPDATE devices SET cursor = $2 WHERE device_id = $1", synced.deviceId(), head);
@@ -135,28 +136,11 @@ class DeviceSweepTest {
     JsonObject revoked = watcher.awaitFrame(f -> "device".equals(f.getString("kind"))
         && "revoked".equals(f.getJsonObject("data").getString("action")));
     assertEquals(idle.deviceId(), revoked.getJsonObject("data").getJsonObject("device").getString("device_id"));
-    eventually(() -> NODE.sql("SELECT push_token FROM devices WHERE device_id = $1", stale.deviceId())
-        .iterator().next().getValue("push_token") == null, "the stale token is dropped");
+    Eventually.await(NODE.vertx(), Duration.ofSeconds(10),
+        () -> NODE.sql("SELECT push_token FROM devices WHERE device_id = $1", stale.deviceId())
+            .iterator().next().getValue("push_token") == null, Boolean.TRUE::equals, "the stale token is dropped");
     assertFalse(stale.isClosed(), "a device with a stale token is not revoked: it registers a fresh token on its next start");
     assertNull(NODE.sql("SELECT revoked_at FROM devices WHERE device_id = $1", watcher.deviceId()).iterator().next()
         .getOffsetDateTime("revoked_at"), "a device seen lately is kept");
-  }
-
-  private static void eventually(BooleanSupplier done, String what) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!done.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within 10 s: " + what);
-      }
-      sleep(50);
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
