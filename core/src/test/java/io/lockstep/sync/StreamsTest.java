@@ -142,6 +142,7 @@ class StreamsTest {
       ann.send(new JsonObject().put("type", "send").put("id", "c" + n).put("conversation_id", group)
           .put("client_msg_id", "c" + n).put("body", new JsonObject().put("n", n)));
       if (n == 15) {
+        ann.awaitFrame(f -> "c1".equals(f.getValue("id")));
         assertEquals(200, NODE.request(HttpMethod.POST, "/v1/server/conversations/" + group + "/members/s3-dan",
             LockstepNode.API_KEY, null).statusCode());
       }
