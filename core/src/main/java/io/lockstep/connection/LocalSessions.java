@@ -206,7 +206,7 @@ final class LocalSessions implements SessionHost {
               .forEach(session -> session.onStreamHead(conversation, head)));
           return null;
         });
-    return Future.all(presence.refresh(live), devices.markSeen(deviceIds), heads, streamHeads).mapEmpty();
+    return Future.all(presence.refresh(live), devices.refreshSeen(deviceIds), heads, streamHeads).mapEmpty();
   }
 
   /**

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -25,30 +26,40 @@ public final class LogStore {
   /**
    * A page of a user's log as ready-made event frames: PostgreSQL builds each frame's JSON text, so
    * catch-up writes them to the socket without parsing or encoding anything (lockstep_event_frame, the
-   * one definition of a frame). A message event's data is joined from its message.
+   * one definition of a frame). A message event's data is joined from its message, once: the join that
+   * sizes the page also carries what the frames of the events kept are built from. The log is gap-free
+   * above the floor (invariant 1), so the page's seqs lie in (after, max(after, floor) + limit]; saying
+   * so keeps the read to at most limit events whatever plan the statistics of a freshly written log
+   * suggest (a bitmap scan of every later event, then a sort, was seen at 55,000 events behind).
    */
   private static final String FETCH = """
       SELECT u.head, u.floor, e.seq, e.kind,
              lockstep_event_frame(e.seq, e.kind, e.ts, CASE
-                 WHEN m.conversation_id IS NULL THEN e.data::text
-                 ELSE lockstep_message_data($1, m.conversation_id, m.conv_seq, m.sender_user, m.sender_device, m.body,
-                                            m.client_msg_id)
+                 WHEN e.message_conversation IS NULL THEN e.data::text
+                 ELSE lockstep_message_data($1, e.message_conversation, e.message_conv_seq, e.sender_user,
+                                            e.sender_device, e.body, e.client_msg_id)
                END) AS frame
         FROM users u
         LEFT JOIN LATERAL (
           SELECT sized.* FROM (
             SELECT page.*, sum(page.bytes) OVER (ORDER BY page.seq) - page.bytes AS before
               FROM (
-                SELECT ue.*, coalesce(sm.body_bytes, pg_column_size(ue.data), 0) + 256 AS bytes
-                  FROM (SELECT * FROM user_events WHERE user_id = u.user_id AND seq > $2 ORDER BY seq LIMIT $3) ue
-                  LEFT JOIN messages sm ON sm.conversation_id = ue.conversation_id AND sm.conv_seq = ue.conv_seq
+                SELECT ue.seq, ue.kind, ue.ts, ue.data, m.conversation_id AS message_conversation,
+                       m.conv_seq AS message_conv_seq, m.sender_user, m.sender_device, m.body, m.client_msg_id,
+                       coalesce(m.body_bytes, pg_column_size(ue.data), 0) + 256 AS bytes
+                  FROM (SELECT * FROM user_events
+                         WHERE user_id = u.user_id AND seq > $2 AND seq <= GREATEST($2, u.floor) + $3
+                         ORDER BY seq LIMIT $3) ue
+                  LEFT JOIN messages m ON m.conversation_id = ue.conversation_id AND m.conv_seq = ue.conv_seq
               ) page
           ) sized
            WHERE sized.before < $4
         ) e ON true
-        LEFT JOIN messages m ON m.conversation_id = e.conversation_id AND m.conv_seq = e.conv_seq
        WHERE u.user_id = $1
        ORDER BY e.seq""";
+
+  /** A lone send, answered as the batch function answers its first. */
+  private static final String SEND_ONE = "SELECT 1 AS ord, s.* FROM lockstep_send($1, $2, $3, $4, $5) s";
 
   /**
    * Bytes of event frames in one page: a page stops after the event that reaches it (at least one
@@ -112,8 +123,9 @@ public final class LogStore {
   }
 
   /**
-   * Sends messages to one conversation in one transaction, in the given order (lockstep_send_batch):
-   * one commit for all of them, and their conv_seqs and seqs in that order. Each answer is its own
+   * Sends messages to one conversation in one transaction, in the given order (lockstep_send_batch;
+   * a lone send goes to lockstep_send itself, which the batch function would call through one more
+   * layer): one commit for all of them, and their conv_seqs and seqs in that order. Each answer is its own
    * outcome, or a failure with the {@link Rejected} that refused it; a database error fails them all
    * (nothing of the batch is written).
    */
@@ -128,20 +140,22 @@ public final class LogStore {
       keys[i] = sends.get(i).clientMsgId();
       bodies[i] = sends.get(i).body();
     }
-    return pool.preparedQuery("SELECT * FROM lockstep_send_batch($1, $2, $3, $4, $5) ORDER BY ord")
-        .execute(Tuple.of(users, devices, conversationId, keys, bodies))
-        .map(rows -> {
-          List<Future<SendOutcome>> outcomes = new ArrayList<>(sends.size());
-          for (Row row : rows) {
-            SendInput send = sends.get(row.getInteger("ord") - 1);
-            try {
-              outcomes.add(Future.succeededFuture(outcome(row, send.userId(), send.deviceId(), conversationId)));
-            } catch (Rejected rejected) {
-              outcomes.add(Future.failedFuture(rejected));
-            }
-          }
-          return outcomes;
-        });
+    Future<RowSet<Row>> written = sends.size() == 1
+        ? pool.preparedQuery(SEND_ONE).execute(Tuple.of(users[0], devices[0], conversationId, keys[0], bodies[0]))
+        : pool.preparedQuery("SELECT * FROM lockstep_send_batch($1, $2, $3, $4, $5) ORDER BY ord")
+            .execute(Tuple.of(users, devices, conversationId, keys, bodies));
+    return written.map(rows -> {
+      List<Future<SendOutcome>> outcomes = new ArrayList<>(sends.size());
+      for (Row row : rows) {
+        SendInput send = sends.get(row.getInteger("ord") - 1);
+        try {
+          outcomes.add(Future.succeededFuture(outcome(row, send.userId(), send.deviceId(), conversationId)));
+        } catch (Rejected rejected) {
+          outcomes.add(Future.failedFuture(rejected));
+        }
+      }
+      return outcomes;
+    });
   }
 
   private static SendOutcome outcome(Row row, String userId, String deviceId, String conversationId) {

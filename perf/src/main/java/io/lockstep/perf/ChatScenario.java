@@ -157,6 +157,7 @@ public final class ChatScenario {
       remaining.set(n, members * population.devicesPerUser - 1);
     }
     double cpuBefore = server == null ? Double.NaN : server.cpuSeconds();
+    PostgresCpu postgres = server == null ? null : PostgresCpu.start(server);
     AtomicLong issued = new AtomicLong();
     long timer = fleet.vertx().setPeriodic(1, id -> {
       long now = System.nanoTime();
@@ -175,6 +176,7 @@ public final class ChatScenario {
     }
     fleet.vertx().cancelTimer(timer);
     double cpuWindow = server == null ? Double.NaN : server.cpuSeconds() - cpuBefore;
+    double postgresWindow = postgres == null ? Double.NaN : postgres.stop();
     long expected = 0;
     for (int n = 0; n < total; n++) {
       expected += population.membersOf.get(users[n]) * population.devicesPerUser - 1;
@@ -207,6 +209,8 @@ public final class ChatScenario {
         .put("errors", errors.get())
         .put("devices_closed_by_server", closedDevices(population))
         .put("server_cpu_cores", server == null ? null : Latency.round(cpuWindow / seconds))
+        .put("server_cpu_ms_per_message", server == null ? null : Latency.round(cpuWindow * 1000 / total))
+        .put("postgres_cpu_ms_per_message", server == null ? null : Latency.round(postgresWindow * 1000 / total))
         .put("server_heap_mib", server == null ? null : Latency.round(server.heapMiB()))
         .put("series", new JsonObject().put("sent_per_s", toArray(perSecondSent, (int) seconds + 5))
             .put("deliveries_per_s", toArray(perSecondDeliveries, (int) seconds + 5))
