@@ -65,14 +65,17 @@ public final class Scenarios {
       }
     });
     double cpuBefore = server.cpuSeconds();
+    PostgresCpu postgres = PostgresCpu.start(server);
     long start = System.nanoTime();
     Fleet.await(device.connect(fleet, hello));
     double seconds = (System.nanoTime() - start) / 1e9;
     double cpu = server.cpuSeconds() - cpuBefore;
+    double postgresCpu = postgres.stop();
     Fleet.await(device.close());
     return new JsonObject().put("received", received.get()).put("out_of_order", outOfOrder.get())
         .put("seconds", Latency.round(seconds)).put("events_per_s", Math.round(received.get() / seconds))
-        .put("server_cpu_cores", Latency.round(cpu / seconds));
+        .put("server_cpu_cores", Latency.round(cpu / seconds))
+        .put("postgres_cpu_cores", Latency.round(postgresCpu / seconds));
   }
 
   /**
