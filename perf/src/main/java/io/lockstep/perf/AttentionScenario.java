@@ -115,10 +115,10 @@ final class AttentionScenario {
       scheduleMessage(vertx, person, random, end, sends);
     }
     long tick = vertx.setPeriodic(100, id -> people.forEach(person -> step(fleet, person, random)));
-    sleepUntil(end + 3000);
+    ChatScenario.sleepUntil(System.nanoTime() + (end + 3000 - System.currentTimeMillis()) * 1_000_000L);
     vertx.cancelTimer(tick);
     people.forEach(person -> person.devices.forEach(device -> Fleet.await(device.close())));
-    sleepUntil(System.currentTimeMillis() + 3000);
+    ChatScenario.sleepUntil(System.nanoTime() + 3_000_000_000L);
 
     JsonObject results = new JsonObject().put("users", users).put("duration_s", duration.toSeconds())
         .put("messages", sends.get());
@@ -259,16 +259,5 @@ final class AttentionScenario {
 
   private static double ratio(double part, double whole) {
     return whole == 0 ? 0 : part / whole;
-  }
-
-  private static void sleepUntil(long time) {
-    long left = time - System.currentTimeMillis();
-    if (left > 0) {
-      try {
-        Thread.sleep(left);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }
