@@ -9,10 +9,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 /** Entry point of lockstep.jar: loads the configuration, starts one node and prints how to reach it. */
 public final class Lockstep {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lockstep.class);
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(20);
 
   private Lockstep() {
   }
@@ -50,11 +55,21 @@ public final class Lockstep {
     System.exit(1);
   }
 
+  /**
+   * Closes the node, then Vert.x, each waited for apart and for at most {@link #SHUTDOWN_WAIT}: a
+   * future composed on the node's event loop would never learn that Vert.x had closed, because
+   * Vert.x stops that loop first, and the process would hang on SIGTERM.
+   */
   private static void shutdown(Vertx vertx, LockstepServer server) {
     try {
-      server.close().compose(v -> vertx.close()).await();
-    } catch (RuntimeException e) {
-      LOG.warn("shutdown was not clean: {}", e.getMessage());
+      server.close().await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.warn("the node did not close cleanly: {}", e.getMessage() == null ? e : e.getMessage());
+    }
+    try {
+      vertx.close().await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.warn("Vert.x did not close cleanly: {}", e.getMessage() == null ? e : e.getMessage());
     }
   }
 }

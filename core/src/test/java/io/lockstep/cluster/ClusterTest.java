@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import static io.lockstep.test.LockstepNode.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -163,6 +164,18 @@ class ClusterTest {
       assertEquals(cursor + 1 + i, backlog.get(i).getLong("seq"), "once each, in order, no gap");
       assertEquals("n" + i, backlog.get(i).getJsonObject("data").getJsonObject("body").getString("text"));
     }
+  }
+
+  @Test
+  void aNodeStoppedWithSigtermClosesItsConnectionsWith1001AndItsProcessEnds() throws InterruptedException {
+    ProcessNode stopping = CLUSTER.startProcessNode(DOOMED_TTL);
+    TestDevice phone = CLUSTER.device(stopping.httpPort(), "fay");
+    phone.connectAndSync();
+
+    stopping.process().destroy();
+    assertEquals(1001, phone.awaitClose(Duration.ofSeconds(20)), "going away, so the client reconnects elsewhere");
+    assertTrue(stopping.process().waitFor(20, TimeUnit.SECONDS), "the process ends once the node has closed");
+    assertEquals(143, stopping.process().exitValue(), "the exit status of a JVM ended by SIGTERM");
   }
 
   @Test
