@@ -108,14 +108,17 @@ public final class Baselines {
    * NATS JetStream doing the same chat job (the same pairs and groups of four): a file-backed stream
    * per user and a durable push consumer per device; a message is published (with its
    * acknowledgement: durable) to the stream of every member. Open-loop rate; send→acked and
-   * send→delivered-to-every-other-device latencies.
+   * send→delivered-to-every-other-device latencies. With perDeviceConnections each device has a NATS
+   * connection of its own, as each has its own WebSocket to Lockstep, and publishes on it; otherwise
+   * one connection carries every device's deliveries and every publish.
    */
-  public static JsonObject natsJetStream(int users, int devicesPerUser, int rate, Duration duration, String runId)
-      throws Exception {
+  public static JsonObject natsJetStream(int users, int devicesPerUser, int rate, Duration duration, String runId,
+                                         boolean perDeviceConnections) throws Exception {
     String url = System.getenv().getOrDefault("LOCKSTEP_PERF_NATS_URL", "nats://127.0.0.1:4222");
+    List<Connection> deviceConnections = new ArrayList<>();
     try (Connection nats = Nats.connect(url)) {
       JetStreamManagement management = nats.jetStreamManagement();
-      JetStream stream = nats.jetStream();
+      List<JetStream> publishers = new ArrayList<>();
       int total = (int) (rate * duration.toSeconds());
       long[] intended = new long[total];
       AtomicIntegerArray remaining = new AtomicIntegerArray(total);
@@ -127,13 +130,19 @@ public final class Baselines {
         group.forEach(member -> groupOf.set(member, group));
       }
       String prefix = "p" + runId.replace("-", "");
-      Dispatcher dispatcher = nats.createDispatcher();
+      Dispatcher shared = nats.createDispatcher();
       for (int u = 0; u < users; u++) {
         String name = prefix + "_u" + u;
         management.addStream(StreamConfiguration.builder().name(name).subjects(name + ".msg").storageType(StorageType.File).build());
         for (int d = 0; d < devicesPerUser; d++) {
           int device = u * devicesPerUser + d;
-          stream.subscribe(name + ".msg", dispatcher, message -> {
+          Connection connection = perDeviceConnections ? Nats.connect(url) : nats;
+          if (perDeviceConnections) {
+            deviceConnections.add(connection);
+          }
+          publishers.add(connection.jetStream());
+          Dispatcher dispatcher = perDeviceConnections ? connection.createDispatcher() : shared;
+          connection.jetStream().subscribe(name + ".msg", dispatcher, message -> {
             long now = System.nanoTime();
             String[] parts = new String(message.getData(), StandardCharsets.UTF_8).split(":");
             int n = Integer.parseInt(parts[0]);
@@ -161,7 +170,7 @@ public final class Baselines {
         byte[] data = (n + ":" + (from * devicesPerUser) + ":hello from the load generator").getBytes(StandardCharsets.UTF_8);
         List<CompletableFuture<?>> acks = new ArrayList<>();
         for (int member : groupOf.get(from)) {
-          acks.add(stream.publishAsync(prefix + "_u" + member + ".msg", data));
+          acks.add(publishers.get(from * devicesPerUser).publishAsync(prefix + "_u" + member + ".msg", data));
         }
         int message = n;
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
@@ -176,9 +185,14 @@ public final class Baselines {
       }
       double seconds = duration.toNanos() / 1e9;
       return new JsonObject().put("rate", rate).put("users", users).put("devices_per_user", devicesPerUser)
+          .put("connections", perDeviceConnections ? "one per device" : "one for all")
           .put("messages", total).put("sent", acked.toJson()).put("delivered_to_all", delivered.toJson())
           .put("deliveries_per_s", Math.round(deliveries.get() / seconds))
           .put("undelivered_messages", total - delivered.count());
+    } finally {
+      for (Connection connection : deviceConnections) {
+        connection.close();
+      }
     }
   }
 

@@ -27,7 +27,7 @@ public final class Bench {
   private static final String USAGE = """
       usage: perf/run.sh SCENARIO [options]
         chat         --users 2000 --devices 3 --rate 500 --duration 30s [--find-max]
-        catch-up     --events 100000
+        catch-up     --events 100000 --warm-up-events 100000
         storm        --storm 5000
         read         --devices 3 --reads 300
         cross-node   --messages 200   (three clustered nodes, --heap 512m each)
@@ -39,7 +39,7 @@ public final class Bench {
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
                       --guesser-addresses 8 --guesses-per-s 50]   (the server keeps its default limits)
         attention    --users 40 --duration 60s --escalate-after 2s --seed 7   (the push ladder against push-every-offline-device)
-        baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, pgbench floor, fan-out limit, NATS JetStream)
+        baselines    --users 2000 --devices 3 --rate 500 --duration 30s   (durable-write limit, pgbench floor, fan-out limit, NATS JetStream: one connection, then one per device)
         all          every scenario and baseline, ratios included (not hostile)
       common: --jar core/target/lockstep.jar --heap 1g --out perf/results --server-env LOCKSTEP_X=y,...
               --server-jvm "-XX:+Flag -agentpath:..." (JVM options of the server under test)""";
@@ -156,8 +156,12 @@ public final class Bench {
           checkpoint.accept(results);
           if (!options.flag("no-nats")) {
             System.out.println("baseline: NATS JetStream");
-            results.put("baseline_nats_jetstream", Baselines.natsJetStream(options.integer("nats-users", Math.min(users, 300)),
-                devices, rate, duration, runId));
+            int natsUsers = options.integer("nats-users", Math.min(users, 300));
+            results.put("baseline_nats_jetstream", Baselines.natsJetStream(natsUsers, devices, rate, duration, runId, false));
+            checkpoint.accept(results);
+            System.out.println("baseline: NATS JetStream, a connection per device");
+            results.put("baseline_nats_jetstream_per_device",
+                Baselines.natsJetStream(natsUsers, devices, rate, duration, runId + "d", true));
           }
         } else {
           ChatScenario.closeAll(population);
@@ -165,8 +169,9 @@ public final class Bench {
       }
       if (scenario.equals("catch-up") || scenario.equals("all")) {
         int events = options.integer("events", 100_000);
-        System.out.println("catch-up (after a warm-up catch-up of " + events / 5 + " events, not recorded)");
-        Scenarios.catchUp(fleet, server, events / 5, runId + "w");
+        int warmUp = options.integer("warm-up-events", events);
+        System.out.println("catch-up (after a warm-up catch-up of " + warmUp + " events, not recorded)");
+        Scenarios.catchUp(fleet, server, warmUp, runId + "w");
         results.put("catch_up", Scenarios.catchUp(fleet, server, events, runId));
         checkpoint.accept(results);
       }
@@ -259,7 +264,7 @@ public final class Bench {
       ratios.put("groups_1000_over_10_concurrent", Latency.round(bySize.getDouble("1000") / Math.max(1, bySize.getDouble("10"))));
     }
     JsonObject chat = results.getJsonObject("chat");
-    for (String baseline : new String[] {"baseline_fanout", "baseline_nats_jetstream"}) {
+    for (String baseline : new String[] {"baseline_fanout", "baseline_nats_jetstream", "baseline_nats_jetstream_per_device"}) {
       JsonObject other = results.getJsonObject(baseline);
       if (chat != null && other != null) {
         ratios.put("p99_delivered_lockstep_over_" + baseline.replace("baseline_", ""),

@@ -214,9 +214,12 @@ class BenchTest {
       System.out.println("NATS JetStream baseline test skipped: no NATS at " + nats);
     }
     assumeTrue(reachable, "no NATS at " + nats);
-    JsonObject result = Baselines.natsJetStream(10, 2, 40, java.time.Duration.ofSeconds(2), "t" + System.nanoTime());
-    assertEquals(80, result.getLong("messages"));
-    assertEquals(0, result.getLong("undelivered_messages"));
-    assertEquals(80, result.getJsonObject("delivered_to_all").getLong("count"));
+    for (boolean perDevice : new boolean[] {false, true}) {
+      JsonObject result = Baselines.natsJetStream(10, 2, 40, java.time.Duration.ofSeconds(2), "t" + System.nanoTime(), perDevice);
+      assertEquals(perDevice ? "one per device" : "one for all", result.getString("connections"));
+      assertEquals(80, result.getLong("messages"));
+      assertEquals(0, result.getLong("undelivered_messages"), "connections " + result.getString("connections"));
+      assertEquals(80, result.getJsonObject("delivered_to_all").getLong("count"));
+    }
   }
 }
