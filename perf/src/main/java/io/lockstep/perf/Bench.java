@@ -34,7 +34,7 @@ public final class Bench {
         connections  --connections 20000 --hold 20s
         groups       [--sizes 2,10,100,1000] [--large] --sends 500 --warm-up-sends 50 --senders 8 --per-sender 100 --window 100
                      --online-members 4 --group-devices 2 [--floor]   (one conversation per size; --floor: the pgbench floor too; not part of all)
-        pgbench      --pgbench-clients 16 --pgbench-threads 2 --pgbench-duration 20s   (the pgbench durable-write floor)
+        pgbench      --pgbench-clients 16 --pgbench-threads 2 --pgbench-duration 20s [--pgbench-rate 250]   (the pgbench durable-write floor; a rate throttles it)
         hostile      --users 500 --devices 2 --rate 100 --duration 30s [--attackers bomb,non_readers,flooder,looper,guesser]
                      [--bomb-mib 200 --non-readers 10 --seed-messages 60 --sync-burst 300 --flood-body 60000
                       --guesser-addresses 8 --guesses-per-s 50]   (the server keeps its default limits)
@@ -48,9 +48,10 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || args[0].startsWith("-")) {
+    boolean help = List.of(args).contains("--help");
+    if (args.length == 0 || args[0].startsWith("-") || help) {
       System.out.println(USAGE);
-      System.exit(2);
+      System.exit(help ? 0 : 2);
     }
     String scenario = args[0];
     Options options = Options.parse(args, 1);

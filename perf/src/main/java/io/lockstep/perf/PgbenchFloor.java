@@ -71,13 +71,17 @@ public final class PgbenchFloor {
     int clients = options.integer("pgbench-clients", 16);
     int threads = Math.min(clients, options.integer("pgbench-threads", 2));
     Duration duration = options.duration("pgbench-duration", Duration.ofSeconds(20));
+    int rate = options.integer("pgbench-rate", 0);
     seed(fleet, server, clients, runId);
     JsonObject result = new JsonObject().put("pgbench", version).put("clients", clients).put("threads", threads)
         .put("duration_s", duration.toSeconds()).put("mode", "prepared");
+    if (rate > 0) {
+      result.put("rate", rate);
+    }
     long before = writtenMessages(server);
-    JsonObject send = script(pgbench, server, "lockstep_send", SEND_SCRIPT, clients, threads, duration);
+    JsonObject send = script(pgbench, server, "lockstep_send", SEND_SCRIPT, clients, threads, duration, rate);
     long afterSend = writtenMessages(server);
-    JsonObject minimal = script(pgbench, server, "minimal", MINIMAL_SCRIPT, clients, threads, duration);
+    JsonObject minimal = script(pgbench, server, "minimal", MINIMAL_SCRIPT, clients, threads, duration, rate);
     long afterMinimal = writtenMessages(server);
     result.put("lockstep_send", send.put("messages_written", afterSend - before))
         .put("minimal", minimal.put("messages_written", afterMinimal - afterSend));
@@ -131,15 +135,22 @@ public final class PgbenchFloor {
     }
   }
 
-  /** One pgbench run of the script; its figures and PostgreSQL's CPU seconds per send over the run. */
+  /**
+   * One pgbench run of the script, as fast as it goes or, with a rate, throttled to that many sends a
+   * second (pgbench -R, as chat's open loop is); its figures and PostgreSQL's CPU seconds per send.
+   */
   private static JsonObject script(String pgbench, ServerProcess server, String name, String script, int clients,
-                                   int threads, Duration duration) throws Exception {
+                                   int threads, Duration duration, int rate) throws Exception {
     Path file = Files.createTempFile("lockstep-pgbench-" + name, ".sql");
     Files.writeString(file, script);
     URI url = URI.create(server.pgUrl());
-    List<String> command = List.of(pgbench, "-n", "-M", "prepared", "-c", String.valueOf(clients), "-j", String.valueOf(threads),
-        "-T", String.valueOf(Math.max(1, duration.toSeconds())), "-f", file.toString(), "-h", url.getHost(),
-        "-p", String.valueOf(url.getPort()), "-U", server.pgUser(), url.getPath().substring(1));
+    List<String> command = new ArrayList<>(List.of(pgbench, "-n", "-M", "prepared", "-c", String.valueOf(clients),
+        "-j", String.valueOf(threads), "-T", String.valueOf(Math.max(1, duration.toSeconds()))));
+    if (rate > 0) {
+      command.addAll(List.of("-R", String.valueOf(rate)));
+    }
+    command.addAll(List.of("-f", file.toString(), "-h", url.getHost(), "-p", String.valueOf(url.getPort()),
+        "-U", server.pgUser(), url.getPath().substring(1)));
     System.out.println("  " + String.join(" ", command));
     PostgresCpu postgres = PostgresCpu.start(server);
     long start = System.nanoTime();
