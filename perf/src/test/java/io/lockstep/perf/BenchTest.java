@@ -79,6 +79,22 @@ class BenchTest {
 
   /** Two tiny groups (the one of 10 a stream) and one the server refuses (its cap lowered to 10 members). */
   @Test
+  void aThrottledPgbenchFloorSendsAtItsRate() throws Exception {
+    assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
+    JsonObject pgbench = Bench.run("pgbench", small().with("pgbench-rate", "30").with("pgbench-duration", "4s"), stores())
+        .getJsonObject("baseline_pgbench");
+    assumeTrue(!pgbench.containsKey("skipped"), "no pgbench here");
+    assertEquals(30, pgbench.getInteger("rate"));
+    for (String script : new String[] {"lockstep_send", "minimal"}) {
+      JsonObject figures = pgbench.getJsonObject(script);
+      assertEquals(null, figures.getString("error"), script);
+      double perSecond = figures.getDouble("sends_per_s");
+      assertTrue(perSecond > 15 && perSecond < 45, script + " held to about 30 sends/s: " + figures.encode());
+      assertEquals(figures.getLong("sends"), figures.getLong("messages_written"), script);
+    }
+  }
+
+  @Test
   void everyGroupSendIsAnsweredAndReachesEveryOnlineDeviceOnce() throws Exception {
     assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
     JsonObject groups = Bench.run("groups", new Options().with("jar", System.getProperty("lockstep.jar")).with("heap", "256m")
