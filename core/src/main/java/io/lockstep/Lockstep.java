@@ -64,12 +64,12 @@ public final class Lockstep {
     try {
       server.close().await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | RuntimeException e) {
-      LOG.warn("the node did not close cleanly: {}", e.getMessage() == null ? e : e.getMessage());
+      LOG.warn("the node did not close cleanly: {}", e.toString());
     }
     try {
       vertx.close().await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | RuntimeException e) {
-      LOG.warn("Vert.x did not close cleanly: {}", e.getMessage() == null ? e : e.getMessage());
+      LOG.warn("Vert.x did not close cleanly: {}", e.toString());
     }
   }
 }

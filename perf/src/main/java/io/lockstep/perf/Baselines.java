@@ -140,9 +140,10 @@ public final class Baselines {
           if (perDeviceConnections) {
             deviceConnections.add(connection);
           }
-          publishers.add(connection.jetStream());
+          JetStream jetStream = connection.jetStream();
+          publishers.add(jetStream);
           Dispatcher dispatcher = perDeviceConnections ? connection.createDispatcher() : shared;
-          connection.jetStream().subscribe(name + ".msg", dispatcher, message -> {
+          jetStream.subscribe(name + ".msg", dispatcher, message -> {
             long now = System.nanoTime();
             String[] parts = new String(message.getData(), StandardCharsets.UTF_8).split(":");
             int n = Integer.parseInt(parts[0]);

@@ -77,7 +77,6 @@ class BenchTest {
     assertTrue(results.getJsonObject("ratios").containsKey("p99_delivered_lockstep_over_fanout"));
   }
 
-  /** Two tiny groups (the one of 10 a stream) and one the server refuses (its cap lowered to 10 members). */
   @Test
   void aThrottledPgbenchFloorSendsAtItsRate() throws Exception {
     assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
@@ -94,6 +93,7 @@ class BenchTest {
     }
   }
 
+  /** Two tiny groups (the one of 10 a stream) and one the server refuses (its cap lowered to 10 members). */
   @Test
   void everyGroupSendIsAnsweredAndReachesEveryOnlineDeviceOnce() throws Exception {
     assumeTrue(Files.exists(Path.of(System.getProperty("lockstep.jar"))), "build core first");
