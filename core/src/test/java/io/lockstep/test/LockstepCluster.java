@@ -28,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -287,11 +289,20 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
     return System.getProperty("java.home") + "/bin/java";
   }
 
+  /**
+   * A port free now, drawn below Linux's ephemeral range (32768 up): every port here is chosen before
+   * its node starts, and a free ephemeral port could meanwhile become the source port of some
+   * outgoing connection (an earlier node's to PostgreSQL, say).
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // in use: draw another
+      }
     }
+    throw new IllegalStateException("no free port between 20000 and 32000 on 127.0.0.1");
   }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -114,7 +116,7 @@ public final class ServerProcess implements AutoCloseable {
                                                  Map<String, String> extraEnv, List<String> jvmOptions) throws Exception {
     List<Integer> clusterPorts = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      clusterPorts.add(freePort());
+      clusterPorts.add(portBelowEphemeralRange());
     }
     String members = String.join(",", clusterPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     List<String> jvm = new ArrayList<>(jvmOptions);
@@ -367,5 +369,22 @@ public final class ServerProcess implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /**
+   * A port free now and below Linux's ephemeral range (32768 up), for a port chosen before the node
+   * that binds it starts: a free ephemeral port could meanwhile become the source port of any
+   * outgoing connection (an earlier node's to PostgreSQL, say), and the node could not bind it.
+   */
+  static int portBelowEphemeralRange() throws IOException {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // in use: draw another
+      }
+    }
+    throw new IOException("no free port between 20000 and 32000 on 127.0.0.1");
   }
 }
