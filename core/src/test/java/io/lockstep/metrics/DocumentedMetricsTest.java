@@ -1,5 +1,6 @@
 package io.lockstep.metrics;
 
+import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.Future;
@@ -18,8 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ class DocumentedMetricsTest {
   /** A metrics table row whose suggested alert is not "—": | `name` ... | what | alert | */
   private static final Pattern ALERTED_ROW = Pattern.compile("^\\| `(lockstep_[a-z0-9_]+)(?:\\{[a-z_,]*})?`.*\\|([^|]*)\\|\\s*$");
   private static final String PASSWORD = "documented-metrics";
-  private static final int RECEIVER_PORT = freePort();
+  private static final int RECEIVER_PORT = Ports.free();
   /** A metric name in a code span, with optional labels: `lockstep_x_total{label}`; families (`lockstep_push_*`) are skipped. */
   private static final Pattern DOCUMENTED = Pattern.compile("`(lockstep_[a-z0-9_]*[a-z0-9])(\\{[a-z_,]*})?`");
   /** A row of the metrics table that states a type: | `name` (histogram) | ... */
@@ -298,13 +297,5 @@ class DocumentedMetricsTest {
         .compose(text -> done.test(text) || System.currentTimeMillis() > deadline ? Future.succeededFuture(text)
             : NODE.vertx().timer(100).compose(t -> scrapeUntil(done, deadline)))
         .andThen(done2 -> client.close());
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

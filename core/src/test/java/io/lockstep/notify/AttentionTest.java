@@ -2,6 +2,7 @@ package io.lockstep.notify;
 
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.PushStore;
+import io.lockstep.test.Ports;
 import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
@@ -14,9 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AttentionTest {
 
-  private static final int RECEIVER_PORT = freePort();
+  private static final int RECEIVER_PORT = Ports.free();
   private static final long ESCALATE_MS = 1500;
 
   @RegisterExtension
@@ -287,14 +285,6 @@ class AttentionTest {
           throw new AssertionError(e);
         }
       }
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.lockstep.notify;
 
 import io.lockstep.plugin.ServerEvents;
+import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -17,10 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -51,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PushTest {
 
   private static final String SECRET = "push-test-secret-0123456789";
-  private static final int RECEIVER_PORT = freePort();
+  private static final int RECEIVER_PORT = Ports.free();
 
   private static final KeyPair VAPID = p256KeyPair();
 
@@ -599,13 +597,5 @@ class PushTest {
 
   private static String base64Url(byte[] bytes) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.lockstep.ops;
 
+import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
@@ -11,9 +12,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.List;
 
 import static io.lockstep.test.LockstepNode.await;
@@ -27,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OpsPortTest {
 
   private static final String PASSWORD = "ops-port-password";
-  private static final int ADMIN_PORT = freePort();
+  private static final int ADMIN_PORT = Ports.free();
 
   @RegisterExtension
   static final LockstepNode NODE = new LockstepNode(new JsonObject()
@@ -84,13 +82,5 @@ class OpsPortTest {
         .sendJsonObject(new JsonObject().put("kind", "group").put("members", List.of("a", "b"))));
     assertEquals(404, response.statusCode());
     assertEquals(404, await(on(ADMIN_PORT).get("/v1/ws").send()).statusCode());
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -28,8 +28,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -37,7 +35,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,10 +89,10 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
     clientVertx = Vertx.vertx();
     http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1"));
     for (int i = 0; i < size + 1; i++) {
-      clusterPorts.add(freePort());
+      clusterPorts.add(Ports.free());
     }
     for (int i = 0; i < size; i++) {
-      httpPorts.add(freePort());
+      httpPorts.add(Ports.free());
       nodes.add(startNode(i));
     }
   }
@@ -164,7 +161,7 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
 
   /** As {@link #startProcessNode()}, with its own presence TTL (null: the default). */
   public ProcessNode startProcessNode(String presenceTtl) {
-    int httpPort = freePort();
+    int httpPort = Ports.free();
     int clusterPort = clusterPorts.get(size);
     JsonObject config = baseConfig(httpPort, clusterPort);
     Map<String, String> env = new HashMap<>();
@@ -287,22 +284,5 @@ public final class LockstepCluster implements BeforeAllCallback, AfterAllCallbac
 
   private static String javaCommand() {
     return System.getProperty("java.home") + "/bin/java";
-  }
-
-  /**
-   * A port free now, drawn below Linux's ephemeral range (32768 up): every port here is chosen before
-   * its node starts, and a free ephemeral port could meanwhile become the source port of some
-   * outgoing connection (an earlier node's to PostgreSQL, say).
-   */
-  static int freePort() {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-        return port;
-      } catch (IOException taken) {
-        // in use: draw another
-      }
-    }
-    throw new IllegalStateException("no free port between 20000 and 32000 on 127.0.0.1");
   }
 }

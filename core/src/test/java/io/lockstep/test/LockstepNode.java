@@ -25,8 +25,6 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +82,7 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
     vertx = vertxMetrics ? runtime.vertx() : Vertx.vertx();
     database = TestStores.createDatabase();
     redisPrefix = TestStores.newRedisPrefix();
-    port = freePort();
+    port = Ports.free();
     start();
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     redis = Redis.createClient(vertx, TestStores.redisUrl());
@@ -204,14 +202,6 @@ public final class LockstepNode implements BeforeAllCallback, AfterAllCallback {
       return future.toCompletionStage().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("awaited operation failed: " + e.getMessage(), e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

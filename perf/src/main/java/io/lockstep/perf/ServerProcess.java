@@ -116,7 +116,7 @@ public final class ServerProcess implements AutoCloseable {
                                                  Map<String, String> extraEnv, List<String> jvmOptions) throws Exception {
     List<Integer> clusterPorts = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      clusterPorts.add(portBelowEphemeralRange());
+      clusterPorts.add(freePort());
     }
     String members = String.join(",", clusterPorts.stream().map(port -> "127.0.0.1:" + port).toList());
     List<String> jvm = new ArrayList<>(jvmOptions);
@@ -365,18 +365,12 @@ public final class ServerProcess implements AutoCloseable {
         : number / (1024 * 1024);
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   /**
-   * A port free now and below Linux's ephemeral range (32768 up), for a port chosen before the node
-   * that binds it starts: a free ephemeral port could meanwhile become the source port of any
-   * outgoing connection (an earlier node's to PostgreSQL, say), and the node could not bind it.
+   * A port free now and below Linux's ephemeral range (32768 up): every port here is chosen before
+   * the process or server that binds it starts, and a free ephemeral port could meanwhile become the
+   * source port of some outgoing connection (an earlier node's to PostgreSQL, say).
    */
-  static int portBelowEphemeralRange() throws IOException {
+  static int freePort() throws IOException {
     for (int attempt = 0; attempt < 200; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
       try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
