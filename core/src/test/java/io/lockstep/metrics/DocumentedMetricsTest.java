@@ -1,7 +1,7 @@
 package io.lockstep.metrics;
 
-import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
+import io.lockstep.test.Ports;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

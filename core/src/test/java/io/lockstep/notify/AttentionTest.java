@@ -2,9 +2,9 @@ package io.lockstep.notify;
 
 import io.lockstep.store.DeviceStore;
 import io.lockstep.store.PushStore;
-import io.lockstep.test.Ports;
 import io.lockstep.test.Eventually;
 import io.lockstep.test.LockstepNode;
+import io.lockstep.test.Ports;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;

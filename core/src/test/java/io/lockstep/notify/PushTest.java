@@ -1,8 +1,8 @@
 package io.lockstep.notify;
 
 import io.lockstep.plugin.ServerEvents;
-import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
+import io.lockstep.test.Ports;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;

@@ -1,7 +1,7 @@
 package io.lockstep.ops;
 
-import io.lockstep.test.Ports;
 import io.lockstep.test.LockstepNode;
+import io.lockstep.test.Ports;
 import io.lockstep.test.TestDevice;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
