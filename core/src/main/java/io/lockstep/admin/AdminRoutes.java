@@ -1,7 +1,6 @@
 package io.lockstep.admin;
 
 import io.lockstep.api.HttpApi;
-import io.lockstep.api.HttpErrors;
 import io.lockstep.api.HttpRoutes;
 import io.lockstep.bus.BusClient;
 import io.lockstep.bus.Caller;
@@ -48,7 +47,6 @@ import java.util.HexFormat;
 import java.util.List;
 
 import static io.lockstep.admin.AdminHttp.longParam;
-import static io.lockstep.admin.AdminHttp.respond;
 
 /**
  * The operators' console at /admin: the static pages (web-admin module, uPlot from its WebJar) and
@@ -82,16 +80,22 @@ public final class AdminRoutes implements HttpRoutes {
   @Override
   public void mount(Vertx vertx, Router router) {
     BusClient bus = new BusClient(vertx);
+    SessionHandler sessionHandler = SessionHandler.create(sessionStore(vertx))
+        .setSessionCookieName("lockstep_admin")
+        .setCookieHttpOnlyFlag(true)
+        .setCookieSameSite(CookieSameSite.STRICT)
+        .setSessionTimeout(config.admin().sessionTimeout().toMillis());
+    AdminHttp http = new AdminHttp(sessionHandler);
     AdminStore store = new AdminStore(pool);
     PushStore pushStore = new PushStore(pool);
     DevicePresence devicePresence = new DevicePresence(presence);
-    Api api = new Api(bus, store, pushStore, devicePresence);
+    Api api = new Api(http, bus, store, pushStore, devicePresence);
     ConsoleConfig console = config.admin().console();
-    ClusterFigures figures = new ClusterFigures(vertx, presence, console,
+    ClusterFigures figures = new ClusterFigures(http, vertx, presence, console,
         new Warnings(console.thresholds(), store, pushStore, console.sampleInterval().toMillis()), clustered,
         config.nodeId());
-    DeviceActions actions = new DeviceActions(vertx, bus, store, presence, config.nodeId());
-    LiveConnections connections = new LiveConnections(store, devicePresence, console.thresholds());
+    DeviceActions actions = new DeviceActions(http, vertx, bus, store, presence, config.nodeId());
+    LiveConnections connections = new LiveConnections(http, store, devicePresence, console.thresholds());
     router.route("/admin*").handler(CSPHandler.create()
             .setDirective("default-src", "'self'")
             .addDirective("img-src", "'self' data:")
@@ -115,11 +119,7 @@ public final class AdminRoutes implements HttpRoutes {
     router.route("/admin/vendor/uplot/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true));
     router.route("/admin/api/*").handler(HttpApi::refuseUnstorablePath);
     router.route("/admin/api/*")
-        .handler(SessionHandler.create(sessionStore(vertx))
-            .setSessionCookieName("lockstep_admin")
-            .setCookieHttpOnlyFlag(true)
-            .setCookieSameSite(CookieSameSite.STRICT)
-            .setSessionTimeout(config.admin().sessionTimeout().toMillis()))
+        .handler(sessionHandler)
         .handler(BodyHandler.create().setBodyLimit(16 * 1024))
         .handler(CSRFHandler.create(vertx, csrfSecret()).setCookiePath("/admin"));
     router.get("/admin/api/session").handler(api::session);
@@ -166,12 +166,14 @@ public final class AdminRoutes implements HttpRoutes {
   /** The handlers, per connection verticle instance. */
   private final class Api {
 
+    private final AdminHttp http;
     private final BusClient bus;
     private final AdminStore store;
     private final PushStore pushes;
     private final DevicePresence devicePresence;
 
-    Api(BusClient bus, AdminStore store, PushStore pushes, DevicePresence devicePresence) {
+    Api(AdminHttp http, BusClient bus, AdminStore store, PushStore pushes, DevicePresence devicePresence) {
+      this.http = http;
       this.bus = bus;
       this.store = store;
       this.pushes = pushes;
@@ -181,7 +183,7 @@ public final class AdminRoutes implements HttpRoutes {
     /** Whether the caller is signed in; to a caller who is not, nothing else. */
     void session(RoutingContext ctx) {
       String user = ctx.session().get(AdminHttp.OPERATOR);
-      ctx.json(user == null ? new JsonObject().put("signed_in", false)
+      http.reply(ctx, user == null ? new JsonObject().put("signed_in", false)
           : new JsonObject().put("signed_in", true).put("username", user).put("node", config.nodeId()));
     }
 
@@ -193,7 +195,7 @@ public final class AdminRoutes implements HttpRoutes {
       String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
       Refusal refused = signInGuard.check(address, username);
       if (refused != null) {
-        HttpErrors.respond(ctx, refused.toError("this sign-in"));
+        http.refuse(ctx, refused.toError("this sign-in"));
         return;
       }
       boolean valid = MessageDigest.isEqual(config.admin().username().getBytes(StandardCharsets.UTF_8),
@@ -204,7 +206,7 @@ public final class AdminRoutes implements HttpRoutes {
         signInGuard.failed(address, username);
         store.audit(username.isEmpty() || Storable.problem(username) != null ? "(none)" : username, "sign_in_failed",
                 null, new JsonObject().put("from", address), config.nodeId())
-            .onComplete(done -> HttpErrors.respond(ctx,
+            .onComplete(done -> http.refuse(ctx,
                 new LockstepException(ErrorCode.UNAUTHORIZED, "wrong username or password")));
         return;
       }
@@ -213,7 +215,7 @@ public final class AdminRoutes implements HttpRoutes {
       session.put(AdminHttp.OPERATOR, username);
       store.audit(username, "sign_in", null, new JsonObject().put("from", ctx.request().remoteAddress().host()),
               config.nodeId())
-          .onComplete(done -> ctx.json(new JsonObject().put("signed_in", true).put("username", username)));
+          .onComplete(done -> http.reply(ctx, new JsonObject().put("signed_in", true).put("username", username)));
     }
 
     void signOut(RoutingContext ctx) {
@@ -222,19 +224,19 @@ public final class AdminRoutes implements HttpRoutes {
       if (user != null) {
         store.audit(user, "sign_out", null, null, config.nodeId());
       }
-      ctx.json(new JsonObject().put("signed_in", false));
+      http.reply(ctx, new JsonObject().put("signed_in", false));
     }
 
     void requireSession(RoutingContext ctx) {
       if (ctx.session() == null || ctx.session().get(AdminHttp.OPERATOR) == null) {
-        HttpErrors.respond(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "sign in to the console first"));
+        http.refuse(ctx, new LockstepException(ErrorCode.UNAUTHORIZED, "sign in to the console first"));
         return;
       }
       ctx.next();
     }
 
     void searchUsers(RoutingContext ctx) {
-      respond(ctx, store.searchUsers(AdminHttp.query(ctx), PAGE)
+      http.respond(ctx, store.searchUsers(AdminHttp.query(ctx), PAGE)
           .map(users -> new JsonObject().put("users", users)));
     }
 
@@ -242,7 +244,7 @@ public final class AdminRoutes implements HttpRoutes {
     void user(RoutingContext ctx) {
       String userId = ctx.pathParam("user_id");
       Caller asUser = Caller.user(userId);
-      respond(ctx, store.user(userId).compose(user -> {
+      http.respond(ctx, store.user(userId).compose(user -> {
         if (user == null) {
           throw new LockstepException(ErrorCode.NOT_FOUND, "no user " + userId);
         }
@@ -268,7 +270,7 @@ public final class AdminRoutes implements HttpRoutes {
     }
 
     void searchConversations(RoutingContext ctx) {
-      respond(ctx, store.searchConversations(AdminHttp.query(ctx), PAGE)
+      http.respond(ctx, store.searchConversations(AdminHttp.query(ctx), PAGE)
           .map(conversations -> new JsonObject().put("conversations", conversations)));
     }
 
@@ -276,7 +278,7 @@ public final class AdminRoutes implements HttpRoutes {
       String id = ctx.pathParam("conversation_id");
       long before = longParam(ctx, "before", Long.MAX_VALUE, 0, Long.MAX_VALUE);
       int limit = (int) longParam(ctx, "limit", PAGE, 1, 200);
-      respond(ctx, store.conversation(id, before, limit).map(conversation -> {
+      http.respond(ctx, store.conversation(id, before, limit).map(conversation -> {
         if (conversation == null) {
           throw new LockstepException(ErrorCode.NOT_FOUND, "no conversation " + id);
         }
@@ -286,24 +288,24 @@ public final class AdminRoutes implements HttpRoutes {
 
     /** Sync health, each listed device marked online or not: "offline and behind" is not "online and not acking". */
     void syncHealth(RoutingContext ctx) {
-      respond(ctx, store.syncHealth(20).compose(health -> devicePresence.mark(List.of(health.getJsonArray("laggards"),
+      http.respond(ctx, store.syncHealth(20).compose(health -> devicePresence.mark(List.of(health.getJsonArray("laggards"),
               health.getJsonArray("behind_retention"), health.getJsonArray("duplicate_senders"),
               health.getJsonArray("divergent")))
           .map(v -> health.put("thresholds", config.admin().console().thresholds().toJson()))));
     }
 
     void plugins(RoutingContext ctx) {
-      respond(ctx, bus.call(new ListPlugins()).map(PluginList::toJson));
+      http.respond(ctx, bus.call(new ListPlugins()).map(PluginList::toJson));
     }
 
     /** Push health per provider, cluster-wide: sent, retried, failed, pruned, outbox depth, dead letters, tokens. */
     void push(RoutingContext ctx) {
-      respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)
+      http.respond(ctx, pushes.health().map(providers -> new JsonObject().put("providers", providers)
           .put("thresholds", config.admin().console().thresholds().toJson())));
     }
 
     void audit(RoutingContext ctx) {
-      respond(ctx, store.auditLog(200).map(entries -> new JsonObject().put("entries", entries)));
+      http.respond(ctx, store.auditLog(200).map(entries -> new JsonObject().put("entries", entries)));
     }
   }
 }

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.lockstep.admin.AdminHttp.respond;
-
 /**
  * The overview's figures: each node's newest sample (from Redis), the cluster's totals, the warnings,
  * and the charts' history, asked of every node over the event bus and merged on one time axis. A node
@@ -30,6 +28,7 @@ final class ClusterFigures {
 
   private static final long ASK_MS = 2000;
 
+  private final AdminHttp http;
   private final Vertx vertx;
   private final PresenceRegistry presence;
   private final ConsoleConfig console;
@@ -37,8 +36,9 @@ final class ClusterFigures {
   private final boolean clustered;
   private final String nodeId;
 
-  ClusterFigures(Vertx vertx, PresenceRegistry presence, ConsoleConfig console, Warnings warnings, boolean clustered,
-                 String nodeId) {
+  ClusterFigures(AdminHttp http, Vertx vertx, PresenceRegistry presence, ConsoleConfig console, Warnings warnings,
+                 boolean clustered, String nodeId) {
+    this.http = http;
     this.vertx = vertx;
     this.presence = presence;
     this.console = console;
@@ -48,7 +48,7 @@ final class ClusterFigures {
   }
 
   void overview(RoutingContext ctx) {
-    respond(ctx, nodes().compose(nodes -> warnings.current(nodes).map(current -> {
+    http.respond(ctx, nodes().compose(nodes -> warnings.current(nodes).map(current -> {
       long connections = 0;
       long online = 0;
       double rate = 0;
@@ -76,7 +76,7 @@ final class ClusterFigures {
     long now = System.currentTimeMillis();
     long after = Math.max(since, now - minutes * 60_000);
     long interval = console.sampleInterval().toMillis();
-    respond(ctx, nodes().compose(nodes -> {
+    http.respond(ctx, nodes().compose(nodes -> {
       Set<String> ids = new LinkedHashSet<>();
       ids.add(nodeId);
       nodes.forEach(node -> ids.add(node.getString("node")));

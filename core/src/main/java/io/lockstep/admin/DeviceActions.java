@@ -19,7 +19,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 import static io.lockstep.admin.AdminHttp.operator;
-import static io.lockstep.admin.AdminHttp.respond;
 
 /**
  * What an operator can do to devices, each written to the audit log once it is done: revoke a device
@@ -30,13 +29,15 @@ import static io.lockstep.admin.AdminHttp.respond;
  */
 final class DeviceActions {
 
+  private final AdminHttp http;
   private final Vertx vertx;
   private final BusClient bus;
   private final AdminStore store;
   private final PresenceRegistry presence;
   private final String nodeId;
 
-  DeviceActions(Vertx vertx, BusClient bus, AdminStore store, PresenceRegistry presence, String nodeId) {
+  DeviceActions(AdminHttp http, Vertx vertx, BusClient bus, AdminStore store, PresenceRegistry presence, String nodeId) {
+    this.http = http;
     this.vertx = vertx;
     this.bus = bus;
     this.store = store;
@@ -47,7 +48,7 @@ final class DeviceActions {
   void revoke(RoutingContext ctx) {
     String userId = ctx.pathParam("user_id");
     String deviceId = ctx.pathParam("device_id");
-    respond(ctx, Future.<RevokeDevice>succeededFuture().map(v -> RevokeDevice.of(Caller.user(userId), deviceId))
+    http.respond(ctx, Future.<RevokeDevice>succeededFuture().map(v -> RevokeDevice.of(Caller.user(userId), deviceId))
         .compose(bus::call)
         .compose(revoked -> store.audit(operator(ctx), "revoke_device", userId + "/" + deviceId,
                 new JsonObject().put("name", revoked.device().name()), nodeId)
@@ -58,7 +59,7 @@ final class DeviceActions {
   void disconnectDevice(RoutingContext ctx) {
     String userId = ctx.pathParam("user_id");
     String deviceId = ctx.pathParam("device_id");
-    respond(ctx, store.device(userId, deviceId).compose(device -> {
+    http.respond(ctx, store.device(userId, deviceId).compose(device -> {
       if (device == null) {
         throw new LockstepException(ErrorCode.NOT_FOUND, "user " + userId + " has no device " + deviceId);
       }
@@ -78,7 +79,7 @@ final class DeviceActions {
   /** Closes the live connections of every device of the user; answers how many devices and connections. */
   void disconnectUser(RoutingContext ctx) {
     String userId = ctx.pathParam("user_id");
-    respond(ctx, store.userExists(userId).compose(exists -> {
+    http.respond(ctx, store.userExists(userId).compose(exists -> {
       if (!exists) {
         throw new LockstepException(ErrorCode.NOT_FOUND, "no user " + userId);
       }

@@ -8,8 +8,6 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
 
-import static io.lockstep.admin.AdminHttp.respond;
-
 /**
  * Finds devices and their live connections by device id (or the start of one: the console shows ids
  * cut short) or by user id: each active device found with whether it is connected, on which node,
@@ -19,11 +17,13 @@ final class LiveConnections {
 
   private static final int LIMIT = 50;
 
+  private final AdminHttp http;
   private final AdminStore store;
   private final DevicePresence presence;
   private final Thresholds thresholds;
 
-  LiveConnections(AdminStore store, DevicePresence presence, Thresholds thresholds) {
+  LiveConnections(AdminHttp http, AdminStore store, DevicePresence presence, Thresholds thresholds) {
+    this.http = http;
     this.store = store;
     this.presence = presence;
     this.thresholds = thresholds;
@@ -34,7 +34,7 @@ final class LiveConnections {
     if (query.isEmpty()) {
       throw Fields.invalid("q", "must be a user id or the start of a device id");
     }
-    respond(ctx, store.findDevices(query, LIMIT)
+    http.respond(ctx, store.findDevices(query, LIMIT)
         .compose(devices -> presence.mark(List.of(devices)).map(v -> new JsonObject().put("devices", devices)
             .put("thresholds", thresholds.toJson()))));
   }

@@ -154,7 +154,11 @@ class ConsoleBrowserTest {
     jon.request(new JsonObject().put("type", "ack").put("up_to", jonsLast.getLong("seq")));
 
     signIn();
-    String warning = read(driver -> driver.findElement(By.cssSelector("[data-warning='device_lag']")).getText());
+    // The overview counts lagging devices at most once per sample interval: it may count jon, not yet acked, at first.
+    String warning = read(driver -> {
+      String text = driver.findElement(By.cssSelector("[data-warning='device_lag']")).getText();
+      return text.contains("more than 3 events behind") && !text.contains("3 devices") ? text : null;
+    });
     assertTrue(warning.contains("2 devices are more than 3 events behind"), warning);
     screenshot("05-overview-warning");
 

@@ -101,6 +101,26 @@ class ClusterTest {
     assertEquals(4010, phone.awaitClose(Duration.ofSeconds(5)), "closed on the node that holds it, not the console's");
   }
 
+  /**
+   * The clustered session store writes asynchronously; each accepted change replaces the CSRF token. A
+   * console client that reads and changes back to back must always hold the token its session holds,
+   * also after a change that was refused.
+   */
+  @Test
+  void anOperatorChangingThingsBackToBackOnAClusteredNodeIsNeverRefusedTheCsrfToken() {
+    CLUSTER.device(CLUSTER.node(2), "pia").connectAndSync();
+    var admin = CLUSTER.node(0).server().config().admin();
+    ConsoleClient console = new ConsoleClient(CLUSTER.clientVertx(), CLUSTER.node(0).httpPort())
+        .signIn(admin.username(), admin.password());
+    for (int round = 0; round < 30; round++) {
+      assertEquals(200, console.get("/admin/api/session").statusCode(), "round " + round);
+      var accepted = console.post("/admin/api/users/pia/disconnect");
+      assertEquals(200, accepted.statusCode(), "round " + round + ": " + accepted.bodyAsString());
+      var refused = console.post("/admin/api/users/pia/devices/no-such-device/disconnect");
+      assertEquals(404, refused.statusCode(), "round " + round + ": " + refused.bodyAsString());
+    }
+  }
+
   @Test
   void liveEventsGoOnlyToTheNodesThatHoldTheUsersDevices() {
     String conversation = CLUSTER.group("bo", "cy");
