@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -123,13 +124,14 @@ class ConsoleBrowserTest {
     screenshot("03-overview-last-hour");
 
     browser.findElement(By.linkText("Nodes")).click();
-    WebElement node = wait.until(ExpectedConditions.visibilityOfElementLocated(
-        By.cssSelector("[data-node='" + NODE.server().nodeId() + "']")));
-    String row = node.getText();
+    By nodeRow = By.cssSelector("[data-node='" + NODE.server().nodeId() + "']");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(nodeRow));
+    // the page redraws its rows as figures arrive: the read finds the row afresh
+    String row = read(driver -> driver.findElement(nodeRow).getText());
     assertTrue(row.contains(io.lockstep.ops.BuildInfo.version()), "the node's version: " + row);
     assertTrue(row.contains("MiB") && row.contains(" ms") && row.contains("%"), "heap, event-loop lag, CPU: " + row);
-    WebElement heap = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-heap[data-points]")));
-    assertTrue(Long.parseLong(heap.getAttribute("data-from")) < opened - 1500, "the node charts have history too");
+    String heapFrom = read(driver -> driver.findElement(By.cssSelector("#chart-heap[data-points]")).getAttribute("data-from"));
+    assertTrue(Long.parseLong(heapFrom) < opened - 1500, "the node charts have history too");
     screenshot("04-nodes");
   }
 
@@ -228,7 +230,11 @@ class ConsoleBrowserTest {
     assertTrue(settings.contains("Display name") && settings.contains("zara's phone"), "written by the phone, by name: " + settings);
     screenshot("09-user-devices");
 
-    click(By.cssSelector("#devices [data-device-row='" + phone.deviceId() + "'] [data-action='disconnect']"));
+    // with a CSRF token gone stale (as after a sleep past its validity) the console fetches the current one and retries
+    String disconnectPhone = "#devices [data-device-row='" + phone.deviceId() + "'] [data-action='disconnect']";
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(disconnectPhone)));
+    ((JavascriptExecutor) browser).executeScript("document.cookie = 'XSRF-TOKEN=stale; path=/admin';"
+        + " document.querySelector(arguments[0]).click();", disconnectPhone);
     assertEquals(4010, phone.awaitClose(Duration.ofSeconds(3)), "disconnected by an operator");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "Disconnected zara's phone"));
     phone.connectAndSync();
